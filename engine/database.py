@@ -1,0 +1,62 @@
+"""Database connections (SQLite file or PostgreSQL) and schema migration with Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import create_engine, event, text
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any constant will do: it names the advisory lock that serialises migrations.
+_PG_MIGRATION_LOCK = 74_211_503
+
+
+def connect(url: str) -> SqlEngine:
+    """A SQLAlchemy engine for `url`; SQLite gets WAL, a busy timeout and write-locking BEGIN."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(db, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(db, "begin")
+        def _on_begin(conn: Any) -> None:
+            # Take the write lock at the start, so two writers queue instead of
+            # failing on a read-to-write lock upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return db
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def alembic_config(db: SqlEngine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", db.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def migrate(db: SqlEngine) -> None:
+    """Create or upgrade the schema to the newest revision (safe with concurrent starters)."""
+    cfg = alembic_config(db)
+    with db.begin() as conn:
+        if db.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")

@@ -1,0 +1,349 @@
+"""Parse and validate BPMN/DMN diagrams, refusing hostile or broken input with every reason."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from .errors import DiagramInvalid, Problem
+from .scripting import ScriptFailed, compile_expression, compile_script
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+DMN_NAMESPACES = {
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+}
+NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+MAX_BYTES = 5_000_000
+# Ids SpiffWorkflow gives its own internal task specs: a diagram element with one of
+# these ids silently replaces them and breaks the process.
+RESERVED_IDS = {"Start", "End", "Root"}
+HUMAN_TAGS = {"userTask", "manualTask"}
+ISO_LITERAL = re.compile(r"^\s*(R\d*/)?[-+0-9T:PYMWDHS./]*P[0-9TYMWDHS.]+\s*$|^\s*R\d*/", re.I)
+
+_validator: BpmnValidator | None = None
+
+
+def _bpmn_validator() -> BpmnValidator:
+    global _validator
+    if _validator is None:
+        _validator = BpmnValidator()
+    return _validator
+
+
+@dataclass
+class ParsedDiagram:
+    """A validated diagram: its kind, bytes, hash, and what it deploys."""
+
+    name: str
+    kind: str  # bpmn or dmn
+    raw: bytes
+    content_hash: str
+    tree: Any
+    process_ids: list[str] = field(default_factory=list)
+    decision_ids: list[str] = field(default_factory=list)
+    process_names: dict[str, str | None] = field(default_factory=dict)
+
+
+def read_source(source: Path | str | bytes) -> tuple[str, bytes]:
+    """The diagram's name and bytes, from a path, an XML string or bytes."""
+    if isinstance(source, Path):
+        return source.name, source.read_bytes()
+    if isinstance(source, str):
+        return "<string>", source.encode("utf-8")
+    if isinstance(source, bytes | bytearray):
+        return "<bytes>", bytes(source)
+    raise DiagramInvalid([Problem(f"cannot deploy a {type(source).__name__}; give a Path, str or bytes")])
+
+
+def parse_xml(name: str, raw: bytes) -> Any:
+    """Parse diagram bytes safely: UTF-8 only, no DOCTYPE or entities, no network."""
+    if len(raw) > MAX_BYTES:
+        raise DiagramInvalid([Problem(f"file is {len(raw)} bytes; the limit is {MAX_BYTES}", file=name)])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DiagramInvalid([Problem(f"not UTF-8 text (byte {exc.start})", file=name)]) from None
+    # Refused before parsing, whatever the XML library's defaults are: DOCTYPE carries
+    # external entities, entity expansion bombs and parameter entities.
+    if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
+        raise DiagramInvalid([Problem("a DOCTYPE or ENTITY declaration is not allowed", file=name)])
+    head = text.lstrip()[:200]
+    if head.startswith("<?xml") and re.search(r"encoding=[\"'](?!utf-8)", head, re.IGNORECASE):
+        raise DiagramInvalid([Problem("only UTF-8 XML is accepted", file=name)])
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+    try:
+        root = etree.fromstring(text.encode("utf-8"), parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else None
+        raise DiagramInvalid([Problem(f"not well-formed XML: {exc.msg}", line=line, file=name)]) from None
+    return root.getroottree()
+
+
+def _ns(tag: str) -> str:
+    return tag[1:].split("}")[0] if tag.startswith("{") else ""
+
+
+def _local(tag: Any) -> str:
+    return tag.split("}")[-1] if isinstance(tag, str) else ""
+
+
+def _check_ids(root: Any, name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        ident = el.get("id")
+        if ident is None:
+            continue
+        if ident in seen:
+            problems.append(
+                Problem(f"duplicate id (first at line {seen[ident]})", ident, el.sourceline, name)
+            )
+        else:
+            seen[ident] = el.sourceline
+        if ident in RESERVED_IDS and _ns(el.tag) == BPMN_NS:
+            problems.append(
+                Problem(
+                    f"id {ident!r} is reserved by the workflow engine; rename the element",
+                    ident,
+                    el.sourceline,
+                    name,
+                )
+            )
+    return problems
+
+
+def _check_flows(root: Any, name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for process in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess"):
+        ids = {el.get("id") for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
+        for flow in process.findall(f"{{{BPMN_NS}}}sequenceFlow"):
+            for attr in ("sourceRef", "targetRef"):
+                ref = flow.get(attr)
+                if not ref:
+                    problems.append(Problem(f"sequence flow has no {attr}", flow.get("id"), flow.sourceline, name))
+                elif ref not in ids:
+                    problems.append(
+                        Problem(f"{attr} points to missing element {ref!r}", flow.get("id"), flow.sourceline, name)
+                    )
+    return problems
+
+
+def _owner_id(el: Any) -> str | None:
+    node = el
+    while node is not None:
+        if node.get("id") and _local(node.tag) not in {"timerEventDefinition", "conditionExpression"}:
+            return str(node.get("id"))
+        node = node.getparent()
+    return None
+
+
+def _check_timer(expr_el: Any, name: str) -> list[Problem]:
+    text = (expr_el.text or "").strip()
+    element = _owner_id(expr_el)
+    kind = _local(expr_el.tag)
+    where = dict(element_id=element, line=expr_el.sourceline, file=name)
+    if not text:
+        return [Problem(f"{kind} is empty", **where)]
+    if ISO_LITERAL.match(text) and not text.startswith(("'", '"')):
+        return [Problem(f"timer {kind} {text!r} is evaluated as Python: quote it, '{text}'", **where)]
+    try:
+        compile_expression(text)
+    except ScriptFailed as exc:
+        return [Problem(f"timer {kind} is not a valid expression: {exc}", **where)]
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return []
+    if isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, str):
+        value = tree.body.value
+        try:
+            if kind == "timeCycle":
+                cycles, _start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+                if duration.total_seconds() <= 0:
+                    return [Problem(f"cycle timer {value!r} has zero duration and would loop for ever", **where)]
+            elif kind == "timeDuration":
+                TimerEventDefinition.parse_iso_duration(value)
+            else:
+                TimerEventDefinition.get_datetime(value)
+        except Exception as exc:  # the Spiff parsers raise assorted types
+            return [Problem(f"timer {kind} {value!r} is not valid ISO 8601: {exc}", **where)]
+    return []
+
+
+def _check_expressions(root: Any, name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for kind in ("timeDate", "timeDuration", "timeCycle"):
+        for el in root.iter(f"{{{BPMN_NS}}}{kind}"):
+            problems.extend(_check_timer(el, name))
+    for el in root.iter(f"{{{BPMN_NS}}}conditionExpression"):
+        text = (el.text or "").strip()
+        flow = el.getparent()
+        try:
+            compile_expression(text)
+        except ScriptFailed as exc:
+            problems.append(Problem(f"condition is not a valid expression: {exc}", flow.get("id"), el.sourceline, name))
+    for el in root.iter(f"{{{BPMN_NS}}}script"):
+        task = el.getparent()
+        try:
+            compile_script(el.text or "")
+        except ScriptFailed as exc:
+            problems.append(Problem(f"script refused: {exc}", task.get("id"), el.sourceline, name))
+    for el in root.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
+        for attr in ("dueDate", "assignee"):
+            text = el.get(f"{{{CAMUNDA_NS}}}{attr}")
+            if text:
+                try:
+                    compile_expression(text)
+                except ScriptFailed as exc:
+                    problems.append(Problem(f"camunda:{attr} is not a valid expression: {exc}", el.get("id"), el.sourceline, name))
+    return problems
+
+
+def _spiff_problem(exc: Exception, name: str) -> Problem:
+    if isinstance(exc, ValidationException):
+        line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number else None
+        return Problem(str(exc.args[0]) if exc.args else str(exc), exc.id or None, line, name)
+    return Problem(str(exc), None, None, name)
+
+
+def parse_diagram(source: Path | str | bytes, decisions: list[tuple[str, bytes]] | None = None) -> tuple[ParsedDiagram, CamundaParser]:
+    """Validate a diagram fully; return it with a Spiff parser that has it loaded.
+
+    `decisions` are already deployed DMN files that BPMN business rule tasks may use.
+    Raises DiagramInvalid with every problem found.
+    """
+    name, raw = read_source(source)
+    tree = parse_xml(name, raw)
+    root = tree.getroot()
+    namespace, local = _ns(root.tag), _local(root.tag)
+    if local != "definitions" or (namespace != BPMN_NS and namespace not in DMN_NAMESPACES):
+        raise DiagramInvalid([Problem(f"not a BPMN or DMN document (root element {local!r})", file=name)])
+    kind = "bpmn" if namespace == BPMN_NS else "dmn"
+    problems = _check_ids(root, name)
+    diagram = ParsedDiagram(name, kind, raw, hashlib.sha256(raw).hexdigest(), tree)
+    parser = CamundaParser(validator=_bpmn_validator())
+    if kind == "dmn":
+        diagram.decision_ids = [d.get("id") for d in root.iter(f"{{{namespace}}}decision") if d.get("id")]
+        if not diagram.decision_ids:
+            problems.append(Problem("no decision in the DMN document", file=name))
+        if problems:
+            raise DiagramInvalid(problems)
+        try:
+            parser.add_dmn_xml(root, filename=name)
+            for decision_id in diagram.decision_ids:
+                parser.get_engine(decision_id, root)
+        except (SpiffWorkflowException, Exception) as exc:  # Spiff raises assorted errors
+            raise DiagramInvalid([_spiff_problem(exc, name)]) from None
+        return diagram, parser
+
+    problems += _check_flows(root, name)
+    problems += _check_expressions(root, name)
+    processes = root.findall(f"{{{BPMN_NS}}}process")
+    executable = [p for p in processes if p.get("isExecutable", "false").lower() == "true"]
+    if not executable:
+        problems.append(Problem("no executable process (set isExecutable=\"true\")", file=name))
+    if problems:
+        raise DiagramInvalid(problems)
+    for decision_name, decision_raw in decisions or []:
+        parser.add_dmn_xml(parse_xml(decision_name, decision_raw).getroot(), filename=decision_name)
+    old_limit = sys.getrecursionlimit()
+    try:
+        parser.add_bpmn_xml(root, filename=name)
+        for process in executable:
+            pid = process.get("id")
+            parser.get_spec(pid)
+            parser.get_subprocess_specs(pid)
+            diagram.process_ids.append(pid)
+            diagram.process_names[pid] = process.get("name")
+    except RecursionError:
+        raise DiagramInvalid(
+            [Problem("the process is too long to parse (a straight chain of several hundred elements); split it into sub-processes", file=name)]
+        ) from None
+    except ValidationException as exc:
+        raise DiagramInvalid([_spiff_problem(exc, name)]) from None
+    except SpiffWorkflowException as exc:
+        raise DiagramInvalid([_spiff_problem(exc, name)]) from None
+    except (KeyError, ValueError, AttributeError, TypeError) as exc:
+        raise DiagramInvalid([Problem(f"cannot build the process: {type(exc).__name__}: {exc}", file=name)]) from None
+    finally:
+        sys.setrecursionlimit(old_limit)
+    return diagram, parser
+
+
+def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
+    """Per flow node: type, name, documentation; for human tasks lane, groups, form."""
+    lanes: dict[str, str] = {}
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        word = (lane.get("id") or "").removeprefix("lane_")
+        for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
+            lanes[(ref.text or "").strip()] = word
+    result: dict[str, dict[str, Any]] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str) or _ns(el.tag) != BPMN_NS or not el.get("id"):
+            continue
+        local = _local(el.tag)
+        if local in {"definitions", "lane", "laneSet", "collaboration", "participant", "sequenceFlow"}:
+            continue
+        ident = el.get("id")
+        doc = el.find(f"{{{BPMN_NS}}}documentation")
+        meta: dict[str, Any] = {"type": local, "name": el.get("name")}
+        if doc is not None and doc.text:
+            meta["documentation"] = doc.text.strip()
+        if ident in lanes:
+            meta["lane"] = lanes[ident]
+        if local in HUMAN_TAGS:
+            groups = el.get(f"{{{CAMUNDA_NS}}}candidateGroups")
+            if groups:
+                meta["candidate_groups"] = [g.strip() for g in groups.split(",") if g.strip()]
+            elif ident in lanes:
+                meta["candidate_groups"] = [lanes[ident]]
+            else:
+                meta["candidate_groups"] = []
+            meta["assignee"] = el.get(f"{{{CAMUNDA_NS}}}assignee")
+            meta["due_date"] = el.get(f"{{{CAMUNDA_NS}}}dueDate")
+            meta["form"] = _form_fields(el)
+        result[ident] = meta
+    return result
+
+
+def _form_fields(task: Any) -> list[dict[str, Any]]:
+    fields: list[dict[str, Any]] = []
+    for f in task.iterfind(".//camunda:formData/camunda:formField", NS):
+        props = {p.get("id"): p.get("value") for p in f.iterfind("camunda:properties/camunda:property", NS)}
+        constraints = {c.get("name"): c.get("config") for c in f.iterfind("camunda:validation/camunda:constraint", NS)}
+        fields.append(
+            {
+                "id": f.get("id"),
+                "label": f.get("label") or f.get("id"),
+                "type": f.get("type") or "string",
+                "required": "required" in constraints,
+                "default": f.get("defaultValue"),
+                "options": [(v.get("id"), v.get("name")) for v in f.iterfind("camunda:value", NS)],
+                "properties": {**props, **{f"constraint_{k}": v for k, v in constraints.items() if k != "required" and v is not None}},
+            }
+        )
+    return fields

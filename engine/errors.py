@@ -1,0 +1,139 @@
+"""The engine's exceptions: one root, ids as attributes, messages that say what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class EngineError(Exception):
+    """Root of every error the engine raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a diagram: where (element id, line) and what."""
+
+    message: str
+    element_id: str | None = None
+    line: int | None = None
+    file: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.line:
+            where.append(f"line {self.line}")
+        if self.element_id:
+            where.append(f"element {self.element_id!r}")
+        return (", ".join(where) + ": " if where else "") + self.message
+
+
+class DiagramInvalid(EngineError):
+    """A diagram was refused; `.problems` lists every problem found. Nothing was deployed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"diagram refused, nothing deployed ({len(self.problems)} problems):\n{lines}")
+
+
+class ProcessNotFound(EngineError):
+    """No deployment has this process key (or version)."""
+
+    def __init__(self, process_key: str, version: int | None = None) -> None:
+        self.process_key = process_key
+        self.version = version
+        which = f"{process_key!r} version {version}" if version else repr(process_key)
+        super().__init__(f"no deployed process {which}; deploy its diagram first")
+
+
+class InstanceNotFound(EngineError):
+    """No instance has this id."""
+
+    def __init__(self, instance_id: int) -> None:
+        self.instance_id = instance_id
+        super().__init__(f"no process instance {instance_id}")
+
+
+class TaskNotFound(EngineError):
+    """No human task has this id."""
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        super().__init__(f"no task {task_id!r}")
+
+
+class TaskNotReady(EngineError):
+    """The task cannot be worked now: it was completed or cancelled, or is not ready yet."""
+
+    def __init__(
+        self,
+        task_id: str,
+        state: str,
+        *,
+        completed_by: str | None = None,
+        completed_at: datetime | None = None,
+    ) -> None:
+        self.task_id = task_id
+        self.state = state
+        self.completed_by = completed_by
+        self.completed_at = completed_at
+        if completed_by:
+            msg = f"task {task_id} was already completed by {completed_by} at {completed_at}"
+        else:
+            msg = f"task {task_id} is {state}, not ready; reload the task list"
+        super().__init__(msg)
+
+
+class ConcurrentModification(EngineError):
+    """Someone else changed the instance at the same moment; reload and try again."""
+
+    def __init__(self, instance_id: int, task_id: str | None = None) -> None:
+        self.instance_id = instance_id
+        self.task_id = task_id
+        super().__init__(
+            f"instance {instance_id} was changed by someone else at the same time; "
+            "reload and try again"
+        )
+
+
+class NotAuthorized(EngineError):
+    """The actor may not do this (for example, claim a task assigned to someone else)."""
+
+    def __init__(self, actor: str, action: str, task_id: str | None = None) -> None:
+        self.actor = actor
+        self.action = action
+        self.task_id = task_id
+        super().__init__(f"{actor} may not {action}" + (f" task {task_id}" if task_id else ""))
+
+
+class NotCaseLeader(NotAuthorized):
+    """Only the case leader of this case may do this."""
+
+
+class DataInvalid(EngineError):
+    """Task or start data was refused before anything was stored; `.field` names the key."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message if field is None else f"{field}: {message}")
+
+
+class InstanceNotRunnable(EngineError):
+    """The instance is completed, cancelled or in error, so the action is not possible."""
+
+    def __init__(self, instance_id: int, status: str, action: str) -> None:
+        self.instance_id = instance_id
+        self.status = status
+        super().__init__(f"cannot {action} instance {instance_id}: it is {status}")
+
+
+class TaskClaimed(EngineError):
+    """Someone else holds (has claimed) this task; ask them or a coordinator to release it."""
+
+    def __init__(self, task_id: str, assignee: str) -> None:
+        self.task_id = task_id
+        self.assignee = assignee
+        super().__init__(f"task {task_id} is held by {assignee}")

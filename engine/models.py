@@ -1,0 +1,206 @@
+"""Typed SQLAlchemy models: deployments, instances, human tasks, timers, events, accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """The one declarative base of the product's schema."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Deployment(Base):
+    """One version of one process (or decision) as deployed from a diagram file."""
+
+    __tablename__ = "deployment"
+    __table_args__ = (UniqueConstraint("process_key", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn or dmn
+    name: Mapped[str | None] = mapped_column(String(400))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    # The serialized process spec (with its sub-process specs), stored once per version
+    # instead of once per instance save.
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Per element: name, lane, candidate groups, assignee and due-date expressions, form.
+    elements: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(200))
+
+    instances: Mapped[list[Instance]] = relationship(back_populates="deployment")
+
+
+class Instance(Base):
+    """One running (or finished) process instance and its persisted workflow state."""
+
+    __tablename__ = "instance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Copied from the case data at every save so the ledger and inbox can filter in SQL.
+    risk_colour: Mapped[str | None] = mapped_column(String(20), index=True)
+    risk_class: Mapped[str | None] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    incident_element: Mapped[str | None] = mapped_column(String(200))
+    incident_message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    started_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
+
+    deployment: Mapped[Deployment] = relationship(back_populates="instances")
+
+    __mapper_args__ = {"version_id_col": revision}
+
+
+class HumanTask(Base):
+    """A user or manual task as the inbox sees it: an index over workflow state."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_state_assignee_due", "state", "assignee", "due_at"),
+        Index("ix_human_task_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(400))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    candidate_groups: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    due_at: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class TaskGroup(Base):
+    """One candidate group of one ready human task, so group inboxes use an index."""
+
+    __tablename__ = "human_task_group"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_name: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class Timer(Base):
+    """A waiting timer event and when it comes due; fire_due_timers reads only these rows."""
+
+    __tablename__ = "timer"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the Spiff task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Event(Base):
+    """One append-only history event, chained to the previous one of its instance by hash."""
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("instance_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(40))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class User(Base):
+    """A person who signs in; groups map to diagram lanes and candidate groups."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(400))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    groups: Mapped[list[UserGroup]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+
+class UserGroup(Base):
+    """Membership of one user in one group (role)."""
+
+    __tablename__ = "app_user_group"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="groups")
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CalendarOverride(Base):
+    """A local working-day override: a date forced to be a workday or a holiday."""
+
+    __tablename__ = "calendar_override"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date
+    kind: Mapped[str] = mapped_column(String(10))  # workday or holiday
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,781 @@
+"""The engine's one public facade: `Engine`, used by the web app, the CLI, the scheduler and tests.
+
+Every operation is one database transaction: workflow state, the human-task table, the
+timer table and the history events change together or not at all. Concurrent writers
+are caught by the instance row's revision (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from . import deploy as deploy_mod
+from . import history as hist
+from . import persistence
+from .clock import Clock, system_clock, using_clock
+from .config import Settings
+from .data import validate_data
+from .database import connect, migrate
+from .errors import (
+    ConcurrentModification,
+    DataInvalid,
+    DiagramInvalid,
+    InstanceNotFound,
+    InstanceNotRunnable,
+    NotAuthorized,
+    Problem,
+    ProcessNotFound,
+    TaskClaimed,
+    TaskNotFound,
+    TaskNotReady,
+)
+from .models import Deployment, Event, HumanTask, Instance, TaskGroup, Timer
+from .runtime import Incident, Outcome, Run, timer_due
+from .scripting import ScriptFailed, compile_expression, script_engine
+from .views import (
+    ChainReport,
+    EventView,
+    FormField,
+    InstanceView,
+    ReplayView,
+    TaskView,
+    TimerView,
+)
+from .views import Deployment as DeploymentView
+
+SYSTEM_ACTOR = "engine"
+_TIMER_DEFS = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
+
+
+def _is_timer(task: Task) -> bool:
+    definition = getattr(task.task_spec, "event_definition", None)
+    return type(definition).__name__ in _TIMER_DEFS
+
+
+class Engine:
+    """Deploy diagrams, run instances, keep the task and timer indexes and the history."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
+        self.sessionmaker = sessions
+        self.settings = settings
+        self.clock = clock
+        self.dialect = sessions.kw["bind"].dialect.name
+        self._specs = persistence.SpecCache()
+        self._script_engine = script_engine(settings.script_timeout_seconds)
+        self._lock = threading.Lock()
+        self.accounts: Any = None
+        self.queries: Any = None
+        try:  # account and query services live beside the engine, written for the web app
+            from .accounts import Accounts
+            from .queries import Queries
+        except ImportError:
+            pass
+        else:
+            self.accounts = Accounts(sessions, clock)
+            self.queries = Queries(sessions, clock)
+
+    @classmethod
+    def open(
+        cls,
+        database_url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+    ) -> Engine:
+        """Open (and create or migrate) the database; SQLite by default, PostgreSQL by URL."""
+        settings = settings or Settings.from_env()
+        url = database_url or settings.database_url
+        db = connect(url)
+        migrate(db)
+        return cls(sessionmaker(bind=db, expire_on_commit=False), settings, clock or system_clock)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.sessionmaker.kw["bind"].dispose()
+
+    # -- transactions -------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        session = self.sessionmaker()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        session = self.sessionmaker()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    # -- deployments --------------------------------------------------------
+
+    def validate(self, source: Path | str | bytes) -> list[Problem]:
+        """Every problem of a diagram (empty when it would deploy)."""
+        try:
+            deploy_mod.parse_diagram(source, self._decision_sources())
+        except DiagramInvalid as exc:
+            return exc.problems
+        return []
+
+    def _decision_sources(self) -> list[tuple[str, bytes]]:
+        with self._read() as s:
+            latest = (
+                select(Deployment.process_key, func.max(Deployment.version))
+                .where(Deployment.kind == "dmn")
+                .group_by(Deployment.process_key)
+            )
+            out: dict[str, tuple[str, bytes]] = {}
+            for key, version in s.execute(latest).all():
+                dep = s.scalars(
+                    select(Deployment).where(Deployment.process_key == key, Deployment.version == version)
+                ).one()
+                out[dep.content_hash] = (f"{key}.dmn", dep.source)
+            return list(out.values())
+
+    def deploy(self, source: Path | str | bytes, *, actor: str) -> list[DeploymentView]:
+        """Validate fully, then deploy every executable process (or decision) of a diagram.
+
+        Same content again gives the same version; changed content gives version + 1.
+        Raises DiagramInvalid (with `.problems`) and deploys nothing when anything is wrong.
+        """
+        diagram, parser = deploy_mod.parse_diagram(source, self._decision_sources())
+        root = diagram.tree.getroot()
+        elements = deploy_mod.element_metadata(root) if diagram.kind == "bpmn" else {}
+        keys = diagram.process_ids if diagram.kind == "bpmn" else diagram.decision_ids
+        specs = {pid: persistence.spec_to_dict(parser, pid) for pid in diagram.process_ids}
+        for attempt in range(3):
+            try:
+                with self._tx() as s:
+                    result = []
+                    for key in keys:
+                        latest = s.scalars(
+                            select(Deployment)
+                            .where(Deployment.process_key == key)
+                            .order_by(Deployment.version.desc())
+                            .limit(1)
+                        ).first()
+                        if latest is not None and latest.content_hash == diagram.content_hash:
+                            result.append(_deployment_view(latest))
+                            continue
+                        dep = Deployment(
+                            process_key=key,
+                            version=(latest.version + 1) if latest else 1,
+                            kind=diagram.kind,
+                            name=diagram.process_names.get(key),
+                            content_hash=diagram.content_hash,
+                            source=diagram.raw,
+                            spec=specs.get(key),
+                            elements=elements,
+                            deployed_at=self.clock(),
+                            deployed_by=actor,
+                        )
+                        s.add(dep)
+                        s.flush()
+                        result.append(_deployment_view(dep))
+                    return result
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def deployments(self) -> list[DeploymentView]:
+        """Every deployment, newest version of each key first."""
+        with self._read() as s:
+            rows = s.scalars(select(Deployment).order_by(Deployment.process_key, Deployment.version.desc()))
+            return [_deployment_view(d) for d in rows]
+
+    def diagram_xml(self, process_key: str, version: int | None = None) -> bytes:
+        """The diagram source a process (or decision) version was deployed from."""
+        with self._read() as s:
+            return self._deployment(s, process_key, version, kind=None).source
+
+    def _deployment(self, s: Session, key: str, version: int | None, kind: str | None = "bpmn") -> Deployment:
+        q = select(Deployment).where(Deployment.process_key == key)
+        if kind:
+            q = q.where(Deployment.kind == kind)
+        if version is not None:
+            q = q.where(Deployment.version == version)
+        dep = s.scalars(q.order_by(Deployment.version.desc()).limit(1)).first()
+        if dep is None:
+            raise ProcessNotFound(key, version)
+        return dep
+
+    def _specs_for(self, s: Session, dep: Deployment) -> persistence.Specs:
+        def load() -> dict[str, Any]:
+            assert dep.spec is not None
+            return dep.spec
+
+        return self._specs.get(dep.id, load)
+
+    # -- instances ----------------------------------------------------------
+
+    def start(
+        self,
+        process_key: str,
+        data: dict[str, Any] | None = None,
+        *,
+        actor: str,
+        version: int | None = None,
+        business_key: str | None = None,
+    ) -> InstanceView:
+        """Start an instance of the latest (or given) version with `data`; run it to its first wait."""
+        data = dict(validate_data(data, self.settings.max_data_bytes))
+        with self._tx() as s:
+            dep = self._deployment(s, process_key, version)
+            spec, subs = self._specs_for(s, dep)
+            workflow = BpmnWorkflow(spec, dict(subs), script_engine=self._script_engine)
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+            now = self.clock()
+            inst = Instance(
+                deployment_id=dep.id,
+                process_key=dep.process_key,
+                version=dep.version,
+                business_key=business_key,
+                status="running",
+                data={},
+                state="",
+                serializer_version=persistence.SERIALIZER_VERSION,
+                started_at=now,
+                started_by=actor,
+                updated_at=now,
+                last_seq=0,
+                last_hash="",
+            )
+            s.add(inst)
+            s.flush()
+            writer = hist.EventWriter(s, inst, now)
+            inst.data = dict(data)
+            writer.append(
+                "instance_started",
+                actor,
+                detail={"process_key": dep.process_key, "version": dep.version, "business_key": business_key},
+                changes={k: [None, v] for k, v in data.items()},
+            )
+            run = Run(workflow, self.clock)
+            self._advance(s, inst, dep, run, writer, actor, run.step)
+            return self._instance_view(s, inst)
+
+    def _advance(
+        self,
+        s: Session,
+        inst: Instance,
+        dep: Deployment,
+        run: Run,
+        writer: hist.EventWriter,
+        actor: str,
+        action: Callable[[], None],
+        *,
+        completing: str | None = None,
+        form_data: dict[str, Any] | None = None,
+    ) -> None:
+        incident: Incident | None = None
+        try:
+            action()
+        except Incident as exc:
+            incident = exc
+        try:
+            outcome = run.outcome()
+        except Incident as exc:
+            incident = incident or exc
+            outcome = Outcome()
+        self._persist(s, inst, dep, run.workflow, outcome, writer, actor, completing, form_data, incident)
+
+    def _persist(
+        self,
+        s: Session,
+        inst: Instance,
+        dep: Deployment,
+        workflow: BpmnWorkflow,
+        outcome: Outcome,
+        writer: hist.EventWriter,
+        actor: str,
+        completing: str | None,
+        form_data: dict[str, Any] | None,
+        incident: Incident | None,
+    ) -> None:
+        now = writer.at
+        elements = dep.elements or {}
+        data = dict(inst.data or {})
+        existing = {t.id: t for t in s.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready"))}
+        for change in outcome.changes:
+            task, ident, after = change.task, change.element_id, change.after
+            meta = elements.get(ident, {})
+            tid = str(task.id)
+            human = meta.get("type") in ("userTask", "manualTask") or bool(task.task_spec.manual)
+            if after == TaskState.COMPLETED:
+                delta = _data_delta(task, data)
+                if human and tid == completing:
+                    # What the person entered is recorded even where it equals earlier data.
+                    for key, value in (form_data or {}).items():
+                        delta.setdefault(key, [data.get(key), value])
+                for key, (_before, value) in delta.items():
+                    data[key] = value
+                if human:
+                    row = existing.pop(tid, None) or s.get(HumanTask, tid)
+                    if row is not None:
+                        row.state, row.completed_at, row.completed_by = "completed", now, actor
+                    writer.append("task_completed", actor, element_id=ident, task_id=tid, changes=delta)
+                elif _is_timer(task):
+                    due = timer_due(task)
+                    writer.append(
+                        "timer_fired", SYSTEM_ACTOR, element_id=ident, task_id=tid, changes=delta,
+                        detail={"due_at": due.isoformat() if due else None, "fired_at": now.isoformat()},
+                    )
+                else:
+                    writer.append("element_completed", SYSTEM_ACTOR, element_id=ident, task_id=tid,
+                                  changes=delta, detail={"type": meta.get("type"), "by": actor})
+            elif after == TaskState.READY and human:
+                self._open_human_task(s, inst, task, ident, meta, now)
+                writer.append("task_ready", SYSTEM_ACTOR, element_id=ident, task_id=tid)
+            elif after == TaskState.WAITING:
+                kind = "timer_waiting" if _is_timer(task) else "element_waiting"
+                due = timer_due(task)
+                writer.append(kind, SYSTEM_ACTOR, element_id=ident, task_id=tid,
+                              detail={"due_at": due.isoformat() if due else None})
+            elif after == TaskState.STARTED:
+                writer.append("element_started", SYSTEM_ACTOR, element_id=ident, task_id=tid)
+            elif after == TaskState.CANCELLED and change.before in (
+                TaskState.READY, TaskState.WAITING, TaskState.STARTED
+            ):
+                if human:
+                    row = existing.pop(tid, None) or s.get(HumanTask, tid)
+                    if row is not None:
+                        row.state, row.completed_at = "cancelled", now
+                    writer.append("task_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
+                else:
+                    writer.append("element_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
+        self._sync_timers(s, inst, outcome if incident is None else Outcome(), writer, now)
+        if incident is not None:
+            writer.append("error", SYSTEM_ACTOR, element_id=incident.element_id,
+                          detail={"message": incident.message})
+            inst.status = "error"
+            inst.incident_element = incident.element_id
+            inst.incident_message = incident.message
+        elif outcome.completed:
+            writer.append("instance_completed", SYSTEM_ACTOR)
+            inst.status = "completed"
+            inst.ended_at = now
+        else:
+            ready = s.scalar(
+                select(func.count()).select_from(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")
+            )
+            inst.status = "running" if ready else "waiting"
+            inst.incident_element = inst.incident_message = None
+        inst.data = data
+        inst.campaign_id = _str_or_none(data.get("campaign_id"))
+        inst.risk_colour = _str_or_none(data.get("risk_colour"))
+        inst.risk_class = _str_or_none(data.get("risk_class"))
+        inst.state = persistence.dump_state(workflow)
+        inst.serializer_version = persistence.SERIALIZER_VERSION
+        inst.updated_at = now
+        s.flush()
+
+    def _open_human_task(self, s: Session, inst: Instance, task: Task, ident: str, meta: dict[str, Any], now: datetime) -> None:
+        tid = str(task.id)
+        if s.get(HumanTask, tid) is not None:
+            return
+        assignee = self._evaluate_meta(task, meta.get("assignee"))
+        due = self._evaluate_meta(task, meta.get("due_date"))
+        due_at = None
+        if due:
+            try:
+                from .scripting import parse_datetime
+
+                due_at = parse_datetime(due)
+            except (TypeError, ValueError):
+                due_at = None
+        groups = list(meta.get("candidate_groups") or [])
+        s.add(
+            HumanTask(
+                id=tid, instance_id=inst.id, process_key=inst.process_key, element_id=ident,
+                name=meta.get("name") or task.task_spec.bpmn_name, lane=meta.get("lane") or getattr(task.task_spec, "lane", None),
+                assignee=str(assignee) if assignee else None, candidate_groups=groups,
+                due_at=due_at, state="ready", created_at=now,
+            )
+        )
+        s.flush()
+        for group in groups:
+            s.add(TaskGroup(task_id=tid, group_name=group))
+
+    def _evaluate_meta(self, task: Task, expression: str | None) -> Any:
+        if not expression:
+            return None
+        try:
+            with using_clock(self.clock):
+                return self._script_engine.environment.evaluate(expression, dict(task.data))
+        except (ScriptFailed, NameError, TypeError, ValueError, KeyError):
+            return None
+
+    def _sync_timers(self, s: Session, inst: Instance, outcome: Outcome, writer: hist.EventWriter, now: datetime) -> None:
+        rows = {t.id: t for t in s.scalars(select(Timer).where(Timer.instance_id == inst.id))}
+        for tid, row in rows.items():
+            new = outcome.timers.get(tid)
+            old_due = hist.utc(row.due_at)
+            if new is None:
+                s.delete(row)
+            elif hist.utc(new[1]) != old_due:
+                if old_due <= now and hist.utc(new[1]) > old_due:
+                    # A cycle timer fired and is waiting for its next cycle.
+                    writer.append("timer_fired", SYSTEM_ACTOR, element_id=row.element_id, task_id=tid,
+                                  detail={"due_at": old_due.isoformat(), "fired_at": now.isoformat(), "cycle": True})
+                row.due_at = new[1]
+        for tid, (ident, due) in outcome.timers.items():
+            if tid not in rows:
+                s.add(Timer(id=tid, instance_id=inst.id, element_id=ident, due_at=due))
+
+    def _load(self, s: Session, inst: Instance) -> tuple[Deployment, BpmnWorkflow]:
+        dep = s.get(Deployment, inst.deployment_id)
+        assert dep is not None
+        specs = self._specs_for(s, dep)
+        workflow = persistence.load_state(inst.state, inst.serializer_version, specs)
+        workflow.script_engine = self._script_engine
+        return dep, workflow
+
+    def _instance(self, s: Session, instance_id: int) -> Instance:
+        inst = s.get(Instance, instance_id)
+        if inst is None:
+            raise InstanceNotFound(instance_id)
+        return inst
+
+    def instance(self, instance_id: int) -> InstanceView:
+        """The instance: status, data and its ready human tasks."""
+        with self._read() as s:
+            return self._instance_view(s, self._instance(s, instance_id))
+
+    def _instance_view(self, s: Session, inst: Instance) -> InstanceView:
+        tasks = s.scalars(
+            select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready").order_by(HumanTask.created_at)
+        )
+        return InstanceView(
+            id=inst.id, process_key=inst.process_key, version=inst.version, status=inst.status,
+            data=dict(inst.data or {}), tasks=[_task_view(t) for t in tasks], business_key=inst.business_key,
+            started_at=hist.utc(inst.started_at), started_by=inst.started_by,
+            ended_at=hist.utc(inst.ended_at) if inst.ended_at else None,
+            incident_element=inst.incident_element, incident_message=inst.incident_message,
+        )
+
+    # -- human tasks --------------------------------------------------------
+
+    def tasks(
+        self,
+        *,
+        instance_id: int | None = None,
+        assignee: str | None = None,
+        candidate_group: str | None = None,
+        state: str | None = "ready",
+    ) -> list[TaskView]:
+        """Human tasks from the indexed task table (workflows are not loaded)."""
+        with self._read() as s:
+            q = select(HumanTask)
+            if state:
+                q = q.where(HumanTask.state == state)
+            if instance_id is not None:
+                q = q.where(HumanTask.instance_id == instance_id)
+            if assignee is not None:
+                q = q.where(HumanTask.assignee == assignee)
+            if candidate_group is not None:
+                q = q.join(TaskGroup, TaskGroup.task_id == HumanTask.id).where(TaskGroup.group_name == candidate_group)
+            q = q.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+            return [_task_view(t) for t in s.scalars(q)]
+
+    def task(self, task_id: str) -> TaskView:
+        """One human task with its form and documentation."""
+        with self._read() as s:
+            row = s.get(HumanTask, task_id)
+            if row is None:
+                raise TaskNotFound(task_id)
+            inst = self._instance(s, row.instance_id)
+            dep = s.get(Deployment, inst.deployment_id)
+            meta = (dep.elements or {}).get(row.element_id, {}) if dep else {}
+            return _task_view(row, meta)
+
+    def _ready_task(self, s: Session, task_id: str) -> HumanTask:
+        row = s.get(HumanTask, task_id)
+        if row is None:
+            raise TaskNotFound(task_id)
+        if row.state != "ready":
+            raise TaskNotReady(task_id, row.state, completed_by=row.completed_by,
+                               completed_at=hist.utc(row.completed_at) if row.completed_at else None)
+        return row
+
+    def _task_event(self, task_id: str, actor: str, type_: str, change: Callable[[HumanTask], dict[str, Any]]) -> TaskView:
+        try:
+            with self._tx() as s:
+                row = self._ready_task(s, task_id)
+                inst = self._instance(s, row.instance_id)
+                detail = change(row)
+                writer = hist.EventWriter(s, inst, self.clock())
+                writer.append(type_, actor, element_id=row.element_id, task_id=task_id, detail=detail)
+                inst.updated_at = writer.at
+                s.flush()
+                return _task_view(row)
+        except StaleDataError:
+            raise ConcurrentModification(0, task_id) from None
+
+    def claim(self, task_id: str, *, actor: str) -> TaskView:
+        """Take a ready task for yourself; refused when someone else holds it."""
+        def change(row: HumanTask) -> dict[str, Any]:
+            if row.assignee and row.assignee != actor:
+                raise TaskClaimed(task_id, row.assignee)
+            row.assignee = actor
+            return {"assignee": actor}
+
+        return self._task_event(task_id, actor, "task_claimed", change)
+
+    def unclaim(self, task_id: str, *, actor: str) -> TaskView:
+        """Give a task you hold back to its candidate groups."""
+        def change(row: HumanTask) -> dict[str, Any]:
+            if row.assignee != actor:
+                raise NotAuthorized(actor, "unclaim a task held by " + (row.assignee or "nobody"), task_id)
+            row.assignee = None
+            return {"previous": actor}
+
+        return self._task_event(task_id, actor, "task_unclaimed", change)
+
+    def assign(self, task_id: str, user: str, *, actor: str) -> TaskView:
+        """Give a task to `user` (a coordinator's action)."""
+        def change(row: HumanTask) -> dict[str, Any]:
+            previous = row.assignee
+            row.assignee = user
+            return {"assignee": user, "previous": previous}
+
+        return self._task_event(task_id, actor, "task_assigned", change)
+
+    def complete(self, task_id: str, data: dict[str, Any] | None, *, actor: str) -> InstanceView:
+        """Complete a ready human task with form data and run the instance to its next wait.
+
+        Of two concurrent completions exactly one counts; the other raises TaskNotReady
+        (naming who completed it) or ConcurrentModification.
+        """
+        data = dict(validate_data(data, self.settings.max_data_bytes))
+        try:
+            with self._tx() as s:
+                row = self._ready_task(s, task_id)
+                if row.assignee and row.assignee != actor:
+                    raise TaskClaimed(task_id, row.assignee)
+                inst = self._instance(s, row.instance_id)
+                if inst.status not in ("running", "waiting"):
+                    raise InstanceNotRunnable(inst.id, inst.status, "complete a task of")
+                dep, workflow = self._load(s, inst)
+                task = workflow.get_task_from_id(UUID(task_id))
+                if task is None or task.state != TaskState.READY:
+                    raise TaskNotReady(task_id, "not ready")
+                _check_required((dep.elements or {}).get(row.element_id, {}), {**task.data, **data})
+                writer = hist.EventWriter(s, inst, self.clock())
+                run = Run(workflow, self.clock)
+                self._advance(s, inst, dep, run, writer, actor, lambda: run.complete(task, data),
+                              completing=task_id, form_data=data)
+                return self._instance_view(s, inst)
+        except (StaleDataError, IntegrityError) as exc:
+            self._raise_lost_race(task_id, exc)
+            raise
+
+    def _raise_lost_race(self, task_id: str, exc: Exception) -> None:
+        with self._read() as s:
+            row = s.get(HumanTask, task_id)
+            if row is not None and row.state != "ready":
+                raise TaskNotReady(task_id, row.state, completed_by=row.completed_by,
+                                   completed_at=hist.utc(row.completed_at) if row.completed_at else None) from None
+            raise ConcurrentModification(row.instance_id if row else 0, task_id) from None
+
+    # -- instance control ---------------------------------------------------
+
+    def cancel(self, instance_id: int, *, actor: str, reason: str) -> InstanceView:
+        """Stop an instance for good: its tasks are cancelled and its timers removed."""
+        with self._tx() as s:
+            inst = self._instance(s, instance_id)
+            if inst.status in ("completed", "cancelled"):
+                raise InstanceNotRunnable(inst.id, inst.status, "cancel")
+            dep, workflow = self._load(s, inst)
+            writer = hist.EventWriter(s, inst, self.clock())
+            for row in s.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")):
+                row.state, row.completed_at = "cancelled", writer.at
+                writer.append("task_cancelled", actor, element_id=row.element_id, task_id=row.id)
+            s.execute(delete(Timer).where(Timer.instance_id == inst.id))
+            workflow.cancel()
+            writer.append("cancelled", actor, detail={"reason": reason})
+            inst.status, inst.ended_at, inst.updated_at = "cancelled", writer.at, writer.at
+            inst.state = persistence.dump_state(workflow)
+            inst.serializer_version = persistence.SERIALIZER_VERSION
+            s.flush()
+            return self._instance_view(s, inst)
+
+    def retry(self, instance_id: int, *, actor: str) -> InstanceView:
+        """Run an instance in error again from the element that failed."""
+        with self._tx() as s:
+            inst = self._instance(s, instance_id)
+            if inst.status != "error":
+                raise InstanceNotRunnable(inst.id, inst.status, "retry")
+            dep, workflow = self._load(s, inst)
+            writer = hist.EventWriter(s, inst, self.clock())
+            writer.append("retried", actor, element_id=inst.incident_element,
+                          detail={"message": inst.incident_message})
+            run = Run(workflow, self.clock)
+            self._advance(s, inst, dep, run, writer, actor, run.refresh_timers)
+            return self._instance_view(s, inst)
+
+    # -- timers -------------------------------------------------------------
+
+    def fire_due_timers(self, now: datetime | None = None) -> int:
+        """Fire every timer due at `now` (default: the clock), oldest first; return how many fired.
+
+        Each instance is handled in its own transaction; with several schedulers on
+        PostgreSQL, due rows are claimed with FOR UPDATE SKIP LOCKED, and the instance
+        revision makes sure a timer's firing is recorded exactly once.
+        """
+        at = now or self.clock()
+        fired = 0
+        done: set[int] = set()
+        while True:
+            try:
+                count, instance_id = self._fire_one(at, done)
+            except (StaleDataError, IntegrityError, ConcurrentModification):
+                continue  # another scheduler got there first; its firing counts
+            except OperationalError as exc:
+                if "locked" in str(exc).lower():
+                    continue
+                raise
+            if instance_id is None:
+                return fired
+            done.add(instance_id)
+            fired += count
+
+    def _fire_one(self, at: datetime, done: set[int]) -> tuple[int, int | None]:
+        with self._tx() as s:
+            q = select(Timer).where(Timer.due_at <= at)
+            if done:
+                q = q.where(Timer.instance_id.not_in(done))
+            q = q.order_by(Timer.due_at).limit(1)
+            if self.dialect == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            timer = s.scalars(q).first()
+            if timer is None:
+                return 0, None
+            inst_q = select(Instance).where(Instance.id == timer.instance_id)
+            if self.dialect == "postgresql":
+                inst_q = inst_q.with_for_update(skip_locked=True)
+            inst = s.scalars(inst_q).first()
+            if inst is None:
+                # Another scheduler holds this instance; leave its timers to that one.
+                done.add(timer.instance_id)
+                return 0, timer.instance_id
+            dep, workflow = self._load(s, inst)
+            clock = lambda: at  # noqa: E731 - the firing time is the sweep's time
+            writer = hist.EventWriter(s, inst, at)
+            run = Run(workflow, clock)
+            before = len(writer.written)
+            for _ in range(1000):  # catch up on cycles that came due while nothing ran
+                self._advance(s, inst, dep, run, writer, SYSTEM_ACTOR, run.refresh_timers)
+                if inst.status == "error":
+                    break
+                still_due = s.scalar(
+                    select(func.count()).select_from(Timer).where(Timer.instance_id == inst.id, Timer.due_at <= at)
+                )
+                if not still_due:
+                    break
+                run = Run(workflow, clock)
+            count = sum(1 for e in writer.written[before:] if e.type == "timer_fired")
+            return count, inst.id
+
+    def timers(self, due_before: datetime | None = None) -> list[TimerView]:
+        """Waiting timers, soonest first."""
+        with self._read() as s:
+            q = select(Timer).order_by(Timer.due_at)
+            if due_before is not None:
+                q = q.where(Timer.due_at <= due_before)
+            return [TimerView(t.instance_id, t.element_id, hist.utc(t.due_at)) for t in s.scalars(q)]
+
+    # -- history ------------------------------------------------------------
+
+    def history(self, instance_id: int) -> list[EventView]:
+        """Every event of an instance, in order."""
+        with self._read() as s:
+            self._instance(s, instance_id)
+            return [hist.to_view(e) for e in hist.events_of(s, instance_id)]
+
+    def verify_history(self, instance_id: int | None = None) -> ChainReport:
+        """Check the hash chains (of one instance, or all); `.ok` is True when intact."""
+        with self._read() as s:
+            if instance_id is not None:
+                ids = [instance_id]
+            else:
+                ids = list(s.scalars(select(Instance.id).order_by(Instance.id)))
+            return hist.verify_chain(s, ids)
+
+    def replay(self, instance_id: int, step: int) -> ReplayView:
+        """The instance as it stood after event `step`, rebuilt from stored history only."""
+        with self._read() as s:
+            self._instance(s, instance_id)
+            return hist.replay_events(instance_id, hist.events_of(s, instance_id), step)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _data_delta(task: Task, current: dict[str, Any]) -> dict[str, list[Any]]:
+    """What this task itself changed in the case data (not what it inherited)."""
+    parent = task.parent.data if task.parent is not None else {}
+    delta: dict[str, list[Any]] = {}
+    for key, value in task.data.items():
+        if key.startswith("_") or key == "data_objects":
+            continue
+        if parent.get(key, _MISSING) != value and current.get(key, _MISSING) != value:
+            delta[key] = [current.get(key), value]
+    return delta
+
+
+_MISSING = object()
+
+
+def _check_required(meta: dict[str, Any], data: dict[str, Any]) -> None:
+    for f in meta.get("form") or []:
+        if f.get("required") and data.get(f["id"]) in (None, "", []):
+            raise DataInvalid("required", field=f["id"])
+
+
+def _deployment_view(d: Deployment) -> DeploymentView:
+    return DeploymentView(
+        process_key=d.process_key, version=d.version, content_hash=d.content_hash, kind=d.kind,
+        name=d.name, deployed_at=hist.utc(d.deployed_at), deployed_by=d.deployed_by,
+    )
+
+
+def _task_view(t: HumanTask, meta: dict[str, Any] | None = None) -> TaskView:
+    meta = meta or {}
+    return TaskView(
+        id=t.id, instance_id=t.instance_id, process_key=t.process_key, element_id=t.element_id,
+        name=t.name, lane=t.lane, assignee=t.assignee, candidate_groups=list(t.candidate_groups or []),
+        due_at=hist.utc(t.due_at) if t.due_at else None, state=t.state, created_at=hist.utc(t.created_at),
+        completed_at=hist.utc(t.completed_at) if t.completed_at else None, completed_by=t.completed_by,
+        documentation=meta.get("documentation"),
+        form=[
+            FormField(id=f["id"], label=f["label"], type=f["type"], required=f["required"], default=f.get("default"),
+                      options=[tuple(o) for o in f.get("options") or []], properties=dict(f.get("properties") or {}))
+            for f in meta.get("form") or []
+        ],
+    )
+
+
+__all__ = ["Engine", "compile_expression"]

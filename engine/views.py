@@ -1,0 +1,128 @@
+"""Plain dataclasses the engine returns: callers never see Spiff tasks or ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One deployed version of a process or decision."""
+
+    process_key: str
+    version: int
+    content_hash: str
+    kind: str = "bpmn"
+    name: str | None = None
+    deployed_at: datetime | None = None
+    deployed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a user task's form, as the diagram declares it."""
+
+    id: str
+    label: str
+    type: str = "string"
+    required: bool = False
+    default: str | None = None
+    options: list[tuple[str, str]] = field(default_factory=list)
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A human task: READY to be worked, or COMPLETED/CANCELLED in the past."""
+
+    id: str
+    instance_id: int
+    process_key: str
+    element_id: str
+    name: str | None
+    lane: str | None
+    assignee: str | None
+    candidate_groups: list[str]
+    due_at: datetime | None
+    state: str
+    created_at: datetime
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    documentation: str | None = None
+    form: list[FormField] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    """A process instance with its data and its ready human tasks."""
+
+    id: int
+    process_key: str
+    version: int
+    status: str
+    data: dict[str, Any]
+    tasks: list[TaskView]
+    business_key: str | None = None
+    started_at: datetime | None = None
+    started_by: str | None = None
+    ended_at: datetime | None = None
+    incident_element: str | None = None
+    incident_message: str | None = None
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One history event: who did what to which element, when, and which data changed."""
+
+    seq: int
+    type: str
+    element_id: str | None
+    actor: str
+    at: datetime
+    changes: dict[str, tuple[Any, Any]]
+    hash: str
+    task_id: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first event of an instance whose hash does not match its content or chain."""
+
+    instance_id: int
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of verifying history hash chains."""
+
+    ok: bool
+    checked_instances: int
+    checked_events: int
+    broken: list[BrokenLink]
+
+
+@dataclass(frozen=True)
+class ReplayView:
+    """An instance as it stood after one history event, rebuilt from the events alone."""
+
+    instance_id: int
+    step: int
+    completed: list[str]
+    active: list[str]
+    waiting: list[str]
+    cancelled: list[str]
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TimerView:
+    """A waiting timer: which instance, which element, when it comes due."""
+
+    instance_id: int
+    element_id: str
+    due_at: datetime
