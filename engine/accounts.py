@@ -119,6 +119,8 @@ class Accounts:
     #: Failed logins in a row before the account locks, and for how long.
     max_failures = 5
     lock_for = timedelta(minutes=15)
+    #: scrypt cost; tests lower it on their own instance to stay fast.
+    scrypt_n = _SCRYPT_N
 
     def __init__(self, sessionmaker: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
         self._sessions = sessionmaker
@@ -137,7 +139,7 @@ class Accounts:
             if session.scalar(select(User.id).where(User.username == username)) is not None:
                 raise UserExists(f"user {username!r} exists already", username)
             user = User(username=username, display_name=display_name,
-                        password_hash=hash_password(password), is_active=True, failed_logins=0,
+                        password_hash=hash_password(password, n=self.scrypt_n), is_active=True, failed_logins=0,
                         created_at=self._clock())
             user.groups = [UserGroup(group_name=g) for g in _unique(groups)]
             session.add(user)
@@ -168,7 +170,7 @@ class Accounts:
         _check_strength(password, username)
         with self._sessions.begin() as session:
             user = self._load(session, username)
-            user.password_hash = hash_password(password)
+            user.password_hash = hash_password(password, n=self.scrypt_n)
             user.failed_logins = 0
             user.locked_until = None
 

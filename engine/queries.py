@@ -181,7 +181,7 @@ class Queries:
                 task_id=t.id, instance_id=t.instance_id, process_key=t.process_key,
                 element_id=t.element_id, name=t.name, assignee=t.assignee,
                 candidate_groups=list(t.candidate_groups or []),
-                due_at=_aware(t.due_at, now), created_at=t.created_at,
+                due_at=_aware(t.due_at, now), created_at=_aware(t.created_at, now) or t.created_at,
                 business_key=bk, campaign_id=camp, risk_colour=colour, risk_class=cls,
                 title=title,
                 overdue=_is_overdue(t.due_at, now),
@@ -265,7 +265,8 @@ class Queries:
                     instance_id=inst.id, process_key=inst.process_key,
                     business_key=inst.business_key, campaign_id=inst.campaign_id,
                     risk_colour=inst.risk_colour, risk_class=inst.risk_class, status=inst.status,
-                    title=ttl, leader=lead, started_at=inst.started_at, ended_at=inst.ended_at,
+                    title=ttl, leader=lead, started_at=_aware(inst.started_at, now) or inst.started_at,
+                    ended_at=_aware(inst.ended_at, now),
                     phases=[t.name or t.element_id for t in ready], next_due_at=next_due,
                     overdue=next_due is not None and next_due < now))
         return LedgerPage(rows=result, total=int(total or 0), page=page, per_page=per_page,

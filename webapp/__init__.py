@@ -1,0 +1,78 @@
+"""Anjie's web app: `create_app(settings=None)` builds the Flask app around one engine facade."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from engine.config import Settings
+from webapp.services import ENGINE_KEY, SETTINGS_KEY
+
+if TYPE_CHECKING:
+    from engine import Engine
+
+csrf = CSRFProtect()
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
+    """Build the app. `settings` overrides the ANJIE_* environment (tests pass their own);
+    `engine` lets a caller share an already-open engine (tests, the demo, the benchmark)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key or _secret_key(Path(settings.upload_dir).parent),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="anjie_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1_000_000,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+    )
+    if engine is None:
+        from engine import Engine
+
+        engine = Engine.open(settings.database_url)
+    app.extensions[ENGINE_KEY] = engine
+    app.extensions[SETTINGS_KEY] = settings
+
+    csrf.init_app(app)
+    from webapp import (
+        api,
+        auth,
+        cases,
+        deployments,
+        errors,
+        i18n,
+        inbox,
+        ledger,
+        tasks,
+        users,
+    )
+
+    i18n.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    for module in (auth, inbox, tasks, cases, ledger, deployments, users, errors, i18n):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
+    app.register_blueprint(api.bp)
+    return app
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """The SECRET_KEY kept in instance/secret_key, made on first start (never committed)."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key

@@ -1,0 +1,206 @@
+"""The JSON API under /api/v1, for bearer tokens made with `anjie token create USER`.
+
+Its OpenAPI 3 document is `webapp.openapi.DOCUMENT`, served at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, g, jsonify, request
+from werkzeug.wrappers import Response
+
+from engine.errors import DiagramInvalid
+from engine.queries import InboxFilter
+from webapp import access, cases, tasks
+from webapp.auth import current_user
+from webapp.errors import error_response
+from webapp.inbox import COLOURS
+from webapp.openapi import DOCUMENT
+from webapp.services import accounts, engine, queries
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def authenticate() -> None:
+    """Every API call needs `Authorization: Bearer <token>`; cookies are never used here."""
+    g.user = None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        g.user = accounts().verify_token(token.strip())
+    if g.user is None:
+        abort(401)
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, tuples and datetimes as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def body() -> dict[str, Any]:
+    """The JSON object of the request, or 400."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400)
+    return data
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 document of this API."""
+    return jsonify(DOCUMENT)
+
+
+@bp.get("/me")
+def me() -> Response:
+    """Who the token belongs to."""
+    user = current_user()
+    return jsonify(username=user.username, display_name=user.display_name,
+                   groups=list(user.groups))
+
+
+@bp.get("/deployments")
+def deployments() -> Response:
+    """Every deployed process version."""
+    if not access.has_any(current_user().groups, access.SEE_DEPLOYMENTS):
+        abort(403)
+    return jsonify([plain(d) for d in engine().deployments()])
+
+
+@bp.post("/deployments")
+def deploy() -> Any:
+    """Deploy a BPMN/DMN diagram sent as the request body (designers only)."""
+    if not access.has_any(current_user().groups, access.DEPLOY):
+        abort(403)
+    source = request.get_data()
+    if not source:
+        abort(400)
+    try:
+        done = engine().deploy(source, actor=current_user().username)
+    except DiagramInvalid as exc:
+        return error_response(422, "Diagram invalid", "the diagram was refused",
+                              problems=[plain(p) for p in exc.problems])
+    return jsonify([plain(d) for d in done]), 201
+
+
+@bp.post("/instances")
+def start() -> Any:
+    """Start a process instance (a case)."""
+    if not access.has_any(current_user().groups, access.START):
+        abort(403)
+    data = body()
+    key = data.get("process_key")
+    payload = data.get("data") or {}
+    business_key = data.get("business_key")
+    version = data.get("version")
+    if not isinstance(key, str) or not isinstance(payload, dict) \
+            or not isinstance(business_key, str | None) \
+            or not (version is None or (isinstance(version, int)
+                                        and not isinstance(version, bool))):
+        abort(400)
+    instance = engine().start(key, payload, actor=current_user().username,
+                              business_key=business_key, version=version)
+    return jsonify(plain(instance)), 201
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int) -> Response:
+    """One instance with its data and ready tasks."""
+    return jsonify(plain(cases.load(instance_id)))
+
+
+@bp.get("/instances/<int:instance_id>/history")
+def history(instance_id: int) -> Response:
+    """The history events of an instance, oldest first."""
+    cases.load(instance_id)
+    return jsonify([plain(e) for e in engine().history(instance_id)])
+
+
+@bp.get("/instances/<int:instance_id>/replay")
+def replay(instance_id: int) -> Response:
+    """The instance as it stood after history event `step` (default: the last)."""
+    cases.load(instance_id)
+    step = request.args.get("step", type=int)
+    if step is None:
+        events = engine().history(instance_id)
+        step = events[-1].seq if events else 0
+    if step < 0:
+        abort(400)
+    return jsonify(plain(engine().replay(instance_id, step)))
+
+
+@bp.get("/tasks")
+def task_list() -> Response:
+    """My inbox: my tasks and my groups' claimable tasks, most urgent first."""
+    user = current_user()
+    args = request.args
+    colour = args.get("colour") or None
+    if colour is not None and colour not in COLOURS:
+        abort(400)
+    page = args.get("page", 1, type=int)
+    per_page = args.get("per_page", 50, type=int)
+    if page < 1 or not 1 <= per_page <= 200:
+        abort(400)
+    flt = InboxFilter(process_key=args.get("process") or None,
+                      campaign_id=args.get("campaign") or None, risk_colour=colour,
+                      overdue=args.get("overdue") in ("1", "true"),
+                      mine_only=args.get("mine") in ("1", "true"))
+    result = queries().inbox(user.username, user.groups, flt, page=page, per_page=per_page)
+    return jsonify(items=[plain(i) for i in result.items], counts=plain(result.counts),
+                   page=result.page, per_page=result.per_page, pages=result.pages)
+
+
+@bp.get("/tasks/<task_id>")
+def task(task_id: str) -> Response:
+    """One task with its form."""
+    return jsonify(plain(tasks.load(task_id, work=False)))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str) -> Response:
+    """Take an unassigned task offered to one of my groups."""
+    found = tasks.load(task_id, work=True)
+    if found.state != "ready":
+        abort(409)
+    if found.assignee is None:
+        engine().claim(task_id, actor=current_user().username)
+    return jsonify(plain(engine().task(task_id)))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str) -> Response:
+    """Give a task I hold back to its groups."""
+    found = tasks.load(task_id, work=True)
+    if found.assignee != current_user().username:
+        abort(403)
+    engine().unclaim(task_id, actor=current_user().username)
+    return jsonify(plain(engine().task(task_id)))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id: str) -> Any:
+    """Complete a task with `{"data": {...}}`; answers the instance afterwards."""
+    found = tasks.load(task_id, work=True)
+    if found.state != "ready":
+        abort(409)
+    data = body().get("data", {})
+    if not isinstance(data, dict):
+        abort(400)
+    missing = [f.id for f in found.form if f.required and data.get(f.id) in (None, "")]
+    if missing:
+        return error_response(400, "Invalid data", f"required: {', '.join(missing)}",
+                              field=missing[0])
+    instance = engine().complete(task_id, data, actor=current_user().username)
+    return jsonify(plain(instance))

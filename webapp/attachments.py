@@ -1,0 +1,101 @@
+"""File attachments for the dossier (六有): checked for size and type, stored outside the web
+root under the upload directory, one folder per case, with a small JSON record beside each file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
+
+#: File types the dossier accepts, by extension, with the content type we answer downloads with.
+ALLOWED = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "txt": "text/plain",
+    "ofd": "application/ofd",
+}
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class AttachmentRefused(ValueError):
+    """The file is empty, too large or of a type the dossier does not take."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One stored file of one case."""
+
+    id: str
+    instance_id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_by: str
+    uploaded_at: str
+    task_id: str | None = None
+    field: str | None = None
+
+    def record(self) -> dict[str, object]:
+        """What goes into the case data for a file field."""
+        return {"attachment_id": self.id, "filename": self.filename, "size": self.size}
+
+
+class AttachmentStore:
+    """Attachments on disk under `root/<instance id>/`."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+
+    def save(self, instance_id: int, upload: FileStorage, *, actor: str, now: datetime,
+             task_id: str | None = None, field: str | None = None) -> Attachment:
+        """Check and store one uploaded file; raises AttachmentRefused."""
+        filename = Path(upload.filename or "").name.strip()
+        ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+        if ext not in ALLOWED:
+            raise AttachmentRefused(_("Only these file types are accepted: %(types)s.",
+                                      types=", ".join(sorted(ALLOWED))))
+        body = upload.stream.read(self.max_bytes + 1)
+        if not body:
+            raise AttachmentRefused(_("The file is empty."))
+        if len(body) > self.max_bytes:
+            raise AttachmentRefused(_("The file is larger than %(mb)s MB.",
+                                      mb=self.max_bytes // 1_000_000))
+        att = Attachment(id=uuid.uuid4().hex, instance_id=instance_id, filename=filename,
+                         content_type=ALLOWED[ext], size=len(body), uploaded_by=actor,
+                         uploaded_at=now.isoformat(), task_id=task_id, field=field)
+        folder = self.root / str(instance_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{att.id}.bin").write_bytes(body)
+        (folder / f"{att.id}.json").write_text(json.dumps(asdict(att), ensure_ascii=False))
+        return att
+
+    def list(self, instance_id: int) -> list[Attachment]:
+        """Every attachment of a case, oldest first."""
+        folder = self.root / str(instance_id)
+        if not folder.is_dir():
+            return []
+        items = [Attachment(**json.loads(p.read_text())) for p in folder.glob("*.json")]
+        return sorted(items, key=lambda a: a.uploaded_at)
+
+    def get(self, instance_id: int, attachment_id: str) -> tuple[Attachment, Path] | None:
+        """An attachment and the path of its bytes, or None."""
+        if not _ID.match(attachment_id):
+            return None
+        meta = self.root / str(instance_id) / f"{attachment_id}.json"
+        if not meta.exists():
+            return None
+        return Attachment(**json.loads(meta.read_text())), meta.with_suffix(".bin")

@@ -1,0 +1,158 @@
+"""The case page (ledger record, current tasks, timeline, diagram), and starting a new case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from lxml import etree
+
+from engine.views import InstanceView
+from webapp import access
+from webapp.auth import current_user, require
+from webapp.services import engine, queries
+from webapp.tasks import attachment_store
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def may_read(instance: InstanceView) -> bool:
+    """Readers of every case, the case leader named in it, and anyone who works or worked one
+    of its tasks may read a case."""
+    user = current_user()
+    if access.has_any(user.groups, access.READ_ALL):
+        return True
+    if instance.data.get("case_leader") == user.username:
+        return True
+    return queries().involved(instance.id, user.username, user.groups)
+
+
+def load(instance_id: int) -> InstanceView:
+    """The case, or 403 if the current user may not read it."""
+    instance = engine().instance(instance_id)
+    if not may_read(instance):
+        abort(403)
+    return instance
+
+
+def element_names(xml: bytes) -> dict[str, str]:
+    """Element id → name, read from the diagram, for a readable timeline."""
+    try:
+        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False,
+                                                            no_network=True))
+    except etree.XMLSyntaxError:
+        return {}
+    return {el.get("id"): el.get("name") for el in root.iter()
+            if isinstance(el.tag, str) and el.get("id") and el.get("name")}
+
+
+@bp.get("/<int:instance_id>")
+def show(instance_id: int) -> str:
+    """The case page."""
+    instance = load(instance_id)
+    history = engine().history(instance_id)
+    names = element_names(engine().diagram_xml(instance.process_key, instance.version))
+    markers: dict[str, list[str]] = {"completed": [], "active": [], "waiting": [],
+                                     "cancelled": []}
+    if history:
+        replay = engine().replay(instance_id, history[-1].seq)
+        markers = {"completed": replay.completed, "active": replay.active,
+                   "waiting": replay.waiting, "cancelled": replay.cancelled}
+    user = current_user()
+    return render_template(
+        "cases/show.html", instance=instance, history=list(reversed(history)), names=names,
+        markers=markers, attachments=attachment_store().list(instance_id),
+        may_cancel=instance.status == "running"
+        and access.has_any(user.groups, access.COORDINATE),
+        may_retry=instance.status == "error" and access.has_any(user.groups, access.RETRY),
+        summary=[(k, v) for k, v in sorted(instance.data.items())
+                 if isinstance(v, str | int | float | bool) and not k.startswith("_")])
+
+
+@bp.get("/<int:instance_id>/diagram.xml")
+def diagram(instance_id: int) -> Response:
+    """The BPMN XML of the case's process version, for bpmn-js."""
+    instance = load(instance_id)
+    xml = engine().diagram_xml(instance.process_key, instance.version)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/<int:instance_id>/attachments/<attachment_id>")
+def attachment(instance_id: int, attachment_id: str) -> Any:
+    """Download one attachment of the case."""
+    load(instance_id)
+    found = attachment_store().get(instance_id, attachment_id)
+    if found is None:
+        abort(404)
+    att, path = found
+    return send_file(path, mimetype=att.content_type, as_attachment=True,
+                     download_name=att.filename)
+
+
+@bp.post("/<int:instance_id>/cancel")
+@require(access.COORDINATE)
+def cancel(instance_id: int) -> Any:
+    """Cancel a running case, with a reason."""
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash(_("Give a reason for cancelling."), "error")
+        return redirect(url_for("cases.show", instance_id=instance_id))
+    engine().cancel(instance_id, actor=current_user().username, reason=reason)
+    flash(_("The case was cancelled."), "info")
+    return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+@bp.post("/<int:instance_id>/retry")
+@require(access.RETRY)
+def retry(instance_id: int) -> Any:
+    """Run a case stopped by an incident again."""
+    engine().retry(instance_id, actor=current_user().username)
+    flash(_("The case was retried."), "info")
+    return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+#: Fields asked for when registering a case; the process's first task asks for the rest.
+START_FIELDS = ("title", "petitioner_name", "demand")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(access.START)
+def new() -> Any:
+    """Register a new case: pick the process, give a title; the first task opens next."""
+    deployments = [d for d in engine().deployments() if d.kind == "bpmn"]
+    keys = sorted({d.process_key: d.name or d.process_key for d in deployments}.items())
+    values = {k: request.form.get(k, "").strip() for k in (*START_FIELDS, "business_key")}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        process_key = request.form.get("process_key", "")
+        if process_key not in dict(keys):
+            errors["process_key"] = _("Choose a process.")
+        if not values["title"]:
+            errors["title"] = _("This field is required.")
+        if not errors:
+            data = {k: values[k] for k in START_FIELDS if values[k]}
+            user = current_user()
+            instance = engine().start(process_key, data, actor=user.username,
+                                      business_key=values["business_key"] or None)
+            flash(_("Case %(id)s registered.", id=instance.id), "success")
+            for task in instance.tasks:
+                if access.may_work_task(user.username, user.groups, task.assignee,
+                                        task.candidate_groups):
+                    return redirect(url_for("tasks.show", task_id=task.id))
+            return redirect(url_for("cases.show", instance_id=instance.id))
+    status = 400 if errors else 200
+    return render_template("cases/new.html", keys=keys, values=values, errors=errors,
+                           chosen=request.form.get("process_key", "")), status

@@ -1,0 +1,55 @@
+"""Deployed diagrams: everyone with a need sees them; only designers deploy new versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import DiagramInvalid
+from webapp import access
+from webapp.auth import current_user, require
+from webapp.services import engine
+
+bp = Blueprint("deployments", __name__, url_prefix="/deployments")
+
+MAX_DIAGRAM_BYTES = 5_000_000
+
+
+@bp.get("/")
+@require(access.SEE_DEPLOYMENTS)
+def index() -> str:
+    """Every deployed process version, newest first."""
+    return render_page([])
+
+
+def render_page(problems: list[Any], status: int = 200) -> Any:
+    """Draw the deployments page with any problems of a refused upload."""
+    items = sorted(engine().deployments(), key=lambda d: (d.process_key, -d.version))
+    return render_template("deployments/index.html", deployments=items, problems=problems,
+                           may_deploy=access.has_any(current_user().groups, access.DEPLOY)
+                           ), status
+
+
+@bp.post("/")
+@require(access.DEPLOY)
+def deploy() -> Any:
+    """Deploy an uploaded BPMN or DMN file; show every problem if it is refused."""
+    upload = request.files.get("diagram")
+    if upload is None or not upload.filename:
+        flash(_("Choose a diagram file first."), "error")
+        return redirect(url_for("deployments.index"))
+    source = upload.stream.read(MAX_DIAGRAM_BYTES + 1)
+    if len(source) > MAX_DIAGRAM_BYTES:
+        flash(_("The file is larger than allowed."), "error")
+        return redirect(url_for("deployments.index"))
+    try:
+        done = engine().deploy(source, actor=current_user().username)
+    except DiagramInvalid as exc:
+        flash(_("The diagram was refused; nothing was deployed."), "error")
+        return render_page(exc.problems, 400)
+    for d in done:
+        flash(_("Deployed %(key)s version %(version)s.", key=d.process_key, version=d.version),
+              "success")
+    return redirect(url_for("deployments.index"))

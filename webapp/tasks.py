@@ -1,0 +1,172 @@
+"""The task page: case summary, instructions and the task's form; claim, unclaim, complete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from engine.errors import DataInvalid
+from engine.views import InstanceView, TaskView
+from webapp import access, forms
+from webapp.attachments import AttachmentRefused, AttachmentStore
+from webapp.auth import current_user
+from webapp.services import engine, settings
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def attachment_store() -> AttachmentStore:
+    """Where uploaded files go: the upload directory, outside the web root."""
+    return AttachmentStore(Path(settings().upload_dir), settings().max_upload_bytes)
+
+
+def may_work(task: TaskView) -> bool:
+    """The current user may claim or complete this ready task."""
+    user = current_user()
+    return task.state == "ready" and access.may_work_task(
+        user.username, user.groups, task.assignee, task.candidate_groups)
+
+
+def may_see(task: TaskView) -> bool:
+    """The current user may look at this task."""
+    user = current_user()
+    return (may_work(task) or access.has_any(user.groups, access.READ_ALL)
+            or user.username in (task.assignee, task.completed_by))
+
+
+def load(task_id: str, *, work: bool) -> TaskView:
+    """The task, or 403 if the current user may not see it (work=False) or work it."""
+    task = engine().task(task_id)
+    if task.state == "ready" and work and not may_work(task):
+        abort(403)
+    if not may_see(task):
+        abort(403)
+    return task
+
+
+def summary(instance: InstanceView) -> list[tuple[str, Any]]:
+    """The plain (non-nested) case data, for the summary beside the form."""
+    return [(k, v) for k, v in sorted(instance.data.items())
+            if isinstance(v, str | int | float | bool) and not k.startswith("_")]
+
+
+@bp.get("/<task_id>")
+def show(task_id: str) -> str:
+    """The task with its form (if the user may work it) or read-only."""
+    task = load(task_id, work=False)
+    instance = engine().instance(task.instance_id)
+    return render_page(task, instance, forms.initial_values(task.form, instance.data), {})
+
+
+def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
+                errors: dict[str, str], status: int = 200) -> Any:
+    """Draw the task page with the given field values and errors."""
+    user = current_user()
+    page = render_template(
+        "tasks/show.html", task=task, instance=instance, values=values, errors=errors,
+        widget=forms.widget, may_work=may_work(task), summary=summary(instance),
+        may_assign=task.state == "ready" and access.has_any(user.groups, access.COORDINATE),
+        attachments=attachment_store().list(instance.id))
+    return page, status
+
+
+@bp.post("/<task_id>/claim")
+def claim(task_id: str) -> Response:
+    """Take an unassigned task offered to one of my groups."""
+    task = load(task_id, work=True)
+    if task.assignee is None:
+        engine().claim(task_id, actor=current_user().username)
+        flash(_("The task is now yours."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<task_id>/unclaim")
+def unclaim(task_id: str) -> Response:
+    """Give a task I hold back to its groups."""
+    task = load(task_id, work=True)
+    if task.assignee != current_user().username:
+        abort(403)
+    engine().unclaim(task_id, actor=current_user().username)
+    flash(_("The task is back in the group inbox."), "info")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/<task_id>/assign")
+def assign(task_id: str) -> Response:
+    """A coordinator hands a task to a named user."""
+    if not access.has_any(current_user().groups, access.COORDINATE):
+        abort(403)
+    username = request.form.get("username", "").strip()
+    if not username:
+        abort(400)
+    from webapp.services import accounts
+
+    accounts().user(username)  # 404 for an unknown user
+    engine().assign(task_id, username, actor=current_user().username)
+    flash(_("Task assigned to %(name)s.", name=username), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<task_id>/complete")
+def complete(task_id: str) -> Any:
+    """Validate the form; keep values and show errors, or complete and open the next task."""
+    user = current_user()
+    task = load(task_id, work=True)
+    if task.state != "ready":
+        return redirect(url_for("tasks.show", task_id=task_id))
+    values = {f.id: request.form.get(f.id, "") for f in task.form}
+    result = forms.validate(task.form, request.form)
+    store = attachment_store()
+    if result.ok:
+        for f in task.form:
+            upload = request.files.get(f.id)
+            if forms.widget(f) != "file" or upload is None or not upload.filename:
+                continue
+            try:
+                att = store.save(task.instance_id, upload, actor=user.username,
+                                 now=engine().clock(), task_id=task.id, field=f.id)
+            except AttachmentRefused as exc:
+                result.errors[f.id] = str(exc)
+            else:
+                result.data[f.id] = att.record()
+        for f in task.form:
+            if forms.widget(f) == "file" and f.required and f.id not in result.data:
+                result.errors.setdefault(f.id, _("Attach a file."))
+    if not result.ok:
+        flash(_("Please correct the marked fields."), "error")
+        return render_page(task, engine().instance(task.instance_id), values, result.errors, 400)
+    try:
+        instance = engine().complete(task_id, result.data, actor=user.username)
+    except DataInvalid as exc:
+        errors = {exc.field or "_form": str(exc)}
+        return render_page(task, engine().instance(task.instance_id), values, errors, 400)
+    flash(_("Task completed: %(name)s.", name=task.name or task.element_id), "success")
+    for nxt in instance.tasks:
+        if nxt.state == "ready" and access.may_work_task(
+                user.username, user.groups, nxt.assignee, nxt.candidate_groups):
+            return redirect(url_for("tasks.show", task_id=nxt.id))
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/<task_id>/attachments")
+def upload(task_id: str) -> Response:
+    """Attach a document to the case of a task I may work."""
+    user = current_user()
+    task = load(task_id, work=True)
+    if not may_work(task):
+        abort(403)
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        flash(_("Choose a file first."), "error")
+    else:
+        try:
+            attachment_store().save(task.instance_id, upload_file, actor=user.username,
+                                    now=engine().clock(), task_id=task.id)
+            flash(_("File attached."), "success")
+        except AttachmentRefused as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
