@@ -1,0 +1,138 @@
+"""`anjie serve`, `anjie user add|passwd` and `anjie token create`: the web side of the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine import Engine, Settings
+from engine.accounts import AccountError
+
+PROCESSES = Path(__file__).resolve().parent.parent / "processes"
+
+
+def register(subparsers: Any) -> None:
+    """Add serve, user and token subcommands to the `anjie` argument parser."""
+    serve = subparsers.add_parser("serve", help="run the web app (with the timer scheduler)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--demo", action="store_true",
+                       help="demo users (passwords printed) and a demo campaign")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not fire due timers")
+    serve.add_argument("--processes", default=str(PROCESSES),
+                       help="folder of diagrams to deploy at start")
+    _db(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    user = subparsers.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", required=True)
+    add = user.add_parser("add", help="add a user (the password is asked for)")
+    add.add_argument("name")
+    add.add_argument("--group", "-g", action="append", default=[], dest="groups",
+                     help="a group (role); repeat for several")
+    add.add_argument("--display-name")
+    _db(add)
+    add.set_defaults(func=cmd_user_add)
+    passwd = user.add_parser("passwd", help="set a user's password (and lift a lockout)")
+    passwd.add_argument("name")
+    _db(passwd)
+    passwd.set_defaults(func=cmd_user_passwd)
+
+    token = subparsers.add_parser("token", help="API tokens").add_subparsers(
+        dest="token_command", required=True)
+    create = token.add_parser("create", help="make a bearer token for a user (shown once)")
+    create.add_argument("user")
+    _db(create)
+    create.set_defaults(func=cmd_token_create)
+
+
+def _db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database-url", default=None,
+                        help="SQLAlchemy URL (default: ANJIE_DATABASE_URL or instance/anjie.db)")
+
+
+def _open(args: argparse.Namespace) -> Engine:
+    return Engine.open(args.database_url)
+
+
+def _read_password(prompt: str = "Password: ") -> str:
+    """Ask twice on a terminal; read one line from a pipe."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("the passwords differ")
+    return first
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    engine = _open(args)
+    try:
+        engine.accounts.add_user(args.name, _read_password(), args.groups,
+                                 display_name=args.display_name)
+    except AccountError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"user {args.name} added with groups {', '.join(args.groups) or '(none)'}")
+    return 0
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    engine = _open(args)
+    try:
+        engine.accounts.set_password(args.name, _read_password("New password: "))
+    except AccountError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"password of {args.name} changed")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    engine = _open(args)
+    try:
+        token = engine.accounts.create_token(args.user)
+    except AccountError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(token)
+    return 0
+
+
+def start_scheduler(engine: Engine) -> Any:
+    """Start the timer scheduler of engine/timers.py if it is there (else nothing)."""
+    try:
+        timers = importlib.import_module("engine.timers")
+    except ImportError:
+        return None
+    start = getattr(timers, "start_scheduler", None)
+    return start(engine, interval=5) if callable(start) else None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import run_simple
+
+    from webapp import create_app
+    from webapp.demo import deploy_shipped, seed
+
+    settings = Settings.from_env(database_url=args.database_url)
+    engine = Engine.open(settings.database_url, settings=settings)
+    processes = Path(args.processes)
+    url = f"http://{args.host}:{args.port}/"
+    if args.demo:
+        result = seed(engine, processes)
+        print("Demo users (passwords are new at every start with --demo):")
+        for name, password in result.passwords.items():
+            print(f"  {name:<12} {password}")
+    elif processes.is_dir():
+        deploy_shipped(engine, processes)
+    if not args.no_scheduler:
+        start_scheduler(engine)
+    app = create_app(settings, engine=engine)
+    print(f"Anjie is running at {url}  (Ctrl+C stops it)", flush=True)
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False, use_debugger=False)
+    return 0
