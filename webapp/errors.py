@@ -18,6 +18,7 @@ from engine.errors import (
     InstanceNotFound,
     NotAuthorized,
     ProcessNotFound,
+    TaskClaimed,
     TaskNotFound,
     TaskNotReady,
 )
@@ -102,6 +103,11 @@ def init_app(app: Flask) -> None:
                               completed_by=exc.completed_by,
                               completed_at=exc.completed_at.isoformat()
                               if exc.completed_at else None)
+
+    @app.errorhandler(TaskClaimed)
+    def task_claimed(exc: TaskClaimed) -> Any:
+        return error_response(409, _title(409), _("%(who)s has claimed this task.",
+                                                   who=exc.assignee), task_id=exc.task_id)
 
     @app.errorhandler(ConcurrentModification)
     def concurrent(exc: ConcurrentModification) -> Any:

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine.errors import DataInvalid
+from engine.errors import DataInvalid, TaskNotReady
 from engine.views import InstanceView, TaskView
 from webapp import access, forms
 from webapp.attachments import AttachmentRefused, AttachmentStore
@@ -43,6 +43,12 @@ def load(task_id: str, *, work: bool) -> TaskView:
     task = engine().task(task_id)
     if task.state == "ready" and work and not may_work(task):
         abort(403)
+    user = current_user()
+    if work and task.state != "ready" and "auditor" not in user.groups and (
+            user.username == task.assignee or set(user.groups) & set(task.candidate_groups)):
+        # It could have been this user's: say who completed it first, and when (409).
+        raise TaskNotReady(task.id, task.state, completed_by=task.completed_by,
+                           completed_at=task.completed_at)
     if not may_see(task):
         abort(403)
     return task
@@ -116,8 +122,6 @@ def complete(task_id: str) -> Any:
     """Validate the form; keep values and show errors, or complete and open the next task."""
     user = current_user()
     task = load(task_id, work=True)
-    if task.state != "ready":
-        return redirect(url_for("tasks.show", task_id=task_id))
     values = {f.id: request.form.get(f.id, "") for f in task.form}
     result = forms.validate(task.form, request.form)
     store = attachment_store()

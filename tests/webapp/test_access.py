@@ -1,0 +1,95 @@
+"""The access matrix: every route × every role, as the issue's access rules say."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from engine import Engine
+from tests.webapp.conftest import PASSWORD, ROLE_USERS, start_case
+
+ROLES = list(ROLE_USERS)
+ALL = set(ROLES)
+READ_ALL = {"coordinator", "supervisor", "auditor", "admin"}
+
+
+def routes(case: Any, task_id: str, other_task: str) -> list[tuple[str, str, dict[str, Any], set[str]]]:
+    """(method, url, form, roles allowed). Allowed means not 403 (and not a login redirect)."""
+    cid = case.id
+    return [
+        ("GET", "/", {}, ALL),
+        ("GET", "/ledger/", {}, READ_ALL | {"clerk", "leader"}),
+        ("GET", "/deployments/", {}, {"designer", "auditor", "coordinator", "admin"}),
+        ("POST", "/deployments/", {}, {"designer"}),
+        ("GET", "/users/", {}, {"admin"}),
+        ("POST", "/users/", {"username": "new", "password": "long enough 1"}, {"admin"}),
+        ("POST", "/users/handler2/groups", {"groups": "case_handler"}, {"admin"}),
+        ("POST", "/users/handler2/password", {"password": "another one 1"}, {"admin"}),
+        ("POST", "/users/handler2/active", {"active": "1"}, {"admin"}),
+        ("GET", "/cases/new", {}, {"clerk", "coordinator"}),
+        ("POST", "/cases/new", {"process_key": "web_petition", "title": "t"},
+         {"clerk", "coordinator"}),
+        ("GET", f"/cases/{cid}", {}, READ_ALL | {"handler", "handler2", "leader"}),
+        ("GET", f"/cases/{cid}/diagram.xml", {}, READ_ALL | {"handler", "handler2", "leader"}),
+        ("POST", f"/cases/{cid}/cancel", {"reason": ""}, {"coordinator"}),
+        ("POST", f"/cases/{cid}/retry", {}, {"coordinator", "designer"}),
+        ("GET", f"/tasks/{task_id}", {}, READ_ALL | {"handler", "handler2"}),
+        ("POST", f"/tasks/{task_id}/claim", {}, {"handler", "handler2"}),
+        ("POST", f"/tasks/{task_id}/complete", {}, {"handler", "handler2"}),
+        ("POST", f"/tasks/{task_id}/attachments", {}, {"handler", "handler2"}),
+        ("POST", f"/tasks/{task_id}/assign", {"username": "handler"}, {"coordinator"}),
+        # a task held by handler2: only handler2 works it
+        ("GET", f"/tasks/{other_task}", {}, READ_ALL | {"handler2"}),
+        ("POST", f"/tasks/{other_task}/complete", {}, {"handler2"}),
+        ("POST", f"/tasks/{other_task}/unclaim", {}, {"handler2"}),
+    ]
+
+
+@pytest.fixture
+def world(engine: Engine) -> tuple[Any, str, str]:
+    """Two cases: one waiting unclaimed for case handlers, one held by handler2."""
+    case = start_case(engine)
+    other = start_case(engine, title="另一件")
+    engine.claim(other.tasks[0].id, actor="handler2")
+    return case, case.tasks[0].id, other.tasks[0].id
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(app: Flask, world: tuple[Any, str, str], role: str) -> None:
+    case, task_id, other_task = world
+    for method, url, form, allowed in routes(case, task_id, other_task):
+        client = app.test_client()
+        client.post("/login", data={"username": role, "password": PASSWORD})
+        resp = client.open(url, method=method, data=form)
+        where = f"{role} {method} {url} -> {resp.status_code}"
+        if role in allowed:
+            assert resp.status_code != 403, where
+            assert "/login" not in (resp.location or ""), where
+        else:
+            assert resp.status_code == 403, where
+
+
+def test_every_page_needs_login(app: Flask, world: tuple[Any, str, str]) -> None:
+    case, task_id, other_task = world
+    client = app.test_client()
+    for method, url, form, _allowed in routes(case, task_id, other_task):
+        resp = client.open(url, method=method, data=form)
+        assert resp.status_code == 302 and "/login" in resp.location, (method, url)
+    assert client.get("/login").status_code == 200
+    with client.get("/static/app.css") as resp:
+        assert resp.status_code == 200
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    """A new route must be added to the matrix above (or to the API tests)."""
+    covered = {
+        "auth.login", "auth.logout", "i18n.choose", "static", "inbox.index", "ledger.index",
+        "deployments.index", "deployments.deploy", "users.index", "users.add",
+        "users.set_groups", "users.set_password", "users.set_active", "cases.new", "cases.show",
+        "cases.diagram", "cases.cancel", "cases.retry", "cases.attachment", "tasks.show",
+        "tasks.claim", "tasks.complete", "tasks.upload", "tasks.assign", "tasks.unclaim",
+    }
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if not r.endpoint.startswith("api.")}
+    assert endpoints == covered

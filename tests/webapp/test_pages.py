@@ -1,0 +1,136 @@
+"""Inbox, case page, ledger, deployments, users and error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine import Engine, FakeClock
+from tests.webapp.conftest import DIAGRAMS, PASSWORD, Auth, start_case
+
+
+def test_inbox_orders_marks_filters_and_pages(client: FlaskClient, auth: Auth, engine: Engine,
+                                              clock: FakeClock) -> None:
+    late = start_case(engine, title="晚到期", risk_colour="green")
+    clock.advance(days=2)
+    soon = start_case(engine, title="早到期", risk_colour="red")
+    clock.advance(days=14)  # the first case is now overdue, the second near due
+    auth.login("handler")
+    page = client.get("/").text
+    assert page.index("晚到期") < page.index("早到期")
+    assert "超期 1 项" in page and "临期 1 项" in page and "row-overdue" in page
+    assert "早到期" not in client.get("/?overdue=1").text
+    assert "晚到期" not in client.get("/?colour=red").text
+    assert "晚到期" in client.get("/?campaign=2025年积案化解&process=web_petition").text
+    assert "暂无待办任务" in client.get("/?mine=1").text
+    for _ in range(30):
+        start_case(engine)
+    page = client.get("/?page=2").text
+    assert "第 2 页，共 2 页" in page
+    assert late.id and soon.id
+
+
+def test_case_page(client: FlaskClient, auth: Auth, engine: Engine, case: Any) -> None:
+    tid = case.tasks[0].id
+    engine.claim(tid, actor="handler")
+    engine.complete(tid, {"visit_date": "2025-04-17", "visit_notes": "x"}, actor="handler")
+    auth.login("coordinator")
+    page = client.get(f"/cases/{case.id}").text
+    assert "起草答复" in page and "任务办结" in page and "见面听取诉求" in page
+    assert '"active": ["draft_reply"]' in page
+    assert "visit_petitioner" in page
+    xml = client.get(f"/cases/{case.id}/diagram.xml")
+    assert xml.mimetype == "application/xml" and b"BPMNDiagram" in xml.data
+    assert client.get("/cases/999").status_code == 404
+
+
+def test_cancel_case(client: FlaskClient, auth: Auth, engine: Engine, case: Any) -> None:
+    auth.login("coordinator")
+    resp = client.post(f"/cases/{case.id}/cancel", data={"reason": ""})
+    assert engine.instance(case.id).status == "running"
+    resp = client.post(f"/cases/{case.id}/cancel", data={"reason": "重复登记"})
+    assert resp.status_code == 302
+    assert engine.instance(case.id).status == "cancelled"
+
+
+def test_ledger_filters(client: FlaskClient, auth: Auth, engine: Engine,
+                        clock: FakeClock) -> None:
+    start_case(engine, title="土地征收", bk="XF-0001", risk_colour="red", risk_class="A")
+    start_case(engine, title="物业维修", bk="XF-0002", risk_colour="green", risk_class="C",
+               case_leader="other")
+    auth.login("coordinator")
+    page = client.get("/ledger/").text
+    assert "土地征收" in page and "物业维修" in page and "共 2 件" in page
+    assert "物业维修" not in client.get("/ledger/?q=XF-0001").text
+    assert "土地征收" not in client.get("/ledger/?q=物业").text
+    assert "土地征收" not in client.get("/ledger/?colour=green").text
+    assert "物业维修" not in client.get("/ledger/?class=A").text
+    assert "物业维修" not in client.get("/ledger/?leader=leader").text
+    assert "共 2 件" in client.get("/ledger/?phase=visit_petitioner&status=running").text
+    assert "共 0 件" in client.get("/ledger/?overdue=1").text
+    clock.advance(days=20)
+    assert "共 2 件" in client.get("/ledger/?overdue=1").text
+    assert "共 0 件" in client.get("/ledger/?campaign=none").text
+
+
+def test_deploy_page(client: FlaskClient, auth: Auth, engine: Engine) -> None:
+    auth.login("designer")
+    assert "web_petition" in client.get("/deployments/").text
+    resp = client.post("/deployments/", data={
+        "diagram": (open(DIAGRAMS / "web_petition.bpmn", "rb"), "web_petition.bpmn")})
+    assert resp.status_code == 302
+    resp = client.post("/deployments/", data={
+        "diagram": (__import__("io").BytesIO(b"<bpmn:definitions"), "bad.bpmn")})
+    assert resp.status_code == 400 and "发现以下问题" in resp.text
+    assert client.post("/deployments/").status_code == 302
+
+
+def test_user_admin(app: Flask, client: FlaskClient, auth: Auth, engine: Engine) -> None:
+    auth.login("admin")
+    assert "handler2" in client.get("/users/").text
+    resp = client.post("/users/", data={"username": "wang", "password": "short",
+                                        "groups": ["case_handler"]})
+    assert resp.status_code == 400 and "密码至少 8 位" in resp.text
+    resp = client.post("/users/", data={"username": "wang", "password": "long enough 1",
+                                        "groups": ["case_handler", "bogus"]})
+    assert resp.status_code == 302
+    assert engine.accounts.user("wang").groups == ("case_handler",)
+    assert client.post("/users/", data={"username": "wang", "password": "long enough 1"}
+                       ).status_code == 400
+    client.post("/users/wang/groups", data={"groups": ["case_leader"]})
+    assert engine.accounts.user("wang").groups == ("case_leader",)
+    client.post("/users/wang/password", data={"password": "new password 2"})
+    engine.accounts.verify("wang", "new password 2")
+    client.post("/users/wang/active", data={"active": "0"})
+    assert not engine.accounts.user("wang").is_active
+    client.post("/users/admin/active", data={"active": "0"})
+    assert engine.accounts.user("admin").is_active
+    assert client.post("/users/nobody/groups").status_code == 404
+
+
+def test_error_pages_in_both_languages(client: FlaskClient, auth: Auth) -> None:
+    auth.login("handler")
+    resp = client.get("/nowhere")
+    assert resp.status_code == 404 and "未找到" in resp.text
+    assert client.get("/users/").status_code == 403
+    assert "无权" in client.get("/users/").text
+    client.post("/lang/en", data={"next": "/"})
+    assert "Not allowed" in client.get("/users/").text
+    resp = client.get("/nowhere", headers={"Accept": "application/json"})
+    assert resp.json["status"] == 404
+
+
+def test_server_error_page(app: Flask, client: FlaskClient, auth: Auth, engine: Engine,
+                           monkeypatch: Any) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    auth.login("handler")
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(type(engine.queries), "inbox", boom)
+    resp = client.get("/")
+    assert resp.status_code == 500 and "系统出现错误" in resp.text
+    assert PASSWORD
