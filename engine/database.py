@@ -48,7 +48,7 @@ def connect(url: str) -> SqlEngine:
 def alembic_config(db: SqlEngine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", db.url.render_as_string(hide_password=False))
+    cfg.set_main_option("sqlalchemy.url", db.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
 
 

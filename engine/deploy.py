@@ -224,6 +224,14 @@ def _check_expressions(root: Any, name: str) -> list[Problem]:
 
 
 def _spiff_problem(exc: Exception, name: str) -> Problem:
+    if "RecursionError" in str(exc) or isinstance(exc.__cause__, RecursionError):
+        return Problem(
+            "the process is too long to parse (a straight chain of several hundred elements); "
+            "split it into sub-processes",
+            getattr(exc, "id", None) or None,
+            None,
+            name,
+        )
     if isinstance(exc, ValidationException):
         line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number else None
         return Problem(str(exc.args[0]) if exc.args else str(exc), exc.id or None, line, name)

@@ -58,6 +58,8 @@ from .views import (
 from .views import Deployment as DeploymentView
 
 SYSTEM_ACTOR = "engine"
+# Issue 4: how often one sweep retries an instance after losing a race on it.
+_MAX_RACES = 3
 _TIMER_DEFS = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
 
 
@@ -76,6 +78,12 @@ class Engine:
         self.dialect = sessions.kw["bind"].dialect.name
         self._specs = persistence.SpecCache()
         self._script_engine = script_engine(settings.script_timeout_seconds)
+        # Issue 4 (calendar): scripts and expressions of this engine see the local working-day
+        # overrides of its own database (add_working_days in timers and due dates).
+        from .calendar import Calendar
+
+        self.calendar = Calendar(sessions, clock)
+        self.calendar.attach(self._script_engine)
         self._lock = threading.Lock()
         self.accounts: Any = None
         self.queries: Any = None
@@ -132,12 +140,13 @@ class Engine:
     def validate(self, source: Path | str | bytes) -> list[Problem]:
         """Every problem of a diagram (empty when it would deploy)."""
         try:
-            deploy_mod.parse_diagram(source, self._decision_sources())
+            deploy_mod.parse_diagram(source, self.decision_sources())
         except DiagramInvalid as exc:
             return exc.problems
         return []
 
-    def _decision_sources(self) -> list[tuple[str, bytes]]:
+    def decision_sources(self) -> list[tuple[str, bytes]]:
+        """Name and bytes of the newest version of every deployed DMN file."""
         with self._read() as s:
             latest = (
                 select(Deployment.process_key, func.max(Deployment.version))
@@ -158,7 +167,7 @@ class Engine:
         Same content again gives the same version; changed content gives version + 1.
         Raises DiagramInvalid (with `.problems`) and deploys nothing when anything is wrong.
         """
-        diagram, parser = deploy_mod.parse_diagram(source, self._decision_sources())
+        diagram, parser = deploy_mod.parse_diagram(source, self.decision_sources())
         root = diagram.tree.getroot()
         elements = deploy_mod.element_metadata(root) if diagram.kind == "bpmn" else {}
         keys = diagram.process_ids if diagram.kind == "bpmn" else diagram.decision_ids
@@ -642,61 +651,93 @@ class Engine:
 
         Each instance is handled in its own transaction; with several schedulers on
         PostgreSQL, due rows are claimed with FOR UPDATE SKIP LOCKED, and the instance
-        revision makes sure a timer's firing is recorded exactly once.
+        revision makes sure a timer's firing is recorded exactly once. A firing that fails
+        leaves an incident on its instance and the sweep goes on with the others.
         """
         at = now or self.clock()
         fired = 0
         done: set[int] = set()
+        # Issue 4: a race lost again and again on one instance (a bug, not a competitor)
+        # must not spin the sweep forever; after a few tries that instance waits a sweep.
+        races: dict[int, int] = {}
         while True:
+            claimed: list[int] = []
             try:
-                count, instance_id = self._fire_one(at, done)
-            except (StaleDataError, IntegrityError, ConcurrentModification):
-                continue  # another scheduler got there first; its firing counts
-            except OperationalError as exc:
-                if "locked" in str(exc).lower():
-                    continue
-                raise
+                count, instance_id = self._fire_one(at, done, claimed)
+            except (StaleDataError, IntegrityError, ConcurrentModification, OperationalError) as exc:
+                if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+                    raise
+                # Another scheduler (or a person) changed the instance first; its change counts.
+                if claimed:
+                    races[claimed[0]] = races.get(claimed[0], 0) + 1
+                    if races[claimed[0]] >= _MAX_RACES:
+                        done.add(claimed[0])
+                continue
             if instance_id is None:
                 return fired
             done.add(instance_id)
             fired += count
 
-    def _fire_one(self, at: datetime, done: set[int]) -> tuple[int, int | None]:
-        with self._tx() as s:
-            q = select(Timer).where(Timer.due_at <= at)
-            if done:
-                q = q.where(Timer.instance_id.not_in(done))
-            q = q.order_by(Timer.due_at).limit(1)
-            if self.dialect == "postgresql":
-                q = q.with_for_update(skip_locked=True)
-            timer = s.scalars(q).first()
-            if timer is None:
-                return 0, None
-            inst_q = select(Instance).where(Instance.id == timer.instance_id)
-            if self.dialect == "postgresql":
-                inst_q = inst_q.with_for_update(skip_locked=True)
-            inst = s.scalars(inst_q).first()
-            if inst is None:
-                # Another scheduler holds this instance; leave its timers to that one.
-                done.add(timer.instance_id)
-                return 0, timer.instance_id
-            dep, workflow = self._load(s, inst)
-            clock = lambda: at  # noqa: E731 - the firing time is the sweep's time
-            writer = hist.EventWriter(s, inst, at)
-            run = Run(workflow, clock)
-            before = len(writer.written)
-            for _ in range(1000):  # catch up on cycles that came due while nothing ran
-                self._advance(s, inst, dep, run, writer, SYSTEM_ACTOR, run.refresh_timers)
-                if inst.status == "error":
-                    break
-                still_due = s.scalar(
-                    select(func.count()).select_from(Timer).where(Timer.instance_id == inst.id, Timer.due_at <= at)
-                )
-                if not still_due:
-                    break
+    def _fire_one(self, at: datetime, done: set[int], claimed: list[int]) -> tuple[int, int | None]:
+        try:
+            with self._tx() as s:
+                q = select(Timer).where(Timer.due_at <= at)
+                if done:
+                    q = q.where(Timer.instance_id.not_in(done))
+                q = q.order_by(Timer.due_at).limit(1)
+                if self.dialect == "postgresql":
+                    q = q.with_for_update(skip_locked=True)
+                timer = s.scalars(q).first()
+                if timer is None:
+                    return 0, None
+                inst_q = select(Instance).where(Instance.id == timer.instance_id)
+                if self.dialect == "postgresql":
+                    inst_q = inst_q.with_for_update(skip_locked=True)
+                inst = s.scalars(inst_q).first()
+                if inst is None:
+                    # Another scheduler holds this instance; leave its timers to that one.
+                    done.add(timer.instance_id)
+                    return 0, timer.instance_id
+                element = timer.element_id
+                claimed.append(inst.id)
+                dep, workflow = self._load(s, inst)
+                clock = lambda: at  # noqa: E731 - the firing time is the sweep's time
+                writer = hist.EventWriter(s, inst, at)
                 run = Run(workflow, clock)
-            count = sum(1 for e in writer.written[before:] if e.type == "timer_fired")
-            return count, inst.id
+                before = len(writer.written)
+                for _ in range(1000):  # catch up on cycles that came due while nothing ran
+                    self._advance(s, inst, dep, run, writer, SYSTEM_ACTOR, run.refresh_timers)
+                    if inst.status == "error":
+                        break
+                    still_due = s.scalar(
+                        select(func.count()).select_from(Timer).where(Timer.instance_id == inst.id, Timer.due_at <= at)
+                    )
+                    if not still_due:
+                        break
+                    run = Run(workflow, clock)
+                count = sum(1 for e in writer.written[before:] if e.type == "timer_fired")
+                return count, inst.id
+        except (StaleDataError, IntegrityError, ConcurrentModification, OperationalError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - issue 4: one bad instance must not stop the sweep
+            if not claimed:
+                raise
+            self._timer_failed(claimed[0], element, at, f"{type(exc).__name__}: {exc}")
+            return 0, claimed[0]
+
+    def _timer_failed(self, instance_id: int, element_id: str, at: datetime, message: str) -> None:
+        # Issue 4: an unexpected failure while firing (not a script incident, which _advance
+        # records in the same transaction) is recorded as an incident in a fresh transaction.
+        # The instance's timer rows go, so the next sweep does not fail on it again;
+        # `retry` loads the instance and recreates them.
+        with self._tx() as s:
+            inst = self._instance(s, instance_id)
+            writer = hist.EventWriter(s, inst, at)
+            writer.append("error", SYSTEM_ACTOR, element_id=element_id,
+                          detail={"message": message, "while": "firing a timer"})
+            inst.status, inst.incident_element, inst.incident_message = "error", element_id, message
+            inst.updated_at = writer.at
+            s.execute(delete(Timer).where(Timer.instance_id == instance_id))
 
     def timers(self, due_before: datetime | None = None) -> list[TimerView]:
         """Waiting timers, soonest first."""

@@ -1,0 +1,1 @@
+"""The anjie command line."""

@@ -1,0 +1,186 @@
+"""The `anjie` command line: deploy, validate, start, tasks, complete, history, verify-history."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from engine import DiagramInvalid, Engine, EngineError
+from engine.deploy import read_source
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return Engine.open(args.database_url)
+
+
+def _json_arg(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"--data is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise SystemExit("--data must be a JSON object")
+    return value
+
+
+def _ordered(files: list[str]) -> list[Path]:
+    """Decisions first, so processes that use them find them."""
+    paths = [Path(f) for f in files]
+    return sorted(paths, key=lambda p: 0 if p.suffix.lower() == ".dmn" else 1)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    bad = 0
+    pending: list[tuple[str, bytes]] = []
+    for path in _ordered(args.files):
+        if not path.exists():
+            print(f"{path}: no such file", file=sys.stderr)
+            bad += 1
+            continue
+        from engine.deploy import parse_diagram
+
+        try:
+            diagram, _ = parse_diagram(path, engine.decision_sources() + pending)
+        except DiagramInvalid as exc:
+            bad += 1
+            print(f"{path}: INVALID")
+            for problem in exc.problems:
+                print(f"  - {problem}")
+            continue
+        if diagram.kind == "dmn":
+            pending.append(read_source(path))
+        print(f"{path}: ok ({diagram.kind}: {', '.join(diagram.process_ids or diagram.decision_ids)})")
+    return 1 if bad else 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    status = 0
+    for path in _ordered(args.files):
+        try:
+            for dep in engine.deploy(path, actor=args.user):
+                print(f"{path}: {dep.process_key} version {dep.version} ({dep.content_hash[:12]})")
+        except DiagramInvalid as exc:
+            status = 1
+            print(f"{path}: refused, nothing deployed")
+            for problem in exc.problems:
+                print(f"  - {problem}")
+    return status
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    inst = engine.start(args.key, _json_arg(args.data), actor=args.user, business_key=args.business_key)
+    print(f"instance {inst.id} ({inst.process_key} v{inst.version}): {inst.status}")
+    for task in inst.tasks:
+        print(f"  task {task.id}  {task.element_id}  {task.name or ''}")
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    tasks = engine.tasks(assignee=args.user, candidate_group=args.group)
+    for t in tasks:
+        due = t.due_at.isoformat() if t.due_at else "-"
+        who = t.assignee or ",".join(t.candidate_groups) or "-"
+        print(f"{t.id}  instance {t.instance_id}  {t.element_id}  {t.name or ''}  due {due}  {who}")
+    print(f"{len(tasks)} tasks")
+    return 0
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    inst = engine.complete(args.task, _json_arg(args.data), actor=args.user)
+    print(f"instance {inst.id}: {inst.status}")
+    for task in inst.tasks:
+        print(f"  task {task.id}  {task.element_id}  {task.name or ''}")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    for e in engine.history(args.instance):
+        changes = ", ".join(f"{k}: {b!r} → {a!r}" for k, (b, a) in e.changes.items())
+        print(f"{e.seq:>4} {e.at.isoformat()} {e.type:<18} {e.element_id or '-':<24} {e.actor:<12} {changes}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    report = engine.verify_history(args.instance)
+    if report.ok:
+        print(f"ok: {report.checked_events} events in {report.checked_instances} instances intact")
+        return 0
+    for link in report.broken:
+        print(f"BROKEN: instance {link.instance_id} at event {link.seq}: {link.reason}")
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="anjie", description="Anjie (案结) workflow engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", default=None, help="default: ANJIE_DATABASE_URL or instance/anjie.db")
+
+    p = sub.add_parser("validate", parents=[common], help="check diagrams; exit 1 listing every problem")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("deploy", parents=[common], help="deploy BPMN/DMN files")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--user", default="designer")
+    p.set_defaults(func=cmd_deploy)
+
+    p = sub.add_parser("start", parents=[common], help="start an instance")
+    p.add_argument("key")
+    p.add_argument("--data")
+    p.add_argument("--user", default="clerk")
+    p.add_argument("--business-key")
+    p.set_defaults(func=cmd_start)
+
+    p = sub.add_parser("tasks", parents=[common], help="list ready human tasks")
+    p.add_argument("--user")
+    p.add_argument("--group")
+    p.set_defaults(func=cmd_tasks)
+
+    p = sub.add_parser("complete", parents=[common], help="complete a task")
+    p.add_argument("task")
+    p.add_argument("--user", required=True)
+    p.add_argument("--data")
+    p.set_defaults(func=cmd_complete)
+
+    p = sub.add_parser("history", parents=[common], help="print an instance's history")
+    p.add_argument("instance", type=int)
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("verify-history", parents=[common], help="check the history hash chains")
+    p.add_argument("instance", type=int, nargs="?")
+    p.set_defaults(func=cmd_verify)
+
+    # Commands of the scheduler and the web app register themselves when installed.
+    for module in ("anjie.timercli", "anjie.webcli"):
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Shared fixtures: database URLs (SQLite file and PostgreSQL schema), a fake clock, an engine."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from engine import Engine, FakeClock
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = ROOT / "processes"
+DIAGRAMS = Path(__file__).resolve().parent / "engine" / "diagrams"
+POSTGRES_URL = os.environ.get(
+    "ANJIE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _pg_schema_url(schema: str) -> str:
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a new PostgreSQL schema dropped afterwards.
+
+    PostgreSQL is not optional: when the server is down these tests fail, not skip.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'anjie.db'}"
+        return
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield _pg_schema_url(schema)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A test clock at a fixed Monday morning (UTC); tests move it with `advance`."""
+    return FakeClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def engine(db_url: str, clock: FakeClock) -> Iterator[Engine]:
+    """An engine on the fresh database, reading the test clock."""
+    eng = Engine.open(db_url, clock=clock)
+    try:
+        yield eng
+    finally:
+        eng.close()

@@ -1,0 +1,121 @@
+"""engine/deploy.py through Engine.deploy: versions, and every kind of refused diagram."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from engine import DiagramInvalid, Engine
+from tests.engine import bpmn_builder as b
+
+SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
+
+
+def test_same_content_same_version_changed_content_next_version(engine: Engine) -> None:
+    first = engine.deploy(SIMPLE, actor="designer")
+    again = engine.deploy(SIMPLE, actor="designer")
+    assert [(d.process_key, d.version) for d in first] == [("simple_review", 1)]
+    assert again == first
+    changed = SIMPLE.read_text(encoding="utf-8").replace("简单审核", "简单审核二")
+    second = engine.deploy(changed, actor="designer")
+    assert second[0].version == 2 and second[0].content_hash != first[0].content_hash
+    assert engine.deploy(changed.encode("utf-8"), actor="designer")[0].version == 2
+    assert engine.diagram_xml("simple_review", 1) == SIMPLE.read_bytes()
+
+
+def _refused(engine: Engine, source: str | bytes) -> list[str]:
+    start = time.monotonic()
+    with pytest.raises(DiagramInvalid) as info:
+        engine.deploy(source, actor="designer")
+    assert time.monotonic() - start < 5, "refusal must be fast"
+    assert engine.deployments() == [], "nothing may be stored"
+    assert info.value.problems, "a refusal lists its problems"
+    return [str(p) for p in info.value.problems]
+
+
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"><x>&x;</x></bpmn:definitions>"""
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol3;</bpmn:definitions>"""
+PARAMETER_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY % p SYSTEM "http://127.0.0.1:9/evil.dtd"> %p;]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>"""
+
+
+@pytest.mark.parametrize("doc", [XXE, BILLION_LAUGHS, PARAMETER_ENTITY], ids=["xxe", "laughs", "param"])
+def test_any_doctype_is_refused(engine: Engine, doc: str) -> None:
+    assert any("DOCTYPE" in p for p in _refused(engine, doc))
+
+
+def test_non_utf8_and_non_xml_and_non_bpmn_are_refused(engine: Engine) -> None:
+    latin = b.user_tasks_process("p").replace("任务", "t\u00e9").encode("latin-1")
+    assert any("UTF-8" in p for p in _refused(engine, latin))
+    assert any("UTF-8" in p for p in _refused(engine, '<?xml version="1.0" encoding="GBK"?><a/>'))
+    assert any("well-formed" in p for p in _refused(engine, "<bpmn:definitions"))
+    assert any("not a BPMN or DMN" in p for p in _refused(engine, "<html><body/></html>"))
+
+
+def test_no_executable_process_is_refused(engine: Engine) -> None:
+    doc = b.process("p", '<bpmn:startEvent id="begin"/>', executable=False)
+    assert any("no executable process" in p for p in _refused(engine, doc))
+
+
+def test_duplicate_ids_and_missing_flow_targets_are_all_listed(engine: Engine) -> None:
+    doc = b.process(
+        "p",
+        '<bpmn:startEvent id="begin"/><bpmn:userTask id="twice"/><bpmn:userTask id="twice"/>'
+        + b.flow("f1", "begin", "twice")
+        + b.flow("f2", "twice", "nowhere"),
+    )
+    problems = _refused(engine, doc)
+    assert any("duplicate id" in p and "twice" in p for p in problems)
+    assert any("missing element 'nowhere'" in p for p in problems)
+
+
+@pytest.mark.parametrize("reserved", ["Start", "End"])
+def test_reserved_ids_are_refused_with_the_element_named(engine: Engine, reserved: str) -> None:
+    doc = b.user_tasks_process("p", 1).replace('id="begin"', f'id="{reserved}"').replace(
+        'sourceRef="begin"', f'sourceRef="{reserved}"'
+    )
+    assert any(f"element '{reserved}'" in p and "reserved" in p for p in _refused(engine, doc))
+
+
+@pytest.mark.parametrize(
+    "timer, expect",
+    [
+        ("<bpmn:timeDuration>PT1S</bpmn:timeDuration>", "quote it"),
+        ("<bpmn:timeCycle>R6/P1D</bpmn:timeCycle>", "quote it"),
+        ("<bpmn:timeCycle>\"R/PT0S\"</bpmn:timeCycle>", "zero duration"),
+        ("<bpmn:timeDuration>\"P1X\"</bpmn:timeDuration>", "not valid ISO 8601"),
+    ],
+)
+def test_bad_timer_expressions_are_caught_at_deploy(engine: Engine, timer: str, expect: str) -> None:
+    problems = _refused(engine, b.timer_process("p", timer))
+    assert any(expect in p and "'wait'" in p for p in problems), problems
+
+
+def test_a_chain_too_long_to_parse_is_a_problem_not_a_crash(engine: Engine) -> None:
+    problems = _refused(engine, b.chain_process("p", 600))
+    assert any("too long to parse" in p for p in problems)
+
+
+def test_schema_errors_name_the_line(engine: Engine) -> None:
+    doc = b.process("p", '<bpmn:startEvent id="begin"><bpmn:bogus/></bpmn:startEvent>')
+    problems = _refused(engine, doc)
+    assert any("line" in p for p in problems)
+
+
+def test_forbidden_script_is_refused_at_deploy(engine: Engine) -> None:
+    problems = _refused(engine, b.script_process("p", "import os"))
+    assert any("run_script" in p for p in problems)
+
+
+def test_validate_reports_without_deploying(engine: Engine) -> None:
+    assert engine.validate(SIMPLE) == []
+    assert engine.validate(b.timer_process("p", "<bpmn:timeDuration>PT1S</bpmn:timeDuration>"))
+    assert engine.deployments() == []

@@ -1,0 +1,231 @@
+"""Running instances through the facade: tasks, data checks, traps, concurrency."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import threading
+from pathlib import Path
+
+import pytest
+
+from engine import (
+    ConcurrentModification,
+    DataInvalid,
+    Engine,
+    FakeClock,
+    InstanceNotRunnable,
+    NotAuthorized,
+    TaskClaimed,
+    TaskNotReady,
+)
+from tests.engine import bpmn_builder as b
+
+SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
+
+
+@pytest.fixture
+def reopen(clock: FakeClock):  # type: ignore[no-untyped-def]
+    """Open a new engine on the same database: nothing survives but what was saved."""
+    opened: list[Engine] = []
+
+    def _reopen(engine: Engine, _clock: FakeClock) -> Engine:
+        url = engine.sessionmaker.kw["bind"].url.render_as_string(hide_password=False)
+        engine.close()
+        fresh = Engine.open(url, clock=clock)
+        opened.append(fresh)
+        return fresh
+
+    yield _reopen
+    for eng in opened:
+        eng.close()
+
+
+@pytest.mark.parametrize("save_restore", [False, True])
+def test_simple_review_path_with_escalation(
+    engine: Engine, clock: FakeClock, save_restore: bool, reopen  # type: ignore[no-untyped-def]
+) -> None:
+    engine.deploy(SIMPLE, actor="designer")
+    inst = engine.start("simple_review", {"handler": "zhang"}, actor="clerk", business_key="XF-2026-001")
+    accept = inst.tasks[0]
+    assert (accept.element_id, accept.candidate_groups) == ("accept_case", ["coordinator"])
+    assert accept.due_at == clock() + __import__("datetime").timedelta(days=15)
+    form = engine.task(accept.id).form
+    assert [(f.id, f.required) for f in form] == [("accepted", True), ("comment", False)]
+    if save_restore:
+        engine = reopen(engine, clock)
+    clock.advance(days=16)
+    assert engine.fire_due_timers() == 1
+    assert {t.element_id for t in engine.tasks(instance_id=inst.id)} == {"accept_case", "escalate"}
+    if save_restore:
+        engine = reopen(engine, clock)
+    with pytest.raises(DataInvalid) as info:
+        engine.complete(accept.id, {"comment": "缺少受理意见"}, actor="coord")
+    assert info.value.field == "accepted"
+    after = engine.complete(accept.id, {"accepted": True, "comment": "同意"}, actor="coord")
+    handle = [t for t in after.tasks if t.element_id == "handle"][0]
+    assert handle.assignee == "zhang"
+    escalate = [t for t in after.tasks if t.element_id == "escalate"][0]
+    if save_restore:
+        engine = reopen(engine, clock)
+    engine.complete(escalate.id, {}, actor="supervisor")
+    done = engine.complete(handle.id, {}, actor="zhang")
+    assert done.status == "completed" and done.tasks == []
+    assert done.data["accepted"] is True and done.data["comment"] == "同意"
+    types = [e.type for e in engine.history(inst.id)]
+    assert types[0] == "instance_started" and types[-1] == "instance_completed"
+    assert "timer_fired" in types
+    completed = [e for e in engine.history(inst.id) if e.type == "task_completed"]
+    assert [(e.element_id, e.actor) for e in completed] == [
+        ("accept_case", "coord"), ("escalate", "supervisor"), ("handle", "zhang")
+    ]
+    assert completed[0].changes["accepted"] == (None, True)
+    assert engine.verify_history().ok
+
+
+def test_not_accepted_path_ends_and_cancels_the_boundary_timer(engine: Engine) -> None:
+    engine.deploy(SIMPLE, actor="designer")
+    inst = engine.start("simple_review", actor="clerk")
+    done = engine.complete(inst.tasks[0].id, {"accepted": False}, actor="coord")
+    assert done.status == "completed"
+    assert engine.timers() == []
+    assert "element_cancelled" in [e.type for e in engine.history(inst.id)]
+
+
+@pytest.mark.parametrize(
+    "bad, field",
+    [
+        ({1: "x"}, None),
+        ({"f": b"bytes"}, "f"),
+        ({"f": math.nan}, "f"),
+        ({"__builtins__": {}}, "__builtins__"),
+        ({"f": "x" * 10_000_001}, None),
+        ({"f": {1, 2}}, "f"),
+    ],
+)
+def test_hostile_task_data_is_refused_before_anything_is_stored(engine: Engine, bad: dict, field: str | None) -> None:
+    engine.deploy(b.user_tasks_process("p", 1), actor="d")
+    inst = engine.start("p", actor="clerk")
+    before = engine.history(inst.id)
+    with pytest.raises(DataInvalid) as info:
+        engine.complete(inst.tasks[0].id, bad, actor="handler")
+    if field:
+        assert info.value.field == field
+    assert engine.history(inst.id) == before
+    assert engine.instance(inst.id).tasks == inst.tasks
+
+
+def test_deep_nesting_is_refused_not_crashing(engine: Engine) -> None:
+    engine.deploy(b.user_tasks_process("p", 1), actor="d")
+    deep: dict = {}
+    node = deep
+    for _ in range(10_000):
+        node["x"] = {}
+        node = node["x"]
+    with pytest.raises(DataInvalid):
+        engine.start("p", {"deep": deep}, actor="clerk")
+    with pytest.raises(DataInvalid):
+        engine.start("p", ["not", "a", "dict"], actor="clerk")  # type: ignore[arg-type]
+
+
+def test_a_loop_too_deep_for_spiff_goes_to_error_not_completed(engine: Engine) -> None:
+    engine.deploy(b.loop_process("loop", 600), actor="d")
+    inst = engine.start("loop", actor="clerk")
+    assert inst.status == "error"
+    assert "too deep" in (inst.incident_message or "") or "deeper" in (inst.incident_message or "")
+    engine.deploy(b.loop_process("short_loop", 50), actor="d")
+    ok = engine.start("short_loop", actor="clerk")
+    assert ok.status == "running" and ok.data["n"] == 50
+
+
+def test_claim_unclaim_assign_and_who_may_complete(engine: Engine) -> None:
+    engine.deploy(b.user_tasks_process("p", 2), actor="d")
+    inst = engine.start("p", actor="clerk")
+    task = inst.tasks[0]
+    assert engine.claim(task.id, actor="wang").assignee == "wang"
+    with pytest.raises(TaskClaimed) as info:
+        engine.claim(task.id, actor="li")
+    assert info.value.assignee == "wang"
+    with pytest.raises(TaskClaimed):
+        engine.complete(task.id, {}, actor="li")
+    with pytest.raises(NotAuthorized):
+        engine.unclaim(task.id, actor="li")
+    assert engine.unclaim(task.id, actor="wang").assignee is None
+    assert engine.assign(task.id, "li", actor="coordinator").assignee == "li"
+    assert [t.id for t in engine.tasks(assignee="li")] == [task.id]
+    assert [t.id for t in engine.tasks(candidate_group="case_handler")] == [task.id]
+    engine.complete(task.id, {}, actor="li")
+    with pytest.raises(TaskNotReady) as late:
+        engine.complete(task.id, {}, actor="li")
+    assert late.value.completed_by == "li"
+    types = [e.type for e in engine.history(inst.id)]
+    assert ["task_claimed", "task_unclaimed", "task_assigned", "task_completed"] == [
+        t for t in types if t.startswith("task_") and t != "task_ready"
+    ]
+
+
+def test_cancel_stops_everything(engine: Engine) -> None:
+    engine.deploy(SIMPLE, actor="designer")
+    inst = engine.start("simple_review", actor="clerk")
+    cancelled = engine.cancel(inst.id, actor="coordinator", reason="重复登记")
+    assert cancelled.status == "cancelled" and cancelled.tasks == []
+    assert engine.timers() == []
+    with pytest.raises(InstanceNotRunnable):
+        engine.cancel(inst.id, actor="coordinator", reason="again")
+    assert engine.history(inst.id)[-1].detail == {"reason": "重复登记"}
+
+
+def test_two_threads_completing_one_task_exactly_one_counts(engine: Engine) -> None:
+    engine.deploy(b.user_tasks_process("p", 2), actor="d")
+    inst = engine.start("p", actor="clerk")
+    task_id = inst.tasks[0].id
+    barrier = threading.Barrier(4)
+    results: list[str] = []
+
+    def worker(name: str) -> None:
+        barrier.wait()
+        try:
+            engine.complete(task_id, {"by": name}, actor=name)
+            results.append("won")
+        except (TaskNotReady, ConcurrentModification) as exc:
+            results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=worker, args=(f"u{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("won") == 1, results
+    history = engine.history(inst.id)
+    assert [e.type for e in history].count("task_completed") == 1
+    assert [t.element_id for t in engine.instance(inst.id).tasks] == ["task_2"]
+    assert engine.verify_history(inst.id).ok
+
+
+def _complete_in_process(url: str, task_id: str, name: str, start, out) -> None:  # type: ignore[no-untyped-def]
+    eng = Engine.open(url)
+    start.wait()
+    try:
+        eng.complete(task_id, {"by": name}, actor=name)
+        out.put("won")
+    except (TaskNotReady, ConcurrentModification) as exc:
+        out.put(type(exc).__name__)
+    finally:
+        eng.close()
+
+
+def test_two_processes_completing_one_task_exactly_one_counts(engine: Engine) -> None:
+    engine.deploy(b.user_tasks_process("p", 2), actor="d")
+    inst = engine.start("p", actor="clerk")
+    url = engine.sessionmaker.kw["bind"].url.render_as_string(hide_password=False)
+    ctx = multiprocessing.get_context("spawn")
+    start, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_complete_in_process, args=(url, inst.tasks[0].id, f"p{i}", start, out)) for i in range(3)]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(60)
+    results = [out.get(timeout=5) for _ in procs]
+    assert results.count("won") == 1, results
+    assert [e.type for e in engine.history(inst.id)].count("task_completed") == 1

@@ -1,0 +1,275 @@
+"""Timers fired by `Engine.fire_due_timers`: catch-up in due order, incidents, cycles, due dates.
+
+Every test moves a FakeClock; nothing sleeps. Each runs on SQLite and on PostgreSQL
+(a fresh schema per test).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text, update
+
+from engine import Engine, FakeClock, Settings
+from engine.models import Event, Instance, Timer
+
+START = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)  # a Monday
+DIAGRAMS = Path(__file__).parent / "diagrams"
+
+# start -> set_deadline -> (timer: deadline) -> after_deadline -> end.
+# `after_deadline` divides by `divisor`, so divisor=0 makes the step after the timer fail.
+DEADLINE_WAIT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs_deadline_wait"
+  targetNamespace="http://anjie.example/test">
+  <bpmn:process id="deadline_wait" isExecutable="true">
+    <bpmn:startEvent id="registered"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="set_deadline"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>deadline = add_working_days(now(), days) if working else add_days(now(), days)</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:intermediateCatchEvent id="deadline_reached"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDate>deadline</bpmn:timeDate></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:scriptTask id="after_deadline"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+      <bpmn:script>outcome = 10 / divisor</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:endEvent id="done"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="registered" targetRef="set_deadline"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="set_deadline" targetRef="deadline_reached"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="deadline_reached" targetRef="after_deadline"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="after_deadline" targetRef="done"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def pg_schema_url(base: str) -> tuple[str, str]:
+    """A fresh PostgreSQL schema and a URL whose connections use it (search_path)."""
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in base else "?"
+    return schema, f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_pg_schema(base: str, schema: str) -> None:
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new schema in the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'anjie.db'}"
+        return
+    base = Settings.from_env().test_postgres_url
+    schema, url = pg_schema_url(base)
+    try:
+        yield url
+    finally:
+        drop_pg_schema(base, schema)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The test clock, on a Monday morning in March 2025."""
+    return FakeClock(START)
+
+
+@pytest.fixture
+def engine(database_url: str, clock: FakeClock) -> Iterator[Engine]:
+    """An engine on the fresh database, reading the test clock, with the test diagrams deployed."""
+    eng = Engine.open(database_url, clock=clock)
+    eng.deploy(DEADLINE_WAIT, actor="designer")
+    yield eng
+    eng.close()
+
+
+def start_wait(engine: Engine, days: float, *, working: bool = False, divisor: int = 1) -> int:
+    inst = engine.start("deadline_wait", {"days": days, "working": working, "divisor": divisor}, actor="clerk")
+    return inst.id
+
+
+def fired_events(engine: Engine) -> list[Event]:
+    with engine.sessionmaker() as s:
+        return list(s.scalars(select(Event).where(Event.type == "timer_fired").order_by(Event.id)))
+
+
+def parse(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def test_nothing_fires_before_its_due_time(engine: Engine, clock: FakeClock) -> None:
+    start_wait(engine, 15)
+    clock.advance(days=15, seconds=-1)
+    assert engine.fire_due_timers() == 0
+    assert len(engine.timers()) == 1
+    clock.advance(seconds=2)
+    assert engine.fire_due_timers() == 1
+    assert engine.timers() == []
+
+
+def test_catch_up_fires_in_due_order_recording_due_and_fired(engine: Engine, clock: FakeClock) -> None:
+    days = [9, 3, 15, 1, 7]
+    ids = {d: start_wait(engine, d) for d in days}
+    # Nothing ran for a month: every timer is overdue and fires at the next sweep.
+    clock.advance(days=8)
+    assert engine.fire_due_timers() == 3
+    clock.advance(days=22)
+    assert engine.fire_due_timers() == 2
+    events = fired_events(engine)
+    assert [e.instance_id for e in events] == [ids[d] for d in sorted(days)]
+    for e, d in zip(events, sorted(days), strict=True):
+        assert parse(e.detail["due_at"]) == START + timedelta(days=d)
+        sweep = START + timedelta(days=8 if d <= 8 else 30)
+        assert parse(e.detail["fired_at"]) == sweep
+    assert {engine.instance(i).status for i in ids.values()} == {"completed"}
+    assert engine.fire_due_timers() == 0
+
+
+def test_failing_step_after_a_timer_leaves_an_incident_and_others_fire(engine: Engine, clock: FakeClock) -> None:
+    good_before = start_wait(engine, 1)
+    bad = start_wait(engine, 2, divisor=0)
+    good_after = start_wait(engine, 3)
+    clock.advance(days=5)
+    assert engine.fire_due_timers() == 3
+    failed = engine.instance(bad)
+    assert failed.status == "error"
+    assert failed.incident_element == "after_deadline"
+    assert "division" in (failed.incident_message or "")
+    types = [e.type for e in engine.history(bad)]
+    assert "timer_fired" in types and types[-1] == "error"
+    assert engine.instance(good_before).status == "completed"
+    assert engine.instance(good_after).status == "completed"
+    # The incident is recorded once, not again at every sweep.
+    clock.advance(minutes=5)
+    assert engine.fire_due_timers() == 0
+    assert [e.type for e in engine.history(bad)].count("error") == 1
+    assert engine.verify_history().ok
+
+
+def test_unloadable_instance_becomes_an_incident_and_does_not_block_the_sweep(
+    engine: Engine, clock: FakeClock
+) -> None:
+    first = start_wait(engine, 1)
+    broken = start_wait(engine, 2)
+    last = start_wait(engine, 3)
+    with engine.sessionmaker.begin() as s:  # simulate a corrupt saved state
+        s.execute(update(Instance).where(Instance.id == broken).values(state="{not json"))
+    clock.advance(days=4)
+    assert engine.fire_due_timers() == 2
+    assert engine.instance(first).status == "completed"
+    assert engine.instance(last).status == "completed"
+    failed = engine.instance(broken)
+    assert failed.status == "error"
+    assert failed.incident_element == "deadline_reached"
+    assert engine.history(broken)[-1].detail["while"] == "firing a timer"
+    with engine.sessionmaker() as s:
+        assert s.scalars(select(Timer).where(Timer.instance_id == broken)).all() == []
+    assert engine.fire_due_timers() == 0
+    assert engine.verify_history().ok
+
+
+def test_timers_lists_waiting_timers_soonest_first(engine: Engine, clock: FakeClock) -> None:
+    late, soon = start_wait(engine, 20), start_wait(engine, 2)
+    timers = engine.timers()
+    assert [(t.instance_id, t.element_id) for t in timers] == [(soon, "deadline_reached"), (late, "deadline_reached")]
+    assert timers[0].due_at == START + timedelta(days=2)
+    assert [t.instance_id for t in engine.timers(START + timedelta(days=10))] == [soon]
+
+
+# A resolve phase with a weekly bulletin: a non-interrupting cycle timer on the phase task.
+WEEKLY_BULLETIN = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs_weekly" targetNamespace="http://anjie.example/test">
+  <bpmn:process id="weekly_bulletin" isExecutable="true">
+    <bpmn:startEvent id="campaign_start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="plan_resolve_phase"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>weekly_bulletin_cycle = "R" + str(weeks) + "/" + add_days(now(), 7) + "/P7D"</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:userTask id="resolve_phase" camunda:candidateGroups="coordinator">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:boundaryEvent id="weekly_bulletin_timer" attachedToRef="resolve_phase" cancelActivity="false">
+      <bpmn:outgoing>f4</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeCycle>weekly_bulletin_cycle</bpmn:timeCycle></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:userTask id="write_weekly_bulletin" camunda:candidateGroups="supervisor">
+      <bpmn:incoming>f4</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="bulletin_sent"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="phase_closed"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="campaign_start" targetRef="plan_resolve_phase"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="plan_resolve_phase" targetRef="resolve_phase"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="resolve_phase" targetRef="phase_closed"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="weekly_bulletin_timer" targetRef="write_weekly_bulletin"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="write_weekly_bulletin" targetRef="bulletin_sent"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_weekly_bulletin_comes_due_every_week_and_catches_up_once_per_missed_week(
+    engine: Engine, clock: FakeClock
+) -> None:
+    engine.deploy(WEEKLY_BULLETIN, actor="designer")
+    inst = engine.start("weekly_bulletin", {"weeks": 4}, actor="coordinator").id
+
+    def bulletins() -> list[str]:
+        return [t.id for t in engine.tasks(instance_id=inst) if t.element_id == "write_weekly_bulletin"]
+
+    clock.advance(days=7, seconds=1)
+    assert engine.fire_due_timers() == 1
+    assert len(bulletins()) == 1
+    # Nobody logged in and no scheduler ran for three weeks: each missed week fires once.
+    clock.advance(days=21)
+    assert engine.fire_due_timers() == 3
+    assert len(bulletins()) == 4
+    fired = [e for e in engine.history(inst) if e.type == "timer_fired"]
+    assert [parse(e.detail["due_at"]) for e in fired] == [START + timedelta(days=7 * w) for w in (1, 2, 3, 4)]
+    assert [parse(e.detail["fired_at"]) for e in fired][1:] == [clock()] * 3
+    # Four cycles were asked for; the timer is done.
+    clock.advance(days=30)
+    assert engine.fire_due_timers() == 0
+    assert engine.timers() == []
+
+
+def test_closing_the_phase_stops_the_weekly_bulletin(engine: Engine, clock: FakeClock) -> None:
+    engine.deploy(WEEKLY_BULLETIN, actor="designer")
+    inst = engine.start("weekly_bulletin", {"weeks": 10}, actor="coordinator").id
+    phase = next(t for t in engine.tasks(instance_id=inst) if t.element_id == "resolve_phase")
+    assert len(engine.timers()) == 1
+    engine.complete(phase.id, {}, actor="coordinator")
+    assert engine.timers() == []
+    clock.advance(days=70)
+    assert engine.fire_due_timers() == 0
+
+
+def test_human_task_due_dates_sort_the_inbox_and_overdue_tasks_escalate(engine: Engine, clock: FakeClock) -> None:
+    engine.deploy(DIAGRAMS / "simple_review.bpmn", actor="designer")
+    first = engine.start("simple_review", {}, actor="clerk").id  # accept due in 15 days
+    clock.advance(days=5)
+    second = engine.start("simple_review", {}, actor="clerk").id  # due 5 days later than the first
+    clock.advance(days=-4)
+    third = engine.start("simple_review", {}, actor="clerk").id  # due in between
+    tasks = engine.tasks(candidate_group="coordinator")
+    assert [t.instance_id for t in tasks] == [first, third, second]
+    assert [t.due_at for t in tasks] == [START + timedelta(days=d) for d in (15, 16, 20)]
+
+    clock.set(START + timedelta(days=17))
+    if engine.queries is not None:
+        page = engine.queries.inbox("coord", ["coordinator"])
+        assert [(i.instance_id, i.overdue) for i in page.items] == [(first, True), (third, True), (second, False)]
+        assert page.counts.overdue == 2
+    # The diagram escalates an overdue acceptance (boundary timer on the due date).
+    assert engine.fire_due_timers() == 2
+    escalated = {t.instance_id for t in engine.tasks(candidate_group="supervisor")}
+    assert escalated == {first, third}
+    # Non-interrupting: the acceptance itself is still open.
+    assert {t.instance_id for t in engine.tasks(candidate_group="coordinator")} == {first, second, third}
