@@ -115,20 +115,20 @@ def start() -> Any:
     return jsonify(plain(instance)), 201
 
 
-@bp.get("/instances/<int:instance_id>")
+@bp.get("/instances/<int(signed=True):instance_id>")
 def instance(instance_id: int) -> Response:
     """One instance with its data and ready tasks."""
     return jsonify(plain(cases.load(instance_id)))
 
 
-@bp.get("/instances/<int:instance_id>/history")
+@bp.get("/instances/<int(signed=True):instance_id>/history")
 def history(instance_id: int) -> Response:
     """The history events of an instance, oldest first."""
     cases.load(instance_id)
     return jsonify([plain(e) for e in engine().history(instance_id)])
 
 
-@bp.get("/instances/<int:instance_id>/replay")
+@bp.get("/instances/<int(signed=True):instance_id>/replay")
 def replay(instance_id: int) -> Response:
     """The instance as it stood after history event `step` (default: the last)."""
     cases.load(instance_id)

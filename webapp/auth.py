@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
 
 def _load_user() -> Response | None:
     g.user = None
-    if request.blueprint == "api":
+    if request.blueprint == "api" or request.path.startswith("/api/"):
         return None  # the API authenticates with bearer tokens itself
     username = session.get("user")
     if username:

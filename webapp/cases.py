@@ -42,6 +42,8 @@ def may_read(instance: InstanceView) -> bool:
 
 def load(instance_id: int) -> InstanceView:
     """The case, or 403 if the current user may not read it."""
+    if not 0 < instance_id < 2**31:
+        abort(404)
     instance = engine().instance(instance_id)
     if not may_read(instance):
         abort(403)

@@ -1,0 +1,118 @@
+"""The JSON API: bearer tokens, each endpoint, access rules, and conformance to its OpenAPI
+document (schemathesis checks every operation's responses against the schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+
+from engine import Engine
+from tests.webapp.conftest import PROCESS, start_case
+
+
+@pytest.fixture
+def tokens(engine: Engine) -> dict[str, str]:
+    """A bearer token for every test user."""
+    return {name: engine.accounts.create_token(name)
+            for name in ("clerk", "handler", "handler2", "designer", "auditor", "coordinator")}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_token_required(client: FlaskClient, auth: Any) -> None:
+    resp = client.get("/api/v1/tasks")
+    assert resp.status_code == 401 and resp.json["status"] == 401
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+    auth.login("handler")  # a browser session is not enough for the API
+    assert client.get("/api/v1/tasks").status_code == 401
+    assert client.get("/api/v1/tasks", headers=bearer("anj_wrong")).status_code == 401
+
+
+def test_case_lifecycle_over_api(client: FlaskClient, tokens: dict[str, str],
+                                 engine: Engine) -> None:
+    h = bearer(tokens["handler"])
+    assert client.get("/api/v1/me", headers=h).json["groups"] == ["case_handler"]
+    resp = client.post("/api/v1/instances", headers=bearer(tokens["clerk"]), json={
+        "process_key": "web_petition", "business_key": "XF-9",
+        "data": {"title": "接口登记", "risk_colour": "yellow"}})
+    assert resp.status_code == 201
+    instance = resp.json
+    assert client.post("/api/v1/instances", headers=h, json={
+        "process_key": "web_petition"}).status_code == 403
+    inbox = client.get("/api/v1/tasks?colour=yellow", headers=h).json
+    assert inbox["counts"]["total"] == 1
+    tid = inbox["items"][0]["task_id"]
+    task = client.get(f"/api/v1/tasks/{tid}", headers=h).json
+    assert [f["id"] for f in task["form"]][:2] == ["visit_date", "visit_notes"]
+    assert client.post(f"/api/v1/tasks/{tid}/claim", headers=h).json["assignee"] == "handler"
+    assert client.post(f"/api/v1/tasks/{tid}/claim",
+                       headers=bearer(tokens["handler2"])).status_code == 403
+    resp = client.post(f"/api/v1/tasks/{tid}/complete", headers=h, json={"data": {}})
+    assert resp.status_code == 400 and resp.json["field"] == "visit_date"
+    resp = client.post(f"/api/v1/tasks/{tid}/complete", headers=h, json={
+        "data": {"visit_date": "2025-04-17", "visit_notes": "ok"}})
+    assert resp.status_code == 200 and resp.json["tasks"][0]["element_id"] == "draft_reply"
+    resp = client.post(f"/api/v1/tasks/{tid}/complete", headers=h, json={"data": {}})
+    assert resp.status_code == 409 and resp.json["completed_by"] == "handler"
+    history = client.get(f"/api/v1/instances/{instance['id']}/history", headers=h).json
+    assert [e["type"] for e in history][-1] == "task_ready"
+    replay = client.get(f"/api/v1/instances/{instance['id']}/replay?step=4", headers=h).json
+    assert replay["active"] == ["visit_petitioner"]
+    assert client.get(f"/api/v1/instances/{instance['id']}",
+                      headers=bearer(tokens["auditor"])).json["business_key"] == "XF-9"
+
+
+def test_deploy_over_api(client: FlaskClient, tokens: dict[str, str]) -> None:
+    source = PROCESS.read_bytes()
+    assert client.post("/api/v1/deployments", headers=bearer(tokens["auditor"]),
+                       data=source).status_code == 403
+    resp = client.post("/api/v1/deployments", headers=bearer(tokens["designer"]), data=source,
+                       content_type="application/xml")
+    assert resp.status_code == 201 and resp.json[0]["process_key"] == "web_petition"
+    resp = client.post("/api/v1/deployments", headers=bearer(tokens["designer"]),
+                       data=b"<nope", content_type="application/xml")
+    assert resp.status_code == 422 and resp.json["problems"]
+    assert client.get("/api/v1/deployments", headers=bearer(tokens["auditor"])).json
+
+
+def test_auditor_changes_nothing(client: FlaskClient, tokens: dict[str, str],
+                                 case: Any) -> None:
+    h = bearer(tokens["auditor"])
+    tid = case.tasks[0].id
+    assert client.get(f"/api/v1/tasks/{tid}", headers=h).status_code == 200
+    for action in ("claim", "unclaim", "complete"):
+        assert client.post(f"/api/v1/tasks/{tid}/{action}", headers=h,
+                           json={"data": {}}).status_code == 403
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_api_conforms_to_openapi(app: Flask, tokens: dict[str, str], engine: Engine) -> None:
+    """Every operation, with generated inputs, answers what the OpenAPI document says."""
+    case = start_case(engine)
+    engine.claim(case.tasks[0].id, actor="handler")
+    spec = app.test_client().get("/api/v1/openapi.json",
+                                 headers=bearer(tokens["handler"])).json
+    schema = schemathesis.openapi.from_dict(spec)
+    schema.app = app
+    checked = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @settings(max_examples=8, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(operation.as_strategy())
+        def check(generated: Any) -> None:
+            generated.headers = {**(generated.headers or {}), **bearer(tokens["handler"])}
+            response = generated.call()
+            generated.validate_response(response)
+
+        check()
+        checked += 1
+    assert checked == len([m for p in spec["paths"].values() for m in p])
