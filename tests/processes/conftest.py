@@ -1,0 +1,74 @@
+"""Fixtures for the shipped diagrams: a driver that deploys processes/ and works tasks by element id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from engine import Engine, FakeClock
+from tests.conftest import PROCESSES
+
+
+class Driver:
+    """Works one instance through the engine; with `save_restore` it reopens the engine after every step."""
+
+    def __init__(self, db_url: str, clock: FakeClock, save_restore: bool) -> None:
+        self.db_url, self.clock, self.save_restore = db_url, clock, save_restore
+        self.engine = Engine.open(db_url, clock=clock)
+        for name in ("risk_colour.dmn", "petition_case.bpmn", "backlog_campaign.bpmn"):
+            self.engine.deploy(PROCESSES / name, actor="designer")
+        self.instance_id = 0
+        self.done: list[Any] = []  # TaskViews in completion order
+
+    def _step(self) -> None:
+        if self.save_restore:
+            self.engine.close()
+            self.engine = Engine.open(self.db_url, clock=self.clock)
+
+    def start(self, key: str, data: dict[str, Any] | None = None) -> None:
+        self.instance_id = self.engine.start(key, data or {}, actor="clerk").id
+        self._step()
+
+    def ready(self) -> list[str]:
+        return sorted(t.element_id for t in self.engine.tasks(instance_id=self.instance_id))
+
+    def task(self, element_id: str) -> Any:
+        found = [t for t in self.engine.tasks(instance_id=self.instance_id) if t.element_id == element_id]
+        assert found, f"{element_id} is not ready; ready: {self.ready()}"
+        return found[0]
+
+    def complete(self, element_id: str, **data: Any) -> Any:
+        task = self.task(element_id)
+        self.engine.complete(task.id, data, actor=task.assignee or "someone")
+        self.done.append(task)
+        self._step()
+        return task
+
+    def advance(self, **delta: float) -> None:
+        self.clock.advance(**delta)
+        self.engine.fire_due_timers()
+        self._step()
+
+    def data(self) -> dict[str, Any]:
+        return self.engine.instance(self.instance_id).data
+
+    def status(self) -> str:
+        return self.engine.instance(self.instance_id).status
+
+    def path(self) -> list[str]:
+        return [t.element_id for t in self.done]
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+@pytest.fixture(params=[False, True], ids=["live", "save_restore"])
+def driver(request: pytest.FixtureRequest, db_url: str, clock: FakeClock) -> Iterator[Driver]:
+    """A driver on a fresh database with the shipped diagrams deployed."""
+    d = Driver(db_url, clock, request.param)
+    try:
+        yield d
+    finally:
+        d.close()

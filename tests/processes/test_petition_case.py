@@ -1,0 +1,227 @@
+"""Scenarios for processes/petition_case.bpmn, driven through the engine with a test clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.processes.conftest import Driver
+
+REGISTER: dict[str, Any] = dict(
+    received_at="2026-03-02", petition_source="visit", petitioner_names="张某", petitioner_count=1,
+    demand="养殖场补偿", subject="land_acquisition", backlog_case=True, three_cross=False,
+    three_separation=False, collective_petition=False, escalated_petition=False,
+    extreme_statement=False, repeat_count=2, campaign_id="c-2026",
+)
+LEADER = dict(case_leader="wang", case_handler="li", working_team="专班", resolution_plan="方案",
+              stability_measures="稳控")
+SATISFIED = dict(facts_clear=True, problem_solved=True, petitioner_satisfaction="satisfied",
+                 petitioning_stopped=True)
+SIX = {k: True for k in (
+    "dossier_basic_materials", "dossier_ledger_assignment", "dossier_leader_handler_document",
+    "dossier_inquiry_report_signed", "dossier_reply_and_visit_records", "dossier_stability_measures")}
+SIGN_OFF = dict(sign_off_result="accepted", follow_up_interval_days=30, follow_up_times=2)
+
+
+def to_handling(d: Driver, **register: Any) -> None:
+    d.start("petition_case")
+    d.complete("register_petition", **{**REGISTER, **register})
+    d.complete("check_acceptance", accept_decision="accepted")
+    d.complete("confirm_risk_colour", risk_override=False)
+    d.complete("assign_case_leader", **LEADER)
+
+
+def look_listen_ask(d: Driver) -> None:
+    d.complete("site_visit", site_visit_record="看过")
+    d.complete("hear_petitioner", met_face_to_face=True, petitioner_statement="诉求")
+    d.complete("consult_elders", consulted_people="老支书", elders_opinion="意见")
+
+
+def inquiry_and_plan(d: Driver, handling_class: str = "solve", hard: bool = False) -> None:
+    d.complete("write_inquiry_report", inquiry_report_ref="doc:2", inquiry_findings="事实",
+               investigators_count=3, agreeing_count=2, hard_case=hard)
+    if hard:
+        d.complete("collective_deliberation", deliberation_conclusion="听证")
+    plan(d, handling_class)
+
+
+def plan(d: Driver, handling_class: str = "solve") -> None:
+    d.complete("draft_case_plan", handling_class=handling_class, case_plan="一案一策")
+    d.complete("approve_case_plan", plan_approved=True)
+
+
+def reply(d: Driver) -> None:
+    d.complete("draft_reply", reply_text="答复", reply_ref="doc:3")
+    d.complete("approve_reply", reply_approved=True)
+
+
+def test_full_path_with_extension(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    assert (d.data()["risk_colour"], d.data()["case_class"]) == ("yellow", "C")
+    assert d.ready() == ["consult_elders", "hear_petitioner", "site_visit"]
+    hear = d.task("hear_petitioner")
+    assert hear.lane == "case_handler" and hear.assignee == "li"
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    d.advance(days=54)  # 7 days before the 60-day deadline
+    warn = d.task("warn_case_leader")
+    assert warn.assignee == "wang" and warn.candidate_groups == ["case_leader"]
+    d.complete("warn_case_leader", request_extension=True, extension_reason="需补充证据", extension_days=30)
+    d.complete("approve_extension", extension_approved=True, approved_extension_days=30,
+               extension_approval_note="同意")
+    d.complete("notify_extension", extension_notice_ref="doc:e")
+    d.advance(days=8)  # past the original deadline: extended, so no escalation
+    assert "escalate_handling_overdue" not in d.ready()
+    d.advance(days=22)  # warning before the extended deadline; a second request is refused
+    d.complete("warn_case_leader", request_extension=True, extension_reason="还要", extension_days=10)
+    assert "approve_extension" not in d.ready()
+    d.advance(days=7)  # extended deadline (day 90) passed: the supervisor escalates, work goes on
+    assert d.task("escalate_handling_overdue").candidate_groups == ["supervisor"]
+    d.complete("escalate_handling_overdue", escalation_note="督办", named_in_bulletin=True)
+    d.complete("solve_demand", solution_record="已解决")
+    reply(d)
+    d.complete("assess_satisfaction", **SATISFIED)
+    d.complete("compile_dossier", **SIX)
+    d.complete("sign_off_case", **SIGN_OFF)
+    assert d.ready() == ["request_review"]
+    d.advance(days=31)
+    assert d.ready() == ["follow_up_visit"]
+    d.complete("follow_up_visit", follow_up_record="稳定", petitioner_state="stable", repeat_petition=False)
+    d.advance(days=30)
+    d.complete("follow_up_visit", follow_up_record="稳定", petitioner_state="stable", repeat_petition=False)
+    assert d.status() == "completed"
+    assert d.path()[:4] == ["register_petition", "check_acceptance", "confirm_risk_colour", "assign_case_leader"]
+
+
+def test_not_accepted_with_reminder_and_escalation(driver: Driver) -> None:
+    d = driver
+    d.start("petition_case")
+    d.complete("register_petition", **REGISTER)
+    check = d.task("check_acceptance")
+    assert check.due_at is not None and check.lane == "intake_clerk"
+    d.advance(days=12)
+    assert "remind_acceptance" in d.ready()
+    d.advance(days=4)
+    assert d.task("escalate_accept_overdue").candidate_groups == ["coordinator"]
+    d.complete("check_acceptance", accept_decision="not_accepted", not_accepted_reason="应诉讼",
+               redirect_channel="court")
+    d.complete("notify_not_accepted", not_accepted_notice_ref="doc:n", notice_delivered_on="2026-03-18")
+    d.complete("remind_acceptance")
+    d.complete("escalate_accept_overdue", escalation_note="已催办")
+    assert d.status() == "completed"
+
+
+def test_bounced_twice_by_three_not_closed(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    d.complete("solve_demand", solution_record="部分")
+    reply(d)
+    d.complete("assess_satisfaction", facts_clear=True, problem_solved=False, petitioner_satisfaction="unsatisfied")
+    assert d.ready() == ["draft_case_plan"]
+    plan(d, "educate")
+    d.complete("educate_petitioner", reasonable_part_solved="x", education_record="y")
+    reply(d)
+    d.complete("assess_satisfaction", facts_clear=False, problem_solved=True,
+               petitioner_satisfaction="basically_satisfied")
+    assert d.ready() == ["write_inquiry_report"]
+    inquiry_and_plan(d)
+    d.complete("solve_demand", solution_record="已解决")
+    reply(d)
+    d.complete("assess_satisfaction", **SATISFIED)
+    assert d.data()["not_closed_count"] == 2
+    assert d.ready() == ["compile_dossier"]
+
+
+def test_hearing_after_collective_deliberation(driver: Driver) -> None:
+    d = driver
+    to_handling(d, collective_petition=True, petitioner_count=6, repeat_count=0, subject="labour_social_security")
+    assert (d.data()["risk_colour"], d.data()["case_class"]) == ("yellow", "B")
+    look_listen_ask(d)
+    inquiry_and_plan(d, "hearing", hard=True)
+    d.complete("schedule_hearing", hearing_on="2026-04-10", hearing_panel="人大代表、律师")
+    d.complete("hold_hearing", hearing_record_ref="doc:h", panel_opinion="部分合理")
+    d.complete("record_hearing_conclusion", hearing_conclusion="partly_reasonable", hearing_conclusion_text="x")
+    assert d.ready() == ["draft_reply"]
+    assert "collective_deliberation" in d.path()
+
+
+def test_legal_handling_of_fresh_escalated_matter(driver: Driver) -> None:
+    d = driver
+    to_handling(d, escalated_petition=True, backlog_case=False, repeat_count=0, subject="other")
+    assert (d.data()["risk_colour"], d.data()["case_class"]) == ("red", "B")
+    feedback = d.task("give_feedback")  # 三周办结: feedback within a week
+    assert feedback.due_at is not None
+    assert feedback.due_at - d.clock() <= timedelta(days=7)
+    d.complete("give_feedback", feedback_record="已反馈")
+    look_listen_ask(d)
+    inquiry_and_plan(d, "legal")
+    d.complete("refer_to_legal_organs", legal_organ="police", legal_basis="缠访闹访")
+    assert d.ready() == ["draft_reply"]
+
+
+def test_missing_dossier_item_blocks_sign_off(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    d.complete("solve_demand", solution_record="已解决")
+    reply(d)
+    d.complete("assess_satisfaction", **SATISFIED)
+    d.complete("compile_dossier", **{**SIX, "dossier_stability_measures": False})
+    assert d.ready() == ["compile_dossier"]
+    d.complete("compile_dossier", **SIX)
+    d.complete("sign_off_case", sign_off_result="returned", return_reason="答复不完整")
+    assert d.ready() == ["draft_case_plan"]
+
+
+def test_repeat_petition_reopens_closed_case(driver: Driver) -> None:
+    d = driver
+    to_handling(d, backlog_case=False, repeat_count=0, subject="other")
+    assert (d.data()["risk_colour"], d.data()["case_class"]) == ("green", "A")
+    d.complete("give_feedback", feedback_record="已反馈")
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    d.complete("solve_demand", solution_record="已解决")
+    reply(d)
+    d.complete("assess_satisfaction", **SATISFIED)
+    d.complete("compile_dossier", **SIX)
+    d.complete("sign_off_case", **SIGN_OFF)
+    d.advance(days=31)
+    d.complete("follow_up_visit", follow_up_record="又来了", petitioner_state="petitioning_again",
+               repeat_petition=True)
+    assert d.ready() == ["confirm_risk_colour"]
+    data = d.data()
+    assert data["backlog_case"] is True and data["repeat_count"] == 1 and data["reopened_count"] == 1
+    d.complete("confirm_risk_colour", risk_override=True, override_risk_colour="red", override_case_class="B",
+               override_reason="")
+    assert d.ready() == ["confirm_risk_colour"]  # an override needs a reason
+    d.complete("confirm_risk_colour", risk_override=True, override_risk_colour="red", override_case_class="B",
+               override_reason="情绪激动")
+    assert d.data()["risk_colour"] == "red"
+    assert d.ready() == ["assign_case_leader"]
+
+
+def test_review_and_second_review(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    d.complete("solve_demand", solution_record="已解决")
+    reply(d)
+    d.complete("assess_satisfaction", **SATISFIED)
+    d.complete("compile_dossier", **SIX)
+    d.complete("sign_off_case", **{**SIGN_OFF, "follow_up_times": 1})
+    d.advance(days=10)
+    d.complete("request_review", review_requested=True, review_requested_on="2026-03-12")
+    assert d.task("review_case").due_at is not None
+    d.complete("review_case", review_decision="upheld", review_opinion_ref="doc:r")
+    d.advance(days=10)
+    d.complete("request_second_review", second_review_requested=True, second_review_requested_on="2026-03-22")
+    d.complete("second_review_case", second_review_decision="upheld", second_review_opinion_ref="doc:r2")
+    d.advance(days=15)
+    d.complete("follow_up_visit", follow_up_record="稳定", petitioner_state="stable", repeat_petition=False)
+    assert d.status() == "completed"
+    assert d.data()["matter_final"] is True
