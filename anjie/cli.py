@@ -15,8 +15,13 @@ from engine import DiagramInvalid, Engine, EngineError
 from engine.deploy import read_source
 
 
+_opened: list[Engine] = []
+
+
 def _engine(args: argparse.Namespace) -> Engine:
-    return Engine.open(args.database_url)
+    engine = Engine.open(args.database_url)
+    _opened.append(engine)
+    return engine
 
 
 def _json_arg(text: str | None) -> dict[str, Any]:
@@ -180,6 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        while _opened:
+            _opened.pop().close()
 
 
 if __name__ == "__main__":

@@ -116,7 +116,8 @@ def _check_ids(root: Any, name: str) -> list[Problem]:
         if not isinstance(el.tag, str):
             continue
         ident = el.get("id")
-        if ident is None:
+        # Ids of extension elements (camunda form fields, properties) are local to their form.
+        if ident is None or _ns(el.tag) == CAMUNDA_NS:
             continue
         if ident in seen:
             problems.append(

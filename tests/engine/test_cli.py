@@ -1,0 +1,46 @@
+"""anjie/cli.py: the engine commands, end to end on a database file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from anjie.cli import main
+
+SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
+
+
+def test_validate_lists_every_problem_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text(SIMPLE.read_text(encoding="utf-8").replace('id="registered"', 'id="Start"'), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert main(["validate", str(SIMPLE), "--database-url", url]) == 0
+    assert main(["validate", str(bad), str(SIMPLE), "--database-url", url]) == 1
+    out = capsys.readouterr().out
+    assert "bad.bpmn: INVALID" in out and "'Start'" in out and "simple_review.bpmn: ok" in out
+
+
+def test_deploy_start_tasks_complete_history_verify(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--database-url", db_url]
+    assert main(["deploy", str(SIMPLE), *args]) == 0
+    assert "simple_review version 1" in capsys.readouterr().out
+    assert main(["start", "simple_review", "--data", '{"handler": "zhang"}', *args]) == 0
+    assert "accept_case" in capsys.readouterr().out
+    assert main(["tasks", "--group", "coordinator", *args]) == 0
+    out = capsys.readouterr().out
+    task_id = out.split()[0]
+    assert "1 tasks" in out
+    assert main(["complete", task_id, "--user", "coord", "--data", '{"accepted": true}', *args]) == 0
+    assert "handle" in capsys.readouterr().out
+    assert main(["complete", task_id, "--user", "coord", *args]) == 2
+    assert "already completed by coord" in capsys.readouterr().err
+    assert main(["history", "1", *args]) == 0
+    assert "task_completed" in capsys.readouterr().out
+    assert main(["verify-history", *args]) == 0
+    assert "intact" in capsys.readouterr().out
+
+
+def test_bad_json_data_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="not valid JSON"):
+        main(["start", "x", "--data", "{oops", "--database-url", f"sqlite:///{tmp_path / 'c.db'}"])
