@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -438,16 +438,26 @@ class Engine:
 
     def _sync_timers(self, s: Session, inst: Instance, outcome: Outcome, writer: hist.EventWriter, now: datetime) -> None:
         rows = {t.id: t for t in s.scalars(select(Timer).where(Timer.instance_id == inst.id))}
+        # Issue 4: a cycle timer stays waiting and starts one new branch per firing. Count
+        # those branches so that every firing is recorded once, the last cycle's too (its
+        # timer row goes away) and two cycles fired in one step.
+        spawned: dict[str, int] = {}
+        for change in outcome.changes:
+            parent = change.task.parent
+            if change.before is None and parent is not None and str(parent.id) in rows:
+                spawned[str(parent.id)] = spawned.get(str(parent.id), 0) + 1
         for tid, row in rows.items():
             new = outcome.timers.get(tid)
             old_due = hist.utc(row.due_at)
+            fired = spawned.get(tid, 0)
+            period = (hist.utc(new[1]) - old_due) / fired if fired and new is not None else timedelta(0)
+            for n in range(fired):
+                writer.append("timer_fired", SYSTEM_ACTOR, element_id=row.element_id, task_id=tid,
+                              detail={"due_at": (old_due + period * n).isoformat(), "fired_at": now.isoformat(),
+                                      "cycle": True})
             if new is None:
                 s.delete(row)
             elif hist.utc(new[1]) != old_due:
-                if old_due <= now and hist.utc(new[1]) > old_due:
-                    # A cycle timer fired and is waiting for its next cycle.
-                    writer.append("timer_fired", SYSTEM_ACTOR, element_id=row.element_id, task_id=tid,
-                                  detail={"due_at": old_due.isoformat(), "fired_at": now.isoformat(), "cycle": True})
                 row.due_at = new[1]
         for tid, (ident, due) in outcome.timers.items():
             if tid not in rows:
@@ -701,20 +711,28 @@ class Engine:
                 element = timer.element_id
                 claimed.append(inst.id)
                 dep, workflow = self._load(s, inst)
-                clock = lambda: at  # noqa: E731 - the firing time is the sweep's time
                 writer = hist.EventWriter(s, inst, at)
-                run = Run(workflow, clock)
                 before = len(writer.written)
-                for _ in range(1000):  # catch up on cycles that came due while nothing ran
+                # Issue 4: catch up one due time at a time, oldest first. The workflow runs
+                # at the due time (just past it), so a cycle fires once per missed period
+                # (SpiffWorkflow would fire two in one step) and scripts after a late timer
+                # compute from when it was due; the events record fired_at = the sweep time.
+                last: datetime | None = None
+                for _ in range(1000):
+                    first_due = s.scalar(select(func.min(Timer.due_at)).where(Timer.instance_id == inst.id))
+                    due = hist.utc(first_due) if first_due is not None else None
+                    if due is None or due > at or due == last:
+                        break  # nothing more due (or Spiff did not fire it: the next sweep retries)
+                    last = due
+                    step_at = due + timedelta(microseconds=1)
+
+                    def step_clock(t: datetime = step_at) -> datetime:
+                        return t
+
+                    run = Run(workflow, step_clock)
                     self._advance(s, inst, dep, run, writer, SYSTEM_ACTOR, run.refresh_timers)
                     if inst.status == "error":
                         break
-                    still_due = s.scalar(
-                        select(func.count()).select_from(Timer).where(Timer.instance_id == inst.id, Timer.due_at <= at)
-                    )
-                    if not still_due:
-                        break
-                    run = Run(workflow, clock)
                 count = sum(1 for e in writer.written[before:] if e.type == "timer_fired")
                 return count, inst.id
         except (StaleDataError, IntegrityError, ConcurrentModification, OperationalError):
