@@ -16,18 +16,15 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from lxml import etree
 
 from engine.views import InstanceView
 from webapp import access
 from webapp.auth import current_user, require
+from webapp.labels import data_labels, element_names
 from webapp.services import engine, queries
 from webapp.tasks import attachment_store
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-
 
 def may_read(instance: InstanceView) -> bool:
     """Readers of every case, the case leader named in it, and anyone who works or worked one
@@ -50,23 +47,13 @@ def load(instance_id: int) -> InstanceView:
     return instance
 
 
-def element_names(xml: bytes) -> dict[str, str]:
-    """Element id → name, read from the diagram, for a readable timeline."""
-    try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False,
-                                                            no_network=True))
-    except etree.XMLSyntaxError:
-        return {}
-    return {el.get("id"): el.get("name") for el in root.iter()
-            if isinstance(el.tag, str) and el.get("id") and el.get("name")}
-
-
 @bp.get("/<int:instance_id>")
 def show(instance_id: int) -> str:
     """The case page."""
     instance = load(instance_id)
     history = engine().history(instance_id)
-    names = element_names(engine().diagram_xml(instance.process_key, instance.version))
+    xml = engine().diagram_xml(instance.process_key, instance.version)
+    names = element_names(xml)
     markers: dict[str, list[str]] = {"completed": [], "active": [], "waiting": [],
                                      "cancelled": []}
     if history:
@@ -76,6 +63,7 @@ def show(instance_id: int) -> str:
     user = current_user()
     return render_template(
         "cases/show.html", instance=instance, history=list(reversed(history)), names=names,
+        labels=data_labels(xml),
         markers=markers, attachments=attachment_store().list(instance_id),
         may_cancel=instance.status == "running"
         and access.has_any(user.groups, access.COORDINATE),

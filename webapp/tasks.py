@@ -14,6 +14,7 @@ from engine.views import InstanceView, TaskView
 from webapp import access, forms
 from webapp.attachments import AttachmentRefused, AttachmentStore
 from webapp.auth import current_user
+from webapp.labels import data_labels
 from webapp.services import engine, settings
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -76,7 +77,8 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
         "tasks/show.html", task=task, instance=instance, values=values, errors=errors,
         widget=forms.widget, may_work=may_work(task), summary=summary(instance),
         may_assign=task.state == "ready" and access.has_any(user.groups, access.COORDINATE),
-        attachments=attachment_store().list(instance.id))
+        attachments=attachment_store().list(instance.id),
+        labels=data_labels(engine().diagram_xml(instance.process_key, instance.version)))
     return page, status
 
 
