@@ -1,0 +1,195 @@
+"""HTTP benchmark: N cases started and every task completed over the JSON API by several
+concurrent clients, beside the engine facade doing the same work in-process, in one run.
+
+    python bench/http_bench.py --instances 100 --clients 4
+    python bench/http_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Prints task completions per second and p50/p95 latency per request kind. The server runs on a
+loopback port in this process (threaded werkzeug); traffic goes to 127.0.0.1 only. A PostgreSQL
+run uses a fresh schema that is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from engine import Engine, Settings
+from webapp import create_app
+
+DIAGRAM = Path(__file__).resolve().parent.parent / "tests" / "webapp" / "diagrams" / \
+    "web_petition.bpmn"
+FORMS = {
+    "visit_petitioner": {"visit_date": "2025-04-17", "visit_notes": "当面听取"},
+    "draft_reply": {"reply_text": "答复意见"},
+    "approve_reply": {"approved": True},
+}
+
+
+class Timings:
+    """Latencies per request kind, thread-safe."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.samples: dict[str, list[float]] = defaultdict(list)
+
+    def add(self, kind: str, seconds: float) -> None:
+        with self.lock:
+            self.samples[kind].append(seconds)
+
+    def report(self, title: str, completions: int, wall: float) -> None:
+        print(f"\n{title}: {completions} task completions in {wall:.2f} s = "
+              f"{completions / wall:.1f} completions/s")
+        for kind, values in sorted(self.samples.items()):
+            values = sorted(values)
+            p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+            print(f"  {kind:<10} n={len(values):<6} p50={statistics.median(values) * 1000:7.1f} ms"
+                  f"  p95={p95 * 1000:7.1f} ms")
+
+
+class Client:
+    """One API client on its own keep-alive connection."""
+
+    def __init__(self, port: int, token: str, timings: Timings) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.timings = timings
+
+    def call(self, kind: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        start = time.perf_counter()
+        self.conn.request(method, "/api/v1" + path,
+                          body=None if body is None else json.dumps(body), headers=self.headers)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        self.timings.add(kind, time.perf_counter() - start)
+        return resp.status, json.loads(data) if data else None
+
+
+def work(port: int, tokens: list[str], timings: Timings, counter: list[int],
+         lock: threading.Lock, deadline: float) -> None:
+    """Claim and complete tasks (as a handler, then as a leader) until none are left."""
+    clients = [Client(port, t, timings) for t in tokens]
+    idle = 0
+    while time.monotonic() < deadline and idle < 2:
+        did = False
+        for client in clients:
+            status, inbox = client.call("inbox", "GET", "/tasks?per_page=20")
+            for item in (inbox or {}).get("items", []):
+                if item["assignee"] is None:
+                    status, _ = client.call("claim", "POST", f"/tasks/{item['task_id']}/claim")
+                    if status != 200:
+                        continue
+                status, _ = client.call("complete", "POST",
+                                        f"/tasks/{item['task_id']}/complete",
+                                        {"data": FORMS[item["element_id"]]})
+                if status == 200:
+                    did = True
+                    with lock:
+                        counter[0] += 1
+                    break
+        idle = 0 if did else idle + 1
+
+
+def fresh_url(url: str | None, folder: Path) -> tuple[str, Any]:
+    """A database URL to use and a cleanup function."""
+    if not url:
+        return f"sqlite:///{folder / 'bench.db'}", lambda: None
+    schema = "bench_" + uuid.uuid4().hex[:8]
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--instances", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--database-url", default=None,
+                        help="PostgreSQL URL (default: a SQLite file in a temp folder)")
+    parser.add_argument("--max-seconds", type=float, default=300)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request log lines
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url, cleanup = fresh_url(args.database_url, Path(tmp))
+        try:
+            settings = Settings(database_url=url, secret_key="bench", upload_dir=f"{tmp}/up")
+            engine = Engine.open(url, settings=settings)
+            engine.deploy(DIAGRAM, actor="designer")
+            for name, groups in (("clerk", ["intake_clerk"]), ("leader", ["case_leader"])):
+                engine.accounts.add_user(name, "bench password", groups)
+            handlers = [f"handler{i}" for i in range(args.clients)]
+            for name in handlers:
+                engine.accounts.add_user(name, "bench password", ["case_handler"])
+            app = create_app(settings, engine=engine)
+            server = make_server("127.0.0.1", 0, app, threaded=True)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            port = server.server_port
+            print(f"database: {engine.dialect}; {args.instances} cases, {args.clients} clients, "
+                  f"3 tasks per case")
+
+            timings = Timings()
+            clerk = Client(port, engine.accounts.create_token("clerk"), timings)
+            leader_token = engine.accounts.create_token("leader")
+            begin = time.perf_counter()
+            for n in range(args.instances):
+                clerk.call("start", "POST", "/instances", {
+                    "process_key": "web_petition", "data": {"title": f"压测{n}"}})
+            counter, lock = [0], threading.Lock()
+            deadline = time.monotonic() + args.max_seconds
+            threads = [threading.Thread(target=work, args=(
+                port, [engine.accounts.create_token(h), leader_token], timings, counter, lock,
+                deadline)) for h in handlers]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            timings.report("HTTP API", counter[0], time.perf_counter() - begin)
+            server.shutdown()
+
+            # The same work through the facade, in-process, one caller.
+            local = Timings()
+            begin = time.perf_counter()
+            done = 0
+            for n in range(args.instances):
+                start = time.perf_counter()
+                instance = engine.start("web_petition", {"title": f"直连{n}"}, actor="clerk")
+                local.add("start", time.perf_counter() - start)
+                while instance.tasks:
+                    task = instance.tasks[0]
+                    start = time.perf_counter()
+                    engine.claim(task.id, actor="handler0")
+                    local.add("claim", time.perf_counter() - start)
+                    start = time.perf_counter()
+                    instance = engine.complete(task.id, FORMS[task.element_id], actor="handler0")
+                    local.add("complete", time.perf_counter() - start)
+                    done += 1
+            local.report("engine facade in-process", done, time.perf_counter() - begin)
+            engine.close()
+        finally:
+            cleanup()
+
+
+if __name__ == "__main__":
+    main()
