@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from engine import Engine, Settings
@@ -13,8 +15,13 @@ from engine.scripting import parse_datetime
 from engine.timers import run_scheduler
 
 
-def _engine(args: argparse.Namespace) -> Engine:
-    return Engine.open(args.database_url)
+@contextmanager
+def _engine(args: argparse.Namespace) -> Iterator[Engine]:
+    engine = Engine.open(args.database_url)
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
@@ -22,11 +29,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     settings = Settings.from_env()
     interval = args.interval if args.interval is not None else settings.timer_interval_seconds
-    engine = _engine(args)
-    try:
+    with _engine(args) as engine:
         run_scheduler(engine, interval)
-    finally:
-        engine.close()
     return 0
 
 
@@ -37,8 +41,8 @@ def cmd_timers(args: argparse.Namespace) -> int:
             due_before = parse_datetime(args.due_before)
         except ValueError:
             raise SystemExit(f"--due-before is not an ISO date or datetime: {args.due_before!r}") from None
-    engine = _engine(args)
-    timers = engine.timers(due_before)
+    with _engine(args) as engine:
+        timers = engine.timers(due_before)
     for t in timers:
         print(f"instance {t.instance_id:<8} {t.element_id:<32} due {t.due_at.isoformat()}")
     print(f"{len(timers)} waiting timers" + (f" due before {due_before.isoformat()}" if due_before else ""))
@@ -46,8 +50,8 @@ def cmd_timers(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_show(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    year = engine.calendar.show(args.year)
+    with _engine(args) as engine:
+        year = engine.calendar.show(args.year)
     print(f"{year.year}: {year.working_days} working days")
     if not year.published:
         print(f"  note: no make-up workdays (调休) known for {year.year}; the State Council may not "
@@ -59,14 +63,14 @@ def cmd_calendar_show(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_override(args: argparse.Namespace) -> int:
-    engine = _engine(args)
     try:
-        if args.kind == "clear":
-            removed = engine.calendar.clear_override(args.date)
-            print(f"{args.date}: override removed" if removed else f"{args.date}: had no override")
-        else:
-            day = engine.calendar.set_override(args.date, args.kind, actor=args.user)
-            print(f"{day.day.isoformat()}: now a {day.kind} (local override)")
+        with _engine(args) as engine:
+            if args.kind == "clear":
+                removed = engine.calendar.clear_override(args.date)
+                print(f"{args.date}: override removed" if removed else f"{args.date}: had no override")
+            else:
+                day = engine.calendar.set_override(args.date, args.kind, actor=args.user)
+                print(f"{day.day.isoformat()}: now a {day.kind} (local override)")
     except CalendarOverrideInvalid as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,140 @@
+"""The working-day calendar: national holidays and 调休 from `holidays`, local overrides on top."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from anjie.cli import main
+from engine import Engine, FakeClock
+from engine.calendar import Calendar, CalendarOverrideInvalid
+from engine.workdays import add_working_days, is_working_day, make_up_workdays, next_day_of_month
+
+from .test_timers import DEADLINE_WAIT
+
+FRIDAY_BEFORE_NATIONAL_DAY = datetime(2025, 9, 26, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The test clock on the Friday before the 2025 National Day holiday."""
+    return FakeClock(FRIDAY_BEFORE_NATIONAL_DAY)
+
+
+@pytest.fixture
+def engine(db_url: str, clock: FakeClock) -> Iterator[Engine]:
+    """An engine with the deadline diagram deployed and a calendar cache that never goes stale."""
+    eng = Engine.open(db_url, clock=clock)
+    eng.calendar.ttl_seconds = 0
+    eng.deploy(DEADLINE_WAIT, actor="designer")
+    yield eng
+    eng.close()
+
+
+def test_national_calendar_has_holidays_and_make_up_workdays() -> None:
+    assert not is_working_day(date(2025, 10, 1))  # National Day
+    assert not is_working_day(date(2025, 10, 8))  # day off moved from Sat 11 October
+    assert is_working_day(date(2025, 9, 28))  # a Sunday worked (调休)
+    assert is_working_day(date(2025, 10, 11))  # a Saturday worked
+    assert not is_working_day(date(2025, 10, 12))  # an ordinary Sunday
+    assert date(2025, 2, 8) in make_up_workdays(2025)
+
+
+def test_add_working_days_skips_holidays_and_counts_make_up_days() -> None:
+    # Fri 26 Sep + 5: Sun 28 (调休), Mon 29, Tue 30, [1-8 Oct off], Thu 9, Fri 10.
+    assert add_working_days(date(2025, 9, 26), 5) == date(2025, 10, 10)
+    assert add_working_days(date(2025, 9, 26), 0) == date(2025, 9, 26)
+    assert add_working_days(date(2025, 9, 26), 5, {"2025-10-09": "holiday"}) == date(2025, 10, 11)
+    with pytest.raises(ValueError):
+        add_working_days(date(2025, 9, 26), -1)
+
+
+def test_next_day_of_month_does_not_drift() -> None:
+    due = date(2025, 1, 19)
+    dues = []
+    for _ in range(4):
+        due = next_day_of_month(due, 20)
+        dues.append(due)
+    assert dues == [date(2025, 1, 20), date(2025, 2, 20), date(2025, 3, 20), date(2025, 4, 20)]
+    assert next_day_of_month(date(2025, 1, 31), 31) == date(2025, 2, 28)
+
+
+def test_overrides_can_be_set_listed_and_cleared(engine: Engine) -> None:
+    cal = engine.calendar
+    assert cal.is_working_day("2025-10-09")
+    cal.set_override("2025-10-09", "holiday", actor="admin")
+    cal.set_override(date(2025, 10, 12), "workday", actor="admin")
+    assert [(d.day, d.kind, d.created_by) for d in cal.list_overrides(2025)] == [
+        (date(2025, 10, 9), "holiday", "admin"), (date(2025, 10, 12), "workday", "admin")]
+    assert not cal.is_working_day("2025-10-09") and cal.is_working_day("2025-10-12")
+    cal.set_override("2025-10-09", "workday", actor="boss")  # replaces, never duplicates
+    assert cal.overrides() == {"2025-10-09": "workday", "2025-10-12": "workday"}
+    assert cal.clear_override("2025-10-09") is True
+    assert cal.clear_override("2025-10-09") is False
+    assert cal.list_overrides(2026) == []
+    with pytest.raises(CalendarOverrideInvalid):
+        cal.set_override("2025-02-30", "holiday", actor="admin")
+    with pytest.raises(CalendarOverrideInvalid):
+        cal.set_override("2025-10-09", "half-day", actor="admin")
+
+
+def test_show_lists_the_year_with_overrides(engine: Engine) -> None:
+    year = engine.calendar.show(2025)
+    assert year.published and year.working_days == 248
+    kinds = {d.day: (d.kind, d.source) for d in year.days}
+    assert kinds[date(2025, 10, 1)] == ("holiday", "national")
+    assert kinds[date(2025, 10, 11)] == ("workday", "national")
+    engine.calendar.set_override("2025-10-09", "holiday", actor="admin")
+    year = engine.calendar.show(2025)
+    assert year.working_days == 247
+    assert {d.day: d.source for d in year.days}[date(2025, 10, 9)] == "local"
+    assert engine.calendar.show(2035).published is False  # no schedule published yet
+
+
+def test_working_day_timer_follows_the_calendar_and_local_overrides(engine: Engine, clock: FakeClock) -> None:
+    plain = engine.start("deadline_wait", {"days": 5, "working": True, "divisor": 1}, actor="clerk").id
+    engine.calendar.set_override("2025-10-09", "holiday", actor="admin")  # a local day off
+    local = engine.start("deadline_wait", {"days": 5, "working": True, "divisor": 1}, actor="clerk").id
+    calendar_days = engine.start("deadline_wait", {"days": 5, "working": False, "divisor": 1}, actor="clerk").id
+    due = {t.instance_id: t.due_at for t in engine.timers()}
+    assert due[plain] == datetime(2025, 10, 10, 9, 0, tzinfo=timezone.utc)
+    assert due[local] == datetime(2025, 10, 11, 9, 0, tzinfo=timezone.utc)  # the 调休 Saturday
+    assert due[calendar_days] == FRIDAY_BEFORE_NATIONAL_DAY + timedelta(days=5)  # ordinary durations
+
+    clock.set(datetime(2025, 10, 10, 8, 59, tzinfo=timezone.utc))
+    assert engine.fire_due_timers() == 1  # only the calendar-day one
+    clock.set(datetime(2025, 10, 10, 9, 1, tzinfo=timezone.utc))
+    assert engine.fire_due_timers() == 1
+    assert engine.instance(local).status == "waiting"
+    clock.set(datetime(2025, 10, 11, 9, 1, tzinfo=timezone.utc))
+    assert engine.fire_due_timers() == 1
+    assert {engine.instance(i).status for i in (plain, local, calendar_days)} == {"completed"}
+
+
+def test_an_override_made_elsewhere_is_seen_after_the_cache_expires(engine: Engine, db_url: str,
+                                                                   clock: FakeClock) -> None:
+    engine.calendar.ttl_seconds = 3600
+    assert engine.calendar.is_working_day("2025-10-09")
+    other = Engine.open(db_url, clock=clock)  # another process: the CLI, another web worker
+    try:
+        other.calendar.set_override("2025-10-09", "holiday", actor="admin")
+    finally:
+        other.close()
+    assert engine.calendar.is_working_day("2025-10-09")  # still cached
+    engine.calendar.invalidate()
+    assert not engine.calendar.is_working_day("2025-10-09")
+
+
+def test_calendar_commands(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["calendar", "override", "2025-10-09", "holiday", "--database-url", db_url]) == 0
+    assert main(["calendar", "show", "2025", "--database-url", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "2025: 247 working days" in out
+    assert "2025-10-09 Thu  holiday  local" in out
+    assert "2025-09-28 Sun  workday  national" in out
+    assert main(["calendar", "override", "2025-10-09", "clear", "--database-url", db_url]) == 0
+    assert main(["calendar", "override", "9 Oct", "holiday", "--database-url", db_url]) == 2
+    assert "not an ISO date" in capsys.readouterr().err
+    assert Calendar  # the service class is public for the web app's admin page
