@@ -85,7 +85,8 @@ _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD_LENGTH = 8
 
 
-def hash_password(password: str, *, n: int = _SCRYPT_N, r: int = _SCRYPT_R, p: int = _SCRYPT_P) -> str:
+def hash_password(password: str, *, n: int = _SCRYPT_N, r: int = _SCRYPT_R,
+                  p: int = _SCRYPT_P) -> str:
     """Hash a password with scrypt; the parameters are stored with the hash."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024)
@@ -139,7 +140,8 @@ class Accounts:
             if session.scalar(select(User.id).where(User.username == username)) is not None:
                 raise UserExists(f"user {username!r} exists already", username)
             user = User(username=username, display_name=display_name,
-                        password_hash=hash_password(password, n=self.scrypt_n), is_active=True, failed_logins=0,
+                        password_hash=hash_password(password, n=self.scrypt_n),
+                        is_active=True, failed_logins=0,
                         created_at=self._clock())
             user.groups = [UserGroup(group_name=g) for g in _unique(groups)]
             session.add(user)

@@ -265,7 +265,8 @@ class Queries:
                     instance_id=inst.id, process_key=inst.process_key,
                     business_key=inst.business_key, campaign_id=inst.campaign_id,
                     risk_colour=inst.risk_colour, risk_class=inst.risk_class, status=inst.status,
-                    title=ttl, leader=lead, started_at=_aware(inst.started_at, now) or inst.started_at,
+                    title=ttl, leader=lead,
+                    started_at=_aware(inst.started_at, now) or inst.started_at,
                     ended_at=_aware(inst.ended_at, now),
                     phases=[t.name or t.element_id for t in ready], next_due_at=next_due,
                     overdue=next_due is not None and next_due < now))

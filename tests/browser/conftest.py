@@ -25,7 +25,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 
 @pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
+def live_server(app: Flask) -> Iterator[str]:  # noqa: F811 - the shared fixture
     """The app on 127.0.0.1 in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -37,7 +37,7 @@ def test_handler_journey(browser: Any, live_server: str, engine: Engine) -> None
         assert "共 3 项" in page.inner_text(".counts")
         page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
 
-        page.click(f"text=见面听取诉求 >> nth=0")
+        page.click("text=见面听取诉求 >> nth=0")
         page.click("#claim")
         page.wait_for_selector("#complete")
         page.fill("#f-visit_notes", "当面听取了信访人诉求")

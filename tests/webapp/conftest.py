@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def clock() -> FakeClock:
     """The engine's clock, set to 16 April 2025 09:00 Beijing time."""
-    return FakeClock(datetime(2025, 4, 16, 1, 0, tzinfo=timezone.utc))
+    return FakeClock(datetime(2025, 4, 16, 1, 0, tzinfo=UTC))
 
 
 @pytest.fixture

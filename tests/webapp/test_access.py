@@ -15,7 +15,10 @@ ALL = set(ROLES)
 READ_ALL = {"coordinator", "supervisor", "auditor", "admin"}
 
 
-def routes(case: Any, task_id: str, other_task: str) -> list[tuple[str, str, dict[str, Any], set[str]]]:
+Route = tuple[str, str, dict[str, Any], set[str]]
+
+
+def routes(case: Any, task_id: str, other_task: str) -> list[Route]:
     """(method, url, form, roles allowed). Allowed means not 403 (and not a login redirect)."""
     cid = case.id
     return [

@@ -1,4 +1,4 @@
-"""Every template and code string is translated to Chinese, and the committed .mo matches the .po."""
+"""Every template and code string is translated to Chinese; the committed .mo matches the .po."""
 
 from __future__ import annotations
 
