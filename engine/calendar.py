@@ -149,8 +149,9 @@ class Calendar:
         with self._sessions() as s, s.begin():
             row = s.get(CalendarOverride, when.isoformat())
             if row is None:
-                row = CalendarOverride(day=when.isoformat(), kind=kind, created_at=self._clock(),
-                                       created_by=actor)
+                row = CalendarOverride(
+                    day=when.isoformat(), kind=kind, created_at=self._clock(), created_by=actor
+                )
                 s.add(row)
             else:
                 row.kind, row.created_at, row.created_by = kind, self._clock(), actor
@@ -174,14 +175,16 @@ class Calendar:
             if year is not None:
                 q = q.where(CalendarOverride.day.startswith(f"{year:04d}-"))
             return [
-                CalendarDay(date.fromisoformat(r.day), r.kind, "local override", "local", r.created_by)
+                CalendarDay(
+                    date.fromisoformat(r.day), r.kind, "local override", "local", r.created_by
+                )
                 for r in s.scalars(q)
             ]
 
     # -- reading the calendar ------------------------------------------------------
 
     def show(self, year: int) -> CalendarYear:
-        """Every holiday, make-up workday and local override of `year`, and its working-day count."""
+        """Every holiday, make-up workday and local override of `year`; its working-day count."""
         local = {d.day: d for d in self.list_overrides(year)}
         days: dict[date, CalendarDay] = {}
         for day, name in workdays.public_holidays(year).items():

@@ -656,13 +656,14 @@ class Engine:
 
     # -- timers -------------------------------------------------------------
 
-    def fire_due_timers(self, now: datetime | None = None) -> int:
+    def fire_due_timers(self, now: datetime | None = None, *, stop: Callable[[], bool] | None = None) -> int:
         """Fire every timer due at `now` (default: the clock), oldest first; return how many fired.
 
         Each instance is handled in its own transaction; with several schedulers on
         PostgreSQL, due rows are claimed with FOR UPDATE SKIP LOCKED, and the instance
         revision makes sure a timer's firing is recorded exactly once. A firing that fails
-        leaves an incident on its instance and the sweep goes on with the others.
+        leaves an incident on its instance and the sweep goes on with the others. `stop`
+        (asked between instances) ends a long sweep early, e.g. when the scheduler shuts down.
         """
         at = now or self.clock()
         fired = 0
@@ -671,6 +672,8 @@ class Engine:
         # must not spin the sweep forever; after a few tries that instance waits a sweep.
         races: dict[int, int] = {}
         while True:
+            if stop is not None and stop():
+                return fired
             claimed: list[int] = []
             try:
                 count, instance_id = self._fire_one(at, done, claimed)

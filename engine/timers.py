@@ -1,4 +1,4 @@
-"""The timer scheduler: APScheduler calls `Engine.fire_due_timers(engine.clock())` every few seconds.
+"""The timer scheduler: APScheduler calls `engine.fire_due_timers(engine.clock())` every few s.
 
 APScheduler only keeps the beat. Which timers are due, who fires them and what is recorded
 is decided by the engine against the `timer` table, so any number of schedulers (one in
@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -55,14 +55,15 @@ JOB_ID = "anjie_fire_due_timers"
 DEFAULT_INTERVAL = 5.0
 
 
-def sweep(engine: Engine) -> int:
+def sweep(engine: Engine, stopping: threading.Event | None = None) -> int:
     """Fire what is due at the engine clock; return how many fired. Never raises.
 
     A failing instance is already turned into an incident by the engine; anything that
-    escapes (the database is down) is logged and the next sweep tries again.
+    escapes (the database is down) is logged and the next sweep tries again. When
+    `stopping` is set the sweep ends after the instance it is firing.
     """
     try:
-        fired = engine.fire_due_timers(engine.clock())
+        fired = engine.fire_due_timers(engine.clock(), stop=stopping.is_set if stopping else None)
     except Exception:
         log.exception("timer sweep failed; the next sweep tries again")
         return 0
@@ -71,14 +72,34 @@ def sweep(engine: Engine) -> int:
     return fired
 
 
-def _schedule(scheduler: BaseScheduler, engine: Engine, interval: float) -> None:
+class _Stopping:
+    """Scheduler mixin: `shutdown()` first tells a running sweep to stop after its instance."""
+
+    stopping: threading.Event
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.stopping.set()
+        super().shutdown(wait)  # type: ignore[misc]
+
+
+class TimerScheduler(_Stopping, BackgroundScheduler):  # type: ignore[misc]
+    """The background scheduler `start_scheduler` returns."""
+
+
+class _BlockingTimerScheduler(_Stopping, BlockingScheduler):  # type: ignore[misc]
+    pass
+
+
+def _schedule(scheduler: _Stopping, engine: Engine, interval: float) -> None:
     if interval <= 0:
         raise ValueError("the sweep interval must be positive")
+    scheduler.stopping = threading.Event()
+    assert isinstance(scheduler, BaseScheduler)
     scheduler.add_job(
         sweep,
         "interval",
         seconds=interval,
-        args=[engine],
+        args=[engine, scheduler.stopping],
         id=JOB_ID,
         # One sweep at a time per scheduler; a late beat is merged, never queued up.
         max_instances=1,
@@ -90,9 +111,9 @@ def _schedule(scheduler: BaseScheduler, engine: Engine, interval: float) -> None
     )
 
 
-def start_scheduler(engine: Engine, interval: float = DEFAULT_INTERVAL) -> BackgroundScheduler:
+def start_scheduler(engine: Engine, interval: float = DEFAULT_INTERVAL) -> TimerScheduler:
     """Start sweeping in a background thread (inside `anjie serve`); `.shutdown()` stops it."""
-    scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
+    scheduler = TimerScheduler(timezone=UTC, daemon=True)
     _schedule(scheduler, engine, interval)
     scheduler.start()
     log.info("timer scheduler started: sweep every %.1f s", interval)
@@ -102,10 +123,10 @@ def start_scheduler(engine: Engine, interval: float = DEFAULT_INTERVAL) -> Backg
 def run_scheduler(engine: Engine, interval: float = DEFAULT_INTERVAL) -> None:
     """Sweep in the foreground until SIGINT or SIGTERM (`anjie scheduler`).
 
-    On a signal the sweep under way finishes (its transactions commit or roll back whole)
-    and the function returns.
+    On a signal the sweep under way stops after the instance it is firing (each instance
+    is one transaction) and the function returns.
     """
-    scheduler = BlockingScheduler(timezone=timezone.utc)
+    scheduler = _BlockingTimerScheduler(timezone=UTC)
     _schedule(scheduler, engine, interval)
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 
 import holidays
 
@@ -21,7 +22,9 @@ KINDS = (WORKDAY, HOLIDAY)
 # Local overrides of the current engine: ISO date -> "workday" or "holiday". The engine
 # sets this around every script and expression (see engine/calendar.py), so diagram
 # helpers such as add_working_days see the overrides of the database they run against.
-overrides: ContextVar[Mapping[str, str]] = ContextVar("anjie_calendar_overrides", default={})
+overrides: ContextVar[Mapping[str, str]] = ContextVar(
+    "anjie_calendar_overrides", default=MappingProxyType({})
+)
 
 
 @contextmanager
@@ -45,7 +48,7 @@ def public_holidays(year: int) -> dict[date, str]:
 
 
 def make_up_workdays(year: int) -> list[date]:
-    """Weekend days of `year` that are working days (调休); empty until the schedule is published."""
+    """Weekend days of `year` worked (调休); empty until that year's schedule is published."""
     weekend_workdays = getattr(_china(year), "weekend_workdays", set())
     return sorted(d for d in weekend_workdays if d.year == year)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from engine.workdays import add_working_days, is_working_day, make_up_workdays, 
 
 from .test_timers import DEADLINE_WAIT
 
-FRIDAY_BEFORE_NATIONAL_DAY = datetime(2025, 9, 26, 9, 0, tzinfo=timezone.utc)
+FRIDAY_BEFORE_NATIONAL_DAY = datetime(2025, 9, 26, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -67,7 +67,9 @@ def test_overrides_can_be_set_listed_and_cleared(engine: Engine) -> None:
     cal.set_override("2025-10-09", "holiday", actor="admin")
     cal.set_override(date(2025, 10, 12), "workday", actor="admin")
     assert [(d.day, d.kind, d.created_by) for d in cal.list_overrides(2025)] == [
-        (date(2025, 10, 9), "holiday", "admin"), (date(2025, 10, 12), "workday", "admin")]
+        (date(2025, 10, 9), "holiday", "admin"),
+        (date(2025, 10, 12), "workday", "admin"),
+    ]
     assert not cal.is_working_day("2025-10-09") and cal.is_working_day("2025-10-12")
     cal.set_override("2025-10-09", "workday", actor="boss")  # replaces, never duplicates
     assert cal.overrides() == {"2025-10-09": "workday", "2025-10-12": "workday"}
@@ -93,28 +95,39 @@ def test_show_lists_the_year_with_overrides(engine: Engine) -> None:
     assert engine.calendar.show(2035).published is False  # no schedule published yet
 
 
-def test_working_day_timer_follows_the_calendar_and_local_overrides(engine: Engine, clock: FakeClock) -> None:
-    plain = engine.start("deadline_wait", {"days": 5, "working": True, "divisor": 1}, actor="clerk").id
+def test_working_day_timer_follows_the_calendar_and_local_overrides(
+    engine: Engine, clock: FakeClock
+) -> None:
+    plain = engine.start(
+        "deadline_wait", {"days": 5, "working": True, "divisor": 1}, actor="clerk"
+    ).id
     engine.calendar.set_override("2025-10-09", "holiday", actor="admin")  # a local day off
-    local = engine.start("deadline_wait", {"days": 5, "working": True, "divisor": 1}, actor="clerk").id
-    calendar_days = engine.start("deadline_wait", {"days": 5, "working": False, "divisor": 1}, actor="clerk").id
+    local = engine.start(
+        "deadline_wait", {"days": 5, "working": True, "divisor": 1}, actor="clerk"
+    ).id
+    calendar_days = engine.start(
+        "deadline_wait", {"days": 5, "working": False, "divisor": 1}, actor="clerk"
+    ).id
     due = {t.instance_id: t.due_at for t in engine.timers()}
-    assert due[plain] == datetime(2025, 10, 10, 9, 0, tzinfo=timezone.utc)
-    assert due[local] == datetime(2025, 10, 11, 9, 0, tzinfo=timezone.utc)  # the 调休 Saturday
-    assert due[calendar_days] == FRIDAY_BEFORE_NATIONAL_DAY + timedelta(days=5)  # ordinary durations
+    assert due[plain] == datetime(2025, 10, 10, 9, 0, tzinfo=UTC)
+    assert due[local] == datetime(2025, 10, 11, 9, 0, tzinfo=UTC)  # the 调休 Saturday
+    assert due[calendar_days] == FRIDAY_BEFORE_NATIONAL_DAY + timedelta(
+        days=5
+    )  # ordinary durations
 
-    clock.set(datetime(2025, 10, 10, 8, 59, tzinfo=timezone.utc))
+    clock.set(datetime(2025, 10, 10, 8, 59, tzinfo=UTC))
     assert engine.fire_due_timers() == 1  # only the calendar-day one
-    clock.set(datetime(2025, 10, 10, 9, 1, tzinfo=timezone.utc))
+    clock.set(datetime(2025, 10, 10, 9, 1, tzinfo=UTC))
     assert engine.fire_due_timers() == 1
     assert engine.instance(local).status == "waiting"
-    clock.set(datetime(2025, 10, 11, 9, 1, tzinfo=timezone.utc))
+    clock.set(datetime(2025, 10, 11, 9, 1, tzinfo=UTC))
     assert engine.fire_due_timers() == 1
     assert {engine.instance(i).status for i in (plain, local, calendar_days)} == {"completed"}
 
 
-def test_an_override_made_elsewhere_is_seen_after_the_cache_expires(engine: Engine, db_url: str,
-                                                                   clock: FakeClock) -> None:
+def test_an_override_made_elsewhere_is_seen_after_the_cache_expires(
+    engine: Engine, db_url: str, clock: FakeClock
+) -> None:
     engine.calendar.ttl_seconds = 3600
     assert engine.calendar.is_working_day("2025-10-09")
     other = Engine.open(db_url, clock=clock)  # another process: the CLI, another web worker

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select, text, update
 from engine import Engine, FakeClock, Settings
 from engine.models import Event, Instance, Timer
 
-START = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)  # a Monday
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
 DIAGRAMS = Path(__file__).parent / "diagrams"
 
 # start -> set_deadline -> (timer: deadline) -> after_deadline -> end.
@@ -27,13 +27,17 @@ DEADLINE_WAIT = b"""<?xml version="1.0" encoding="UTF-8"?>
   targetNamespace="http://anjie.example/test">
   <bpmn:process id="deadline_wait" isExecutable="true">
     <bpmn:startEvent id="registered"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:scriptTask id="set_deadline"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:script>deadline = add_working_days(now(), days) if working else add_days(now(), days)</bpmn:script>
+    <bpmn:scriptTask id="set_deadline">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>deadline = (add_working_days(now(), days) if working
+                  else add_days(now(), days))</bpmn:script>
     </bpmn:scriptTask>
-    <bpmn:intermediateCatchEvent id="deadline_reached"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    <bpmn:intermediateCatchEvent id="deadline_reached">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
       <bpmn:timerEventDefinition><bpmn:timeDate>deadline</bpmn:timeDate></bpmn:timerEventDefinition>
     </bpmn:intermediateCatchEvent>
-    <bpmn:scriptTask id="after_deadline"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+    <bpmn:scriptTask id="after_deadline">
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
       <bpmn:script>outcome = 10 / divisor</bpmn:script>
     </bpmn:scriptTask>
     <bpmn:endEvent id="done"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
@@ -94,7 +98,9 @@ def engine(database_url: str, clock: FakeClock) -> Iterator[Engine]:
 
 
 def start_wait(engine: Engine, days: float, *, working: bool = False, divisor: int = 1) -> int:
-    inst = engine.start("deadline_wait", {"days": days, "working": working, "divisor": divisor}, actor="clerk")
+    inst = engine.start(
+        "deadline_wait", {"days": days, "working": working, "divisor": divisor}, actor="clerk"
+    )
     return inst.id
 
 
@@ -117,7 +123,9 @@ def test_nothing_fires_before_its_due_time(engine: Engine, clock: FakeClock) -> 
     assert engine.timers() == []
 
 
-def test_catch_up_fires_in_due_order_recording_due_and_fired(engine: Engine, clock: FakeClock) -> None:
+def test_catch_up_fires_in_due_order_recording_due_and_fired(
+    engine: Engine, clock: FakeClock
+) -> None:
     days = [9, 3, 15, 1, 7]
     ids = {d: start_wait(engine, d) for d in days}
     # Nothing ran for a month: every timer is overdue and fires at the next sweep.
@@ -135,7 +143,9 @@ def test_catch_up_fires_in_due_order_recording_due_and_fired(engine: Engine, clo
     assert engine.fire_due_timers() == 0
 
 
-def test_failing_step_after_a_timer_leaves_an_incident_and_others_fire(engine: Engine, clock: FakeClock) -> None:
+def test_failing_step_after_a_timer_leaves_an_incident_and_others_fire(
+    engine: Engine, clock: FakeClock
+) -> None:
     good_before = start_wait(engine, 1)
     bad = start_wait(engine, 2, divisor=0)
     good_after = start_wait(engine, 3)
@@ -181,7 +191,10 @@ def test_unloadable_instance_becomes_an_incident_and_does_not_block_the_sweep(
 def test_timers_lists_waiting_timers_soonest_first(engine: Engine, clock: FakeClock) -> None:
     late, soon = start_wait(engine, 20), start_wait(engine, 2)
     timers = engine.timers()
-    assert [(t.instance_id, t.element_id) for t in timers] == [(soon, "deadline_reached"), (late, "deadline_reached")]
+    assert [(t.instance_id, t.element_id) for t in timers] == [
+        (soon, "deadline_reached"),
+        (late, "deadline_reached"),
+    ]
     assert timers[0].due_at == START + timedelta(days=2)
     assert [t.instance_id for t in engine.timers(START + timedelta(days=10))] == [soon]
 
@@ -189,15 +202,19 @@ def test_timers_lists_waiting_timers_soonest_first(engine: Engine, clock: FakeCl
 # A resolve phase with a weekly bulletin: a non-interrupting cycle timer on the phase task.
 WEEKLY_BULLETIN = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs_weekly" targetNamespace="http://anjie.example/test">
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs_weekly"
+  targetNamespace="http://anjie.example/test">
   <bpmn:process id="weekly_bulletin" isExecutable="true">
     <bpmn:startEvent id="campaign_start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:scriptTask id="plan_resolve_phase"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:script>weekly_bulletin_cycle = "R" + str(weeks) + "/" + add_days(now(), 7) + "/P7D"</bpmn:script>
+    <bpmn:scriptTask id="plan_resolve_phase">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>first = add_days(now(), 7)
+weekly_bulletin_cycle = "R" + str(weeks) + "/" + first + "/P7D"</bpmn:script>
     </bpmn:scriptTask>
     <bpmn:userTask id="resolve_phase" camunda:candidateGroups="coordinator">
       <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
-    <bpmn:boundaryEvent id="weekly_bulletin_timer" attachedToRef="resolve_phase" cancelActivity="false">
+    <bpmn:boundaryEvent id="weekly_bulletin_timer" attachedToRef="resolve_phase"
+      cancelActivity="false">
       <bpmn:outgoing>f4</bpmn:outgoing>
       <bpmn:timerEventDefinition><bpmn:timeCycle>weekly_bulletin_cycle</bpmn:timeCycle></bpmn:timerEventDefinition>
     </bpmn:boundaryEvent>
@@ -222,7 +239,9 @@ def test_weekly_bulletin_comes_due_every_week_and_catches_up_once_per_missed_wee
     inst = engine.start("weekly_bulletin", {"weeks": 4}, actor="coordinator").id
 
     def bulletins() -> list[str]:
-        return [t.id for t in engine.tasks(instance_id=inst) if t.element_id == "write_weekly_bulletin"]
+        return [
+            t.id for t in engine.tasks(instance_id=inst) if t.element_id == "write_weekly_bulletin"
+        ]
 
     clock.advance(days=7, seconds=1)
     assert engine.fire_due_timers() == 1
@@ -232,7 +251,9 @@ def test_weekly_bulletin_comes_due_every_week_and_catches_up_once_per_missed_wee
     assert engine.fire_due_timers() == 3
     assert len(bulletins()) == 4
     fired = [e for e in engine.history(inst) if e.type == "timer_fired"]
-    assert [parse(e.detail["due_at"]) for e in fired] == [START + timedelta(days=7 * w) for w in (1, 2, 3, 4)]
+    assert [parse(e.detail["due_at"]) for e in fired] == [
+        START + timedelta(days=7 * w) for w in (1, 2, 3, 4)
+    ]
     assert [parse(e.detail["fired_at"]) for e in fired][1:] == [clock()] * 3
     # Four cycles were asked for; the timer is done.
     clock.advance(days=30)
@@ -251,7 +272,9 @@ def test_closing_the_phase_stops_the_weekly_bulletin(engine: Engine, clock: Fake
     assert engine.fire_due_timers() == 0
 
 
-def test_human_task_due_dates_sort_the_inbox_and_overdue_tasks_escalate(engine: Engine, clock: FakeClock) -> None:
+def test_human_task_due_dates_sort_the_inbox_and_overdue_tasks_escalate(
+    engine: Engine, clock: FakeClock
+) -> None:
     engine.deploy(DIAGRAMS / "simple_review.bpmn", actor="designer")
     first = engine.start("simple_review", {}, actor="clerk").id  # accept due in 15 days
     clock.advance(days=5)
@@ -265,11 +288,19 @@ def test_human_task_due_dates_sort_the_inbox_and_overdue_tasks_escalate(engine: 
     clock.set(START + timedelta(days=17))
     if engine.queries is not None:
         page = engine.queries.inbox("coord", ["coordinator"])
-        assert [(i.instance_id, i.overdue) for i in page.items] == [(first, True), (third, True), (second, False)]
+        assert [(i.instance_id, i.overdue) for i in page.items] == [
+            (first, True),
+            (third, True),
+            (second, False),
+        ]
         assert page.counts.overdue == 2
     # The diagram escalates an overdue acceptance (boundary timer on the due date).
     assert engine.fire_due_timers() == 2
     escalated = {t.instance_id for t in engine.tasks(candidate_group="supervisor")}
     assert escalated == {first, third}
     # Non-interrupting: the acceptance itself is still open.
-    assert {t.instance_id for t in engine.tasks(candidate_group="coordinator")} == {first, second, third}
+    assert {t.instance_id for t in engine.tasks(candidate_group="coordinator")} == {
+        first,
+        second,
+        third,
+    }
