@@ -471,11 +471,24 @@ class Engine:
         workflow.script_engine = self._script_engine
         return dep, workflow
 
-    def _instance(self, s: Session, instance_id: int) -> Instance:
-        inst = s.get(Instance, instance_id)
+    def _instance(self, s: Session, instance_id: int, *, lock: bool = False) -> Instance:
+        if lock and self.dialect == "postgresql":
+            # Writers of one instance queue on its row; SQLite's BEGIN IMMEDIATE already does.
+            inst = s.scalars(select(Instance).where(Instance.id == instance_id).with_for_update()).first()
+        else:
+            inst = s.get(Instance, instance_id)
         if inst is None:
             raise InstanceNotFound(instance_id)
         return inst
+
+    def _locked_ready_task(self, s: Session, task_id: str) -> tuple[HumanTask, Instance]:
+        """The task and its instance, the instance row locked, the task state re-read after."""
+        row = s.get(HumanTask, task_id)
+        if row is None:
+            raise TaskNotFound(task_id)
+        inst = self._instance(s, row.instance_id, lock=True)
+        s.refresh(row)
+        return self._ready_task(s, task_id), inst
 
     def instance(self, instance_id: int) -> InstanceView:
         """The instance: status, data and its ready human tasks."""
@@ -541,16 +554,16 @@ class Engine:
     def _task_event(self, task_id: str, actor: str, type_: str, change: Callable[[HumanTask], dict[str, Any]]) -> TaskView:
         try:
             with self._tx() as s:
-                row = self._ready_task(s, task_id)
-                inst = self._instance(s, row.instance_id)
+                row, inst = self._locked_ready_task(s, task_id)
                 detail = change(row)
                 writer = hist.EventWriter(s, inst, self.clock())
                 writer.append(type_, actor, element_id=row.element_id, task_id=task_id, detail=detail)
                 inst.updated_at = writer.at
                 s.flush()
                 return _task_view(row)
-        except StaleDataError:
-            raise ConcurrentModification(0, task_id) from None
+        except (StaleDataError, IntegrityError) as exc:
+            self._raise_lost_race(task_id, exc)
+            raise
 
     def claim(self, task_id: str, *, actor: str) -> TaskView:
         """Take a ready task for yourself; refused when someone else holds it."""
@@ -590,10 +603,9 @@ class Engine:
         data = dict(validate_data(data, self.settings.max_data_bytes))
         try:
             with self._tx() as s:
-                row = self._ready_task(s, task_id)
+                row, inst = self._locked_ready_task(s, task_id)
                 if row.assignee and row.assignee != actor:
                     raise TaskClaimed(task_id, row.assignee)
-                inst = self._instance(s, row.instance_id)
                 if inst.status not in ("running", "waiting"):
                     raise InstanceNotRunnable(inst.id, inst.status, "complete a task of")
                 dep, workflow = self._load(s, inst)
@@ -623,7 +635,7 @@ class Engine:
     def cancel(self, instance_id: int, *, actor: str, reason: str) -> InstanceView:
         """Stop an instance for good: its tasks are cancelled and its timers removed."""
         with self._tx() as s:
-            inst = self._instance(s, instance_id)
+            inst = self._instance(s, instance_id, lock=True)
             if inst.status in ("completed", "cancelled"):
                 raise InstanceNotRunnable(inst.id, inst.status, "cancel")
             dep, workflow = self._load(s, inst)
@@ -643,7 +655,7 @@ class Engine:
     def retry(self, instance_id: int, *, actor: str) -> InstanceView:
         """Run an instance in error again from the element that failed."""
         with self._tx() as s:
-            inst = self._instance(s, instance_id)
+            inst = self._instance(s, instance_id, lock=True)
             if inst.status != "error":
                 raise InstanceNotRunnable(inst.id, inst.status, "retry")
             dep, workflow = self._load(s, inst)

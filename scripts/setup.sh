@@ -21,9 +21,10 @@ if [ ! -d node_modules/bpmn-js ] || [ package-lock.json -nt node_modules/.packag
     npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ "${1:-}" = "test" ] && ! command -v chromium >/dev/null 2>&1; then
-    # Browser tests drive Debian's chromium through Playwright (no browser download).
+if [ "${1:-}" = "test" ] && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "WenQuanYi"; }; then
+    # Browser tests drive Debian's chromium through Playwright (never a downloaded
+    # browser); the WenQuanYi font draws the Chinese pages and screenshots.
     if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi

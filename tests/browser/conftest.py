@@ -40,7 +40,7 @@ def live_server(app: Flask) -> Iterator[str]:  # noqa: F811 - the shared fixture
 def browser() -> Iterator[object]:
     """Headless Chromium from Debian, driven by Playwright (never a downloaded browser)."""
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+        pytest.fail("Debian's chromium is not installed: scripts/test.sh installs it (apt-get install chromium)")
     if not VENDOR.exists():
         pytest.fail("bpmn-js is not installed: run `npm ci` at the repository root")
     from playwright.sync_api import sync_playwright

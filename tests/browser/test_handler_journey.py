@@ -15,7 +15,7 @@ from tests.webapp.conftest import PASSWORD, start_case
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_handler_journey(browser: Any, live_server: str, engine: Engine) -> None:
     case = start_case(engine, title="村集体土地征收补偿款分配争议", bk="XF-2025-0001")
     start_case(engine, title="企业改制职工社保接续", bk="XF-2025-0002", risk_colour="yellow",
@@ -63,7 +63,7 @@ def test_handler_journey(browser: Any, live_server: str, engine: Engine) -> None
         context.close()
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_coordinator_ledger(browser: Any, live_server: str, engine: Engine) -> None:
     for n, (title, colour, cls) in enumerate([("土地征收补偿", "red", "A"),
                                               ("房屋拆迁安置", "yellow", "B"),

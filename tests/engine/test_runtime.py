@@ -229,3 +229,28 @@ def test_two_processes_completing_one_task_exactly_one_counts(engine: Engine) ->
     results = [out.get(timeout=5) for _ in procs]
     assert results.count("won") == 1, results
     assert [e.type for e in engine.history(inst.id)].count("task_completed") == 1
+
+
+def test_concurrent_claims_one_wins_the_others_get_a_clear_error(engine: Engine) -> None:
+    engine.deploy(b.user_tasks_process("p", 1), actor="d")
+    inst = engine.start("p", actor="clerk")
+    task_id = inst.tasks[0].id
+    barrier = threading.Barrier(4)
+    results: list[str] = []
+
+    def worker(name: str) -> None:
+        barrier.wait()
+        try:
+            engine.claim(task_id, actor=name)
+            results.append("won")
+        except (TaskClaimed, ConcurrentModification) as exc:
+            results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=worker, args=(f"u{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("won") == 1, results
+    assert [e.type for e in engine.history(inst.id)].count("task_claimed") == 1
+    assert engine.verify_history(inst.id).ok

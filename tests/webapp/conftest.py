@@ -36,25 +36,10 @@ ROLE_USERS = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh empty database: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'anjie.db'}"
-        return
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # pragma: no cover - only without a PostgreSQL server
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+@pytest.fixture
+def database_url(db_url: str) -> str:
+    """The fresh database of tests/conftest.py: a SQLite file or a PostgreSQL schema (never skipped)."""
+    return db_url
 
 
 @pytest.fixture

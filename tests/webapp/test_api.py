@@ -92,7 +92,7 @@ def test_auditor_changes_nothing(client: FlaskClient, tokens: dict[str, str],
                            json={"data": {}}).status_code == 403
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_api_conforms_to_openapi(app: Flask, tokens: dict[str, str], engine: Engine) -> None:
     """Every operation, with generated inputs, answers what the OpenAPI document says."""
     case = start_case(engine)

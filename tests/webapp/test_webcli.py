@@ -19,7 +19,7 @@ def run(argv: list[str]) -> int:
     return int(args.func(args))
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_user_and_token_commands(engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("first password 1\n"))
@@ -36,7 +36,7 @@ def test_user_and_token_commands(engine: Engine, database_url: str, monkeypatch:
     assert run(["token", "create", "nobody", "--database-url", database_url]) == 1
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_demo_users_get_fresh_passwords(engine: Engine) -> None:
     first = ensure_users(engine)
     second = ensure_users(engine)
