@@ -20,7 +20,6 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -35,38 +34,11 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from engine import Engine, FakeClock  # noqa: E402
+from anjie.sample_case import MAIN_PATH  # noqa: E402
 from engine.scripting import HELPERS  # noqa: E402
 
 PROCESSES = ROOT / "processes"
-REGISTER: dict[str, Any] = dict(
-    received_at="2026-03-02", petition_source="visit", petitioner_names="张某、李某", petitioner_count=2,
-    demand="要求解决养殖场征地补偿问题", subject="land_acquisition", backlog_case=True, three_cross=False,
-    three_separation=False, collective_petition=False, escalated_petition=False,
-    extreme_statement=False, repeat_count=2, campaign_id="c-2026",
-)
-PATH: list[tuple[str, dict[str, Any]]] = [
-    ("register_petition", REGISTER),
-    ("check_acceptance", {"accept_decision": "accepted"}),
-    ("confirm_risk_colour", {"risk_override": False}),
-    ("assign_case_leader", {"case_leader": "wang", "case_handler": "li", "working_team": "专班",
-                            "resolution_plan": "一案一策", "stability_measures": "稳控"}),
-    ("site_visit", {"site_visit_record": "实地查看养殖场"}),
-    ("hear_petitioner", {"met_face_to_face": True, "petitioner_statement": "诉求属实"}),
-    ("consult_elders", {"consulted_people": "老支书", "elders_opinion": "应予补偿"}),
-    ("write_inquiry_report", {"inquiry_report_ref": "doc:2", "inquiry_findings": "事实清楚",
-                              "investigators_count": 3, "agreeing_count": 3, "hard_case": False}),
-    ("draft_case_plan", {"handling_class": "solve", "case_plan": "按标准补偿"}),
-    ("approve_case_plan", {"plan_approved": True}),
-    ("solve_demand", {"solution_record": "已补偿到位"}),
-    ("draft_reply", {"reply_text": "书面答复", "reply_ref": "doc:3"}),
-    ("approve_reply", {"reply_approved": True}),
-    ("assess_satisfaction", {"facts_clear": True, "problem_solved": True,
-                             "petitioner_satisfaction": "satisfied", "petitioning_stopped": True}),
-    ("compile_dossier", {k: True for k in (
-        "dossier_basic_materials", "dossier_ledger_assignment", "dossier_leader_handler_document",
-        "dossier_inquiry_report_signed", "dossier_reply_and_visit_records", "dossier_stability_measures")}),
-    ("sign_off_case", {"sign_off_result": "accepted", "follow_up_interval_days": 30, "follow_up_times": 2}),
-]
+PATH = MAIN_PATH
 
 
 def bench_engine(url: str, cases: int) -> dict[str, float]:

@@ -394,7 +394,8 @@ class Engine:
         inst.data = data
         inst.campaign_id = _str_or_none(data.get("campaign_id"))
         inst.risk_colour = _str_or_none(data.get("risk_colour"))
-        inst.risk_class = _str_or_none(data.get("risk_class"))
+        # The triage decision (risk_colour.dmn) names the class `case_class`.
+        inst.risk_class = _str_or_none(data.get("case_class", data.get("risk_class")))
         inst.state = persistence.dump_state(workflow)
         inst.serializer_version = persistence.SERIALIZER_VERSION
         inst.updated_at = now

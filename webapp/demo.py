@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import secrets
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from anjie.sample_case import MAIN_PATH, REGISTER
 from engine import Engine, EngineError
-from engine.views import FormField, TaskView
 
 #: The demo users, named after their role, and their groups.
 DEMO_USERS: dict[str, list[str]] = {
@@ -26,30 +26,18 @@ DEMO_USERS: dict[str, list[str]] = {
 }
 CAMPAIGN = "2025年信访积案化解专项行动"
 
-#: Demo cases: title, petitioner, colour, class, and how many tasks to complete.
-CASES: list[tuple[str, str, str, str, int]] = [
-    ("村集体土地征收补偿款分配争议", "王某等12人", "red", "A", 0),
-    ("企业改制职工社保接续问题", "李某", "red", "B", 2),
-    ("旧城改造房屋拆迁安置", "赵某", "yellow", "A", 4),
-    ("小区物业维修基金使用", "孙某", "yellow", "B", 6),
-    ("农村宅基地确权纠纷", "周某", "green", "C", 1),
-    ("学校周边噪声污染", "吴某", "green", "B", 3),
-    ("劳动报酬拖欠（三跨）", "郑某", "red", "A", 8),
+#: Demo cases: title (the petitioner's demand), petitioners, flags that drive the triage
+#: decision's colour, and how many tasks of the main path are already done.
+CASES: list[tuple[str, str, dict[str, Any], int]] = [
+    ("村集体土地征收补偿款分配争议", "王某等12人",
+     {"collective_petition": True, "petitioner_count": 12, "repeat_count": 4}, 0),
+    ("企业改制职工社保接续问题", "李某", {"subject": "enterprise_restructuring", "escalated_petition": True}, 2),
+    ("旧城改造房屋拆迁安置", "赵某", {"subject": "demolition", "repeat_count": 2}, 4),
+    ("小区物业维修基金使用", "孙某", {"subject": "property_management", "repeat_count": 0}, 7),
+    ("农村宅基地确权纠纷", "周某", {"subject": "rural_affairs", "repeat_count": 1}, 1),
+    ("学校周边噪声污染", "吴某", {"subject": "environment", "repeat_count": 0, "backlog_case": False}, 11),
+    ("劳动报酬拖欠（三跨）", "郑某", {"subject": "labour_social_security", "three_cross": True}, 16),
 ]
-
-#: Values the demo enters in form fields it knows, so cases move along the main path.
-KNOWN_VALUES: dict[str, Any] = {
-    "case_leader": "leader",
-    "case_handler": "handler",
-    "accept_decision": "accept",
-    "met_face_to_face": True,
-    "request_extension": False,
-    "risk_override": False,
-    "extension_approved": True,
-    "approved": True,
-    "satisfied": True,
-    "campaign_id": CAMPAIGN,
-}
 
 
 @dataclass(frozen=True)
@@ -87,39 +75,19 @@ def ensure_users(engine: Engine, users: dict[str, list[str]] = DEMO_USERS) -> di
     return passwords
 
 
-def autofill(fields: Iterable[FormField]) -> dict[str, Any]:
-    """Plausible values for a form, so a demo case can move on."""
-    data: dict[str, Any] = {}
-    for f in fields:
-        if f.id in KNOWN_VALUES:
-            data[f.id] = KNOWN_VALUES[f.id]
-        elif f.options:
-            data[f.id] = f.default if f.default else f.options[0][0]
-        elif f.type == "boolean":
-            data[f.id] = (f.default or "false").lower() == "true"
-        elif f.type in ("long", "integer"):
-            data[f.id] = int(f.default or 1)
-        elif f.type == "date":
-            data[f.id] = "2025-04-16"
-        elif f.type in ("file", "attachment"):
-            continue
-        else:
-            data[f.id] = f.default or f"演示：{f.label}"
-    return data
-
-
-def advance(engine: Engine, instance_id: int, steps: int) -> int:
-    """Complete up to `steps` ready tasks of a case with autofilled forms; answer how many."""
+def walk(engine: Engine, instance_id: int, path: list[tuple[str, dict[str, Any]]]) -> int:
+    """Complete the tasks of `path` in order for one case; answer how many were done."""
     done = 0
-    for _ in range(steps):
-        ready: list[TaskView] = engine.tasks(instance_id=instance_id)
+    for element, data in path:
+        ready = [t for t in engine.tasks(instance_id=instance_id) if t.element_id == element]
         if not ready:
             break
-        task = engine.task(ready[0].id)
+        task = ready[0]
         actor = task.assignee or _member_of(task.candidate_groups)
         try:
-            engine.complete(task.id, autofill(task.form), actor=actor)
-        except EngineError:
+            engine.complete(task.id, data, actor=actor)
+        except EngineError as exc:
+            print(f"warning: demo case {instance_id} stopped at {element}: {exc}", file=sys.stderr)
             break
         done += 1
     return done
@@ -143,20 +111,16 @@ def seed(engine: Engine, processes: Path) -> DemoResult:
         try:
             engine.start("backlog_campaign", {"campaign_id": CAMPAIGN, "title": CAMPAIGN},
                          actor="coordinator", business_key=CAMPAIGN)
-        except EngineError:
-            pass
-    case_key = "petition_case" if "petition_case" in keys else None
-    if case_key is None:
+        except EngineError as exc:
+            print(f"warning: demo campaign not started: {exc}", file=sys.stderr)
+    if "petition_case" not in keys:
         return DemoResult(passwords, case_ids)
-    for n, (title, petitioner, colour, cls, steps) in enumerate(CASES, start=1):
-        data = {"title": title, "petitioner_names": petitioner, "petitioner_name": petitioner,
-                "risk_colour": colour, "risk_class": cls, "campaign_id": CAMPAIGN,
-                "case_leader": "leader", "case_handler": "handler"}
-        try:
-            instance = engine.start(case_key, data, actor="clerk",
-                                    business_key=f"XF-2025-{n:04d}")
-        except EngineError:
-            continue
-        advance(engine, instance.id, steps)
+    for n, (title, petitioners, flags, steps) in enumerate(CASES, start=1):
+        instance = engine.start("petition_case", {"title": title, "campaign_id": CAMPAIGN},
+                                actor="clerk", business_key=f"XF-2025-{n:04d}")
+        received = (engine.clock() - timedelta(days=2 * n)).date().isoformat()
+        register = {**REGISTER, "received_at": received, "demand": title,
+                    "petitioner_names": petitioners, **flags}
+        walk(engine, instance.id, [("register_petition", register), *MAIN_PATH[1:steps]])
         case_ids.append(instance.id)
     return DemoResult(passwords, case_ids)
