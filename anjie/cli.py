@@ -14,7 +14,6 @@ from typing import Any
 from engine import DiagramInvalid, Engine, EngineError
 from engine.deploy import read_source
 
-
 _opened: list[Engine] = []
 
 

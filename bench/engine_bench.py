@@ -33,8 +33,8 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser  # noqa: E4
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
-from engine import Engine, FakeClock  # noqa: E402
 from anjie.sample_case import MAIN_PATH  # noqa: E402
+from engine import Engine, FakeClock  # noqa: E402
 from engine.scripting import HELPERS  # noqa: E402
 
 PROCESSES = ROOT / "processes"

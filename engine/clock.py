@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
@@ -21,7 +21,7 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     """The wall clock, aware, in UTC: the default clock of a production engine."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 current_now: ContextVar[Clock] = ContextVar("anjie_clock", default=system_clock)
@@ -46,7 +46,7 @@ class _ClockDatetime(datetime):
         return value.astimezone(tz) if tz is not None else value
 
 
-_spiff_timer.datetime = _ClockDatetime  # type: ignore[misc]
+_spiff_timer.datetime = _ClockDatetime
 
 
 class FakeClock:

@@ -35,6 +35,11 @@ RESERVED_IDS = {"Start", "End", "Root"}
 HUMAN_TAGS = {"userTask", "manualTask"}
 ISO_LITERAL = re.compile(r"^\s*(R\d*/)?[-+0-9T:PYMWDHS./]*P[0-9TYMWDHS.]+\s*$|^\s*R\d*/", re.I)
 
+TOO_LONG = (
+    "the process is too long to parse (a straight chain of several hundred elements); "
+    "split it into sub-processes"
+)
+
 _validator: BpmnValidator | None = None
 
 
@@ -220,26 +225,23 @@ def _check_expressions(root: Any, name: str) -> list[Problem]:
                 try:
                     compile_expression(text)
                 except ScriptFailed as exc:
-                    problems.append(Problem(f"camunda:{attr} is not a valid expression: {exc}", el.get("id"), el.sourceline, name))
+                    message = f"camunda:{attr} is not a valid expression: {exc}"
+                    problems.append(Problem(message, el.get("id"), el.sourceline, name))
     return problems
 
 
 def _spiff_problem(exc: Exception, name: str) -> Problem:
     if "RecursionError" in str(exc) or isinstance(exc.__cause__, RecursionError):
-        return Problem(
-            "the process is too long to parse (a straight chain of several hundred elements); "
-            "split it into sub-processes",
-            getattr(exc, "id", None) or None,
-            None,
-            name,
-        )
+        return Problem(TOO_LONG, getattr(exc, "id", None) or None, None, name)
     if isinstance(exc, ValidationException):
         line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number else None
         return Problem(str(exc.args[0]) if exc.args else str(exc), exc.id or None, line, name)
     return Problem(str(exc), None, None, name)
 
 
-def parse_diagram(source: Path | str | bytes, decisions: list[tuple[str, bytes]] | None = None) -> tuple[ParsedDiagram, CamundaParser]:
+def parse_diagram(
+    source: Path | str | bytes, decisions: list[tuple[str, bytes]] | None = None
+) -> tuple[ParsedDiagram, CamundaParser]:
     """Validate a diagram fully; return it with a Spiff parser that has it loaded.
 
     `decisions` are already deployed DMN files that BPMN business rule tasks may use.
@@ -289,9 +291,7 @@ def parse_diagram(source: Path | str | bytes, decisions: list[tuple[str, bytes]]
             diagram.process_ids.append(pid)
             diagram.process_names[pid] = process.get("name")
     except RecursionError:
-        raise DiagramInvalid(
-            [Problem("the process is too long to parse (a straight chain of several hundred elements); split it into sub-processes", file=name)]
-        ) from None
+        raise DiagramInvalid([Problem(TOO_LONG, file=name)]) from None
     except ValidationException as exc:
         raise DiagramInvalid([_spiff_problem(exc, name)]) from None
     except SpiffWorkflowException as exc:
@@ -344,6 +344,7 @@ def _form_fields(task: Any) -> list[dict[str, Any]]:
     for f in task.iterfind(".//camunda:formData/camunda:formField", NS):
         props = {p.get("id"): p.get("value") for p in f.iterfind("camunda:properties/camunda:property", NS)}
         constraints = {c.get("name"): c.get("config") for c in f.iterfind("camunda:validation/camunda:constraint", NS)}
+        extra = {f"constraint_{k}": v for k, v in constraints.items() if k != "required" and v is not None}
         fields.append(
             {
                 "id": f.get("id"),
@@ -352,7 +353,7 @@ def _form_fields(task: Any) -> list[dict[str, Any]]:
                 "required": "required" in constraints,
                 "default": f.get("defaultValue"),
                 "options": [(v.get("id"), v.get("name")) for v in f.iterfind("camunda:value", NS)],
-                "properties": {**props, **{f"constraint_{k}": v for k, v in constraints.items() if k != "required" and v is not None}},
+                "properties": {**props, **extra},
             }
         )
     return fields

@@ -339,7 +339,7 @@ def _ledger_filters(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool
                                          HumanTask.state == READY, HumanTask.due_at < now))
     if flt.text and flt.text.strip():
         pattern = f"%{_escape_like(flt.text.strip())}%"
-        fields = [Instance.business_key.ilike(pattern, escape="\\")]
+        fields: list[ColumnElement[bool]] = [Instance.business_key.ilike(pattern, escape="\\")]
         fields += [Instance.data[f].as_string().ilike(pattern, escape="\\") for f in SEARCH_FIELDS]
         if flt.text.strip().isdigit():
             fields.append(Instance.id == int(flt.text.strip()))

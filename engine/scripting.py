@@ -16,12 +16,12 @@ import operator
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from types import CodeType
 from typing import Any
 
-from RestrictedPython import (
+from RestrictedPython import (  # type: ignore[attr-defined]
     RestrictingNodeTransformer,
     compile_restricted_eval,
     compile_restricted_exec,
@@ -156,7 +156,7 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
     return result
 
 
-class _BoundedPolicy(RestrictingNodeTransformer):  # type: ignore[misc]
+class _BoundedPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy plus loop ticks and size-guarded operators."""
 
     def visit_Import(self, node: ast.Import) -> Any:
@@ -210,7 +210,7 @@ def _getattr(obj: Any, name: str, default: Any = None) -> Any:
                 return method(old, new, count)
 
             return replace
-    return safer_getattr(obj, name, default)
+    return safer_getattr(obj, name, default)  # type: ignore[no-untyped-call]
 
 
 def _range(*args: int) -> range:
@@ -232,7 +232,7 @@ def parse_datetime(value: str | datetime | date) -> datetime:
         parsed = datetime(value.year, value.month, value.day)
     else:
         parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def add_days(start: str | datetime | date, days: float) -> str:
@@ -313,7 +313,7 @@ def compile_expression(source: str) -> CodeType:
     result = compile_restricted_eval(source.strip(), "<expression>", policy=_BoundedPolicy)
     if result.errors or result.code is None:
         raise ScriptFailed("; ".join(result.errors) or f"cannot compile {source!r}")
-    return result.code  # type: ignore[no-any-return]
+    return result.code
 
 
 @lru_cache(maxsize=1024)
@@ -322,7 +322,7 @@ def compile_script(source: str) -> CodeType:
     result = compile_restricted_exec(source, "<script>", policy=_BoundedPolicy)
     if result.errors or result.code is None:
         raise ScriptFailed("; ".join(result.errors) or "cannot compile script")
-    return result.code  # type: ignore[no-any-return]
+    return result.code
 
 
 class _Bounded:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -50,7 +50,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def clock() -> FakeClock:
     """A test clock at a fixed Monday morning (UTC); tests move it with `advance`."""
-    return FakeClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc))
+    return FakeClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
 
 
 @pytest.fixture

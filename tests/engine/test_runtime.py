@@ -220,7 +220,10 @@ def test_two_processes_completing_one_task_exactly_one_counts(engine: Engine) ->
     url = engine.sessionmaker.kw["bind"].url.render_as_string(hide_password=False)
     ctx = multiprocessing.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_complete_in_process, args=(url, inst.tasks[0].id, f"p{i}", start, out)) for i in range(3)]
+    task_id = inst.tasks[0].id
+    procs = [
+        ctx.Process(target=_complete_in_process, args=(url, task_id, f"p{i}", start, out)) for i in range(3)
+    ]
     for p in procs:
         p.start()
     start.set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.processes.conftest import Driver
 
@@ -25,7 +25,7 @@ def test_four_phases_with_bulletins_and_monthly_reports(driver: Driver) -> None:
     d.advance(days=16)  # investigate window ends 31 Mar
     d.complete("assign_ledger_cases", assigned_case_count=23, assignment_letter_ref="doc:a")
     bulletins, reports = [], []
-    while d.clock() < datetime(2026, 6, 1, tzinfo=timezone.utc):
+    while d.clock() < datetime(2026, 6, 1, tzinfo=UTC):
         d.advance(days=1)
         for element in d.ready():
             if element == "write_weekly_bulletin":
@@ -35,7 +35,7 @@ def test_four_phases_with_bulletins_and_monthly_reports(driver: Driver) -> None:
                                           monthly_report_ref="doc:m"))
     assert len(bulletins) >= 2 and all(t.candidate_groups == ["supervisor"] for t in bulletins)
     assert len(reports) == 2
-    assert [t.due_at.astimezone(timezone.utc).day for t in reports] == [20, 20]
+    assert [t.due_at.astimezone(UTC).day for t in reports] == [20, 20]
     assert d.ready() == ["rebound_check", "sample_closed_cases"]
     d.complete("sample_closed_cases", sampled_case_count=5, sample_failed_count=0)
     d.complete("rebound_check", revisited_case_count=23, rebound_case_count=1)

@@ -4,7 +4,6 @@ the demo users, the app, a test client and a way to log in as any role."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +12,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
 from engine import Engine, FakeClock, Settings
 from webapp import create_app
