@@ -11,6 +11,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READONLY = "anjie_readonly"
 # Any constant will do: it names the advisory lock that serialises migrations.
 _PG_MIGRATION_LOCK = 74_211_503
 
@@ -35,14 +36,23 @@ def connect(url: str) -> SqlEngine:
 
         @event.listens_for(db, "begin")
         def _on_begin(conn: Any) -> None:
-            # Take the write lock at the start, so two writers queue instead of
-            # failing on a read-to-write lock upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock at the start, so two writers queue instead of
+            # failing on a read-to-write lock upgrade; readers (see `readonly`) do not
+            # take it, so WAL lets them read while a writer works.
+            if conn.get_execution_options().get(READONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return db
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def readonly(db: SqlEngine) -> SqlEngine:
+    """The same database for read-only sessions (on SQLite they do not take the write lock)."""
+    return db.execution_options(**{READONLY: True})
 
 
 def alembic_config(db: SqlEngine) -> Config:
