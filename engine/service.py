@@ -29,7 +29,7 @@ from . import persistence
 from .clock import Clock, system_clock, using_clock
 from .config import Settings
 from .data import validate_data
-from .database import connect, migrate
+from .database import connect, migrate, readonly
 from .errors import (
     ConcurrentModification,
     DataInvalid,
@@ -73,6 +73,10 @@ class Engine:
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
         self.sessionmaker = sessions
+        # Read-only work (task lists, history, inbox queries) never waits for SQLite's write lock.
+        self.read_sessionmaker: sessionmaker[Session] = sessionmaker(
+            bind=readonly(sessions.kw["bind"]), expire_on_commit=False
+        )
         self.settings = settings
         self.clock = clock
         self.dialect = sessions.kw["bind"].dialect.name
@@ -94,7 +98,7 @@ class Engine:
             pass
         else:
             self.accounts = Accounts(sessions, clock)
-            self.queries = Queries(sessions, clock)
+            self.queries = Queries(self.read_sessionmaker, clock)
 
     @classmethod
     def open(
@@ -128,7 +132,7 @@ class Engine:
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        session = self.sessionmaker()
+        session = self.read_sessionmaker()
         try:
             yield session
         finally:
