@@ -40,6 +40,18 @@ CASES: list[tuple[str, str, dict[str, Any], int]] = [
 ]
 
 
+def campaign_windows(engine: Engine) -> dict[str, Any]:
+    """Start data of the demo campaign: phase windows from today, and its targets."""
+    today = engine.clock()
+
+    def end(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    return {"campaign_id": CAMPAIGN, "campaign_name": CAMPAIGN, "title": CAMPAIGN,
+            "mobilise_end": end(7), "investigate_end": end(21), "resolve_end": end(120),
+            "inspect_end": end(135), "target_resolve_rate": 90, "target_stop_rate": 85}
+
+
 @dataclass(frozen=True)
 class DemoResult:
     """What the demo set up: passwords per demo user and the ids of the demo cases."""
@@ -109,8 +121,8 @@ def seed(engine: Engine, processes: Path) -> DemoResult:
         return DemoResult(passwords, case_ids)  # the demo campaign exists already
     if "backlog_campaign" in keys:
         try:
-            engine.start("backlog_campaign", {"campaign_id": CAMPAIGN, "title": CAMPAIGN},
-                         actor="coordinator", business_key=CAMPAIGN)
+            engine.start("backlog_campaign", campaign_windows(engine), actor="coordinator",
+                         business_key=CAMPAIGN)
         except EngineError as exc:
             print(f"warning: demo campaign not started: {exc}", file=sys.stderr)
     if "petition_case" not in keys:
