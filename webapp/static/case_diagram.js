@@ -23,6 +23,18 @@
         });
       });
       canvas.zoom("fit-viewport");
+      // The petition case is a large diagram: when fitting it whole makes the shapes too
+      // small to read, show the first active step at a readable zoom instead (drag to pan).
+      var root = canvas.getRootElement();
+      var active = (markers.active || []).map(function (id) { return registry.get(id); })
+        .filter(function (el) { return el && (!canvas.findRoot || canvas.findRoot(el) === root); });
+      if (canvas.zoom() < 0.6 && active.length) {
+        var el = active[0];
+        canvas.zoom(0.9);
+        var vb = canvas.viewbox();
+        canvas.viewbox({ x: el.x + el.width / 2 - vb.width / 2, y: el.y + el.height / 2 - vb.height / 2,
+                         width: vb.width, height: vb.height });
+      }
       var note = box.querySelector(".noscript");
       if (note) { note.remove(); }
       box.setAttribute("data-state", "rendered");
