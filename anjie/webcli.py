@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -104,13 +103,10 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def start_scheduler(engine: Engine) -> Any:
-    """Start the timer scheduler of engine/timers.py if it is there (else nothing)."""
-    try:
-        timers = importlib.import_module("engine.timers")
-    except ImportError:
-        return None
-    start = getattr(timers, "start_scheduler", None)
-    return start(engine, interval=5) if callable(start) else None
+    """Start the timer scheduler in this process, sweeping every ANJIE_TIMER_INTERVAL_SECONDS."""
+    from engine.timers import start_scheduler as start
+
+    return start(engine, interval=engine.settings.timer_interval_seconds)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.models import HumanTask, Instance, TaskGroup
 
 READY = "ready"
+#: The last page number anyone can ask for; larger numbers are read as this one.
+MAX_PAGE = 1_000_000
 #: A task due within this time is "near due" (临期).
 NEAR_DUE = timedelta(days=3)
 #: Case data fields the ledger's free-text search looks in, besides the business key.
@@ -159,7 +161,7 @@ class Queries:
         """Ready tasks assigned to the user plus unassigned ones offered to the user's groups,
         most urgent (earliest due date) first; tasks without a due date come last."""
         flt = flt or InboxFilter()
-        page = max(1, page)
+        page = min(max(1, page), MAX_PAGE)  # a huge page number must not overflow OFFSET
         now = self._clock()
         visible = _visible_to(username, list(groups), flt.mine_only)
         conditions = [HumanTask.state == READY, visible, *_inbox_filters(flt, now)]
@@ -235,7 +237,7 @@ class Queries:
                per_page: int = 50) -> LedgerPage:
         """Cases matching the filter, newest first, with where each stands now."""
         flt = flt or LedgerFilter()
-        page = max(1, page)
+        page = min(max(1, page), MAX_PAGE)  # a huge page number must not overflow OFFSET
         now = self._clock()
         conditions = _ledger_filters(flt, now)
         leader = Instance.data[LEADER_FIELD].as_string()

@@ -240,6 +240,11 @@ def add_days(start: str | datetime | date, days: float) -> str:
     return (parse_datetime(start) + timedelta(days=days)).isoformat()
 
 
+def next_day_of_month(after: str | datetime | date, day: int) -> str:
+    """The ISO date of the first day-of-month `day` strictly after `after` (e.g. the 20th)."""
+    return workdays.next_day_of_month(parse_datetime(after).date(), day).isoformat()
+
+
 def add_working_days(start: str | datetime | date, days: int) -> str:
     """The ISO datetime `days` working days after `start`, on the China calendar."""
     begin = parse_datetime(start)
@@ -301,6 +306,7 @@ HELPERS: dict[str, Any] = {
     "parse_datetime": parse_datetime,
     "add_days": add_days,
     "add_working_days": add_working_days,
+    "next_day_of_month": next_day_of_month,
 }
 _GLOBALS = _base_globals()
 _GLOBALS.update(HELPERS)

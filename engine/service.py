@@ -7,32 +7,30 @@ are caught by the instance row's revision (optimistic concurrency).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import deploy as deploy_mod
+from . import firing, persistence
 from . import history as hist
-from . import persistence
-from .clock import Clock, system_clock, using_clock
+from .clock import Clock, system_clock
 from .config import Settings
 from .data import validate_data
 from .database import connect, migrate, readonly
 from .errors import (
     ConcurrentModification,
-    DataInvalid,
     DiagramInvalid,
     InstanceNotFound,
     InstanceNotRunnable,
@@ -43,13 +41,14 @@ from .errors import (
     TaskNotFound,
     TaskNotReady,
 )
-from .models import Deployment, Event, HumanTask, Instance, TaskGroup, Timer
-from .runtime import Incident, Outcome, Run, timer_due
-from .scripting import ScriptFailed, compile_expression, script_engine
+from .models import Deployment, HumanTask, Instance, TaskGroup, Timer
+from .recorder import Recorder, check_required
+from .rows import deployment_view, instance_view, task_view
+from .runtime import Run
+from .scripting import script_engine
 from .views import (
     ChainReport,
     EventView,
-    FormField,
     InstanceView,
     ReplayView,
     TaskView,
@@ -88,7 +87,7 @@ class Engine:
 
         self.calendar = Calendar(sessions, clock)
         self.calendar.attach(self._script_engine)
-        self._lock = threading.Lock()
+        self._recorder = Recorder(self._script_engine, clock)
         self.accounts: Any = None
         self.queries: Any = None
         try:  # account and query services live beside the engine, written for the web app
@@ -188,7 +187,7 @@ class Engine:
                             .limit(1)
                         ).first()
                         if latest is not None and latest.content_hash == diagram.content_hash:
-                            result.append(_deployment_view(latest))
+                            result.append(deployment_view(latest))
                             continue
                         dep = Deployment(
                             process_key=key,
@@ -204,7 +203,7 @@ class Engine:
                         )
                         s.add(dep)
                         s.flush()
-                        result.append(_deployment_view(dep))
+                        result.append(deployment_view(dep))
                     return result
             except IntegrityError:
                 if attempt == 2:
@@ -215,7 +214,7 @@ class Engine:
         """Every deployment, newest version of each key first."""
         with self._read() as s:
             rows = s.scalars(select(Deployment).order_by(Deployment.process_key, Deployment.version.desc()))
-            return [_deployment_view(d) for d in rows]
+            return [deployment_view(d) for d in rows]
 
     def diagram_xml(self, process_key: str, version: int | None = None) -> bytes:
         """The diagram source a process (or decision) version was deployed from."""
@@ -286,187 +285,8 @@ class Engine:
                 changes={k: [None, v] for k, v in data.items()},
             )
             run = Run(workflow, self.clock)
-            self._advance(s, inst, dep, run, writer, actor, run.step)
-            return self._instance_view(s, inst)
-
-    def _advance(
-        self,
-        s: Session,
-        inst: Instance,
-        dep: Deployment,
-        run: Run,
-        writer: hist.EventWriter,
-        actor: str,
-        action: Callable[[], None],
-        *,
-        completing: str | None = None,
-        form_data: dict[str, Any] | None = None,
-    ) -> None:
-        incident: Incident | None = None
-        try:
-            action()
-        except Incident as exc:
-            incident = exc
-        try:
-            outcome = run.outcome()
-        except Incident as exc:
-            incident = incident or exc
-            outcome = Outcome()
-        self._persist(s, inst, dep, run.workflow, outcome, writer, actor, completing, form_data, incident)
-
-    def _persist(
-        self,
-        s: Session,
-        inst: Instance,
-        dep: Deployment,
-        workflow: BpmnWorkflow,
-        outcome: Outcome,
-        writer: hist.EventWriter,
-        actor: str,
-        completing: str | None,
-        form_data: dict[str, Any] | None,
-        incident: Incident | None,
-    ) -> None:
-        now = writer.at
-        elements = dep.elements or {}
-        data = dict(inst.data or {})
-        existing = {t.id: t for t in s.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready"))}
-        for change in outcome.changes:
-            task, ident, after = change.task, change.element_id, change.after
-            meta = elements.get(ident, {})
-            tid = str(task.id)
-            human = meta.get("type") in ("userTask", "manualTask") or bool(task.task_spec.manual)
-            if after == TaskState.COMPLETED:
-                delta = _data_delta(task, data)
-                if human and tid == completing:
-                    # What the person entered is recorded even where it equals earlier data.
-                    for key, value in (form_data or {}).items():
-                        delta.setdefault(key, [data.get(key), value])
-                for key, (_before, value) in delta.items():
-                    data[key] = value
-                if human:
-                    row = existing.pop(tid, None) or s.get(HumanTask, tid)
-                    if row is not None:
-                        row.state, row.completed_at, row.completed_by = "completed", now, actor
-                    writer.append("task_completed", actor, element_id=ident, task_id=tid, changes=delta)
-                elif _is_timer(task):
-                    due = timer_due(task)
-                    writer.append(
-                        "timer_fired", SYSTEM_ACTOR, element_id=ident, task_id=tid, changes=delta,
-                        detail={"due_at": due.isoformat() if due else None, "fired_at": now.isoformat()},
-                    )
-                else:
-                    writer.append("element_completed", SYSTEM_ACTOR, element_id=ident, task_id=tid,
-                                  changes=delta, detail={"type": meta.get("type"), "by": actor})
-            elif after == TaskState.READY and human:
-                self._open_human_task(s, inst, task, ident, meta, now)
-                writer.append("task_ready", SYSTEM_ACTOR, element_id=ident, task_id=tid)
-            elif after == TaskState.WAITING:
-                kind = "timer_waiting" if _is_timer(task) else "element_waiting"
-                due = timer_due(task)
-                writer.append(kind, SYSTEM_ACTOR, element_id=ident, task_id=tid,
-                              detail={"due_at": due.isoformat() if due else None})
-            elif after == TaskState.STARTED:
-                writer.append("element_started", SYSTEM_ACTOR, element_id=ident, task_id=tid)
-            elif after == TaskState.CANCELLED and change.before in (
-                TaskState.READY, TaskState.WAITING, TaskState.STARTED
-            ):
-                if human:
-                    row = existing.pop(tid, None) or s.get(HumanTask, tid)
-                    if row is not None:
-                        row.state, row.completed_at = "cancelled", now
-                    writer.append("task_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
-                else:
-                    writer.append("element_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
-        self._sync_timers(s, inst, outcome if incident is None else Outcome(), writer, now)
-        if incident is not None:
-            writer.append("error", SYSTEM_ACTOR, element_id=incident.element_id,
-                          detail={"message": incident.message})
-            inst.status = "error"
-            inst.incident_element = incident.element_id
-            inst.incident_message = incident.message
-        elif outcome.completed:
-            writer.append("instance_completed", SYSTEM_ACTOR)
-            inst.status = "completed"
-            inst.ended_at = now
-        else:
-            ready = s.scalar(
-                select(func.count()).select_from(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")
-            )
-            inst.status = "running" if ready else "waiting"
-            inst.incident_element = inst.incident_message = None
-        inst.data = data
-        inst.campaign_id = _str_or_none(data.get("campaign_id"))
-        inst.risk_colour = _str_or_none(data.get("risk_colour"))
-        # The triage decision (risk_colour.dmn) names the class `case_class`.
-        inst.risk_class = _str_or_none(data.get("case_class", data.get("risk_class")))
-        inst.state = persistence.dump_state(workflow)
-        inst.serializer_version = persistence.SERIALIZER_VERSION
-        inst.updated_at = now
-        s.flush()
-
-    def _open_human_task(self, s: Session, inst: Instance, task: Task, ident: str, meta: dict[str, Any], now: datetime) -> None:
-        tid = str(task.id)
-        if s.get(HumanTask, tid) is not None:
-            return
-        assignee = self._evaluate_meta(task, meta.get("assignee"))
-        due = self._evaluate_meta(task, meta.get("due_date"))
-        due_at = None
-        if due:
-            try:
-                from .scripting import parse_datetime
-
-                due_at = parse_datetime(due)
-            except (TypeError, ValueError):
-                due_at = None
-        groups = list(meta.get("candidate_groups") or [])
-        s.add(
-            HumanTask(
-                id=tid, instance_id=inst.id, process_key=inst.process_key, element_id=ident,
-                name=meta.get("name") or task.task_spec.bpmn_name, lane=meta.get("lane") or getattr(task.task_spec, "lane", None),
-                assignee=str(assignee) if assignee else None, candidate_groups=groups,
-                due_at=due_at, state="ready", created_at=now,
-            )
-        )
-        s.flush()
-        for group in groups:
-            s.add(TaskGroup(task_id=tid, group_name=group))
-
-    def _evaluate_meta(self, task: Task, expression: str | None) -> Any:
-        if not expression:
-            return None
-        try:
-            with using_clock(self.clock):
-                return self._script_engine.environment.evaluate(expression, dict(task.data))
-        except (ScriptFailed, NameError, TypeError, ValueError, KeyError):
-            return None
-
-    def _sync_timers(self, s: Session, inst: Instance, outcome: Outcome, writer: hist.EventWriter, now: datetime) -> None:
-        rows = {t.id: t for t in s.scalars(select(Timer).where(Timer.instance_id == inst.id))}
-        # Issue 4: a cycle timer stays waiting and starts one new branch per firing. Count
-        # those branches so that every firing is recorded once, the last cycle's too (its
-        # timer row goes away) and two cycles fired in one step.
-        spawned: dict[str, int] = {}
-        for change in outcome.changes:
-            parent = change.task.parent
-            if change.before is None and parent is not None and str(parent.id) in rows:
-                spawned[str(parent.id)] = spawned.get(str(parent.id), 0) + 1
-        for tid, row in rows.items():
-            new = outcome.timers.get(tid)
-            old_due = hist.utc(row.due_at)
-            fired = spawned.get(tid, 0)
-            period = (hist.utc(new[1]) - old_due) / fired if fired and new is not None else timedelta(0)
-            for n in range(fired):
-                writer.append("timer_fired", SYSTEM_ACTOR, element_id=row.element_id, task_id=tid,
-                              detail={"due_at": (old_due + period * n).isoformat(), "fired_at": now.isoformat(),
-                                      "cycle": True})
-            if new is None:
-                s.delete(row)
-            elif hist.utc(new[1]) != old_due:
-                row.due_at = new[1]
-        for tid, (ident, due) in outcome.timers.items():
-            if tid not in rows:
-                s.add(Timer(id=tid, instance_id=inst.id, element_id=ident, due_at=due))
+            self._recorder.advance(s, inst, dep, run, writer, actor, run.step)
+            return instance_view(s, inst)
 
     def _load(self, s: Session, inst: Instance) -> tuple[Deployment, BpmnWorkflow]:
         dep = s.get(Deployment, inst.deployment_id)
@@ -498,19 +318,7 @@ class Engine:
     def instance(self, instance_id: int) -> InstanceView:
         """The instance: status, data and its ready human tasks."""
         with self._read() as s:
-            return self._instance_view(s, self._instance(s, instance_id))
-
-    def _instance_view(self, s: Session, inst: Instance) -> InstanceView:
-        tasks = s.scalars(
-            select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready").order_by(HumanTask.created_at)
-        )
-        return InstanceView(
-            id=inst.id, process_key=inst.process_key, version=inst.version, status=inst.status,
-            data=dict(inst.data or {}), tasks=[_task_view(t) for t in tasks], business_key=inst.business_key,
-            started_at=hist.utc(inst.started_at), started_by=inst.started_by,
-            ended_at=hist.utc(inst.ended_at) if inst.ended_at else None,
-            incident_element=inst.incident_element, incident_message=inst.incident_message,
-        )
+            return instance_view(s, self._instance(s, instance_id))
 
     # -- human tasks --------------------------------------------------------
 
@@ -534,7 +342,7 @@ class Engine:
             if candidate_group is not None:
                 q = q.join(TaskGroup, TaskGroup.task_id == HumanTask.id).where(TaskGroup.group_name == candidate_group)
             q = q.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-            return [_task_view(t) for t in s.scalars(q)]
+            return [task_view(t) for t in s.scalars(q)]
 
     def task(self, task_id: str) -> TaskView:
         """One human task with its form and documentation."""
@@ -545,7 +353,7 @@ class Engine:
             inst = self._instance(s, row.instance_id)
             dep = s.get(Deployment, inst.deployment_id)
             meta = (dep.elements or {}).get(row.element_id, {}) if dep else {}
-            return _task_view(row, meta)
+            return task_view(row, meta)
 
     def _ready_task(self, s: Session, task_id: str) -> HumanTask:
         row = s.get(HumanTask, task_id)
@@ -556,7 +364,9 @@ class Engine:
                                completed_at=hist.utc(row.completed_at) if row.completed_at else None)
         return row
 
-    def _task_event(self, task_id: str, actor: str, type_: str, change: Callable[[HumanTask], dict[str, Any]]) -> TaskView:
+    def _task_event(
+        self, task_id: str, actor: str, type_: str, change: Callable[[HumanTask], dict[str, Any]]
+    ) -> TaskView:
         try:
             with self._tx() as s:
                 row, inst = self._locked_ready_task(s, task_id)
@@ -565,7 +375,7 @@ class Engine:
                 writer.append(type_, actor, element_id=row.element_id, task_id=task_id, detail=detail)
                 inst.updated_at = writer.at
                 s.flush()
-                return _task_view(row)
+                return task_view(row)
         except (StaleDataError, IntegrityError) as exc:
             self._raise_lost_race(task_id, exc)
             raise
@@ -617,12 +427,12 @@ class Engine:
                 task = workflow.get_task_from_id(UUID(task_id))
                 if task is None or task.state != TaskState.READY:
                     raise TaskNotReady(task_id, "not ready")
-                _check_required((dep.elements or {}).get(row.element_id, {}), {**task.data, **data})
+                check_required((dep.elements or {}).get(row.element_id, {}), {**task.data, **data})
                 writer = hist.EventWriter(s, inst, self.clock())
                 run = Run(workflow, self.clock)
-                self._advance(s, inst, dep, run, writer, actor, lambda: run.complete(task, data),
+                self._recorder.advance(s, inst, dep, run, writer, actor, lambda: run.complete(task, data),
                               completing=task_id, form_data=data)
-                return self._instance_view(s, inst)
+                return instance_view(s, inst)
         except (StaleDataError, IntegrityError) as exc:
             self._raise_lost_race(task_id, exc)
             raise
@@ -655,7 +465,7 @@ class Engine:
             inst.state = persistence.dump_state(workflow)
             inst.serializer_version = persistence.SERIALIZER_VERSION
             s.flush()
-            return self._instance_view(s, inst)
+            return instance_view(s, inst)
 
     def retry(self, instance_id: int, *, actor: str) -> InstanceView:
         """Run an instance in error again from the element that failed."""
@@ -668,8 +478,8 @@ class Engine:
             writer.append("retried", actor, element_id=inst.incident_element,
                           detail={"message": inst.incident_message})
             run = Run(workflow, self.clock)
-            self._advance(s, inst, dep, run, writer, actor, run.refresh_timers)
-            return self._instance_view(s, inst)
+            self._recorder.advance(s, inst, dep, run, writer, actor, run.refresh_timers)
+            return instance_view(s, inst)
 
     # -- timers -------------------------------------------------------------
 
@@ -678,106 +488,9 @@ class Engine:
 
         Each instance is handled in its own transaction; with several schedulers on
         PostgreSQL, due rows are claimed with FOR UPDATE SKIP LOCKED, and the instance
-        revision makes sure a timer's firing is recorded exactly once. A firing that fails
-        leaves an incident on its instance and the sweep goes on with the others. `stop`
-        (asked between instances) ends a long sweep early, e.g. when the scheduler shuts down.
+        revision makes sure a timer's firing is recorded exactly once (engine/firing.py).
         """
-        at = now or self.clock()
-        fired = 0
-        done: set[int] = set()
-        # Issue 4: a race lost again and again on one instance (a bug, not a competitor)
-        # must not spin the sweep forever; after a few tries that instance waits a sweep.
-        races: dict[int, int] = {}
-        while True:
-            if stop is not None and stop():
-                return fired
-            claimed: list[int] = []
-            try:
-                count, instance_id = self._fire_one(at, done, claimed)
-            except (StaleDataError, IntegrityError, ConcurrentModification, OperationalError) as exc:
-                if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
-                    raise
-                # Another scheduler (or a person) changed the instance first; its change counts.
-                if claimed:
-                    races[claimed[0]] = races.get(claimed[0], 0) + 1
-                    if races[claimed[0]] >= _MAX_RACES:
-                        done.add(claimed[0])
-                continue
-            if instance_id is None:
-                return fired
-            done.add(instance_id)
-            fired += count
-
-    def _fire_one(self, at: datetime, done: set[int], claimed: list[int]) -> tuple[int, int | None]:
-        try:
-            with self._tx() as s:
-                q = select(Timer).where(Timer.due_at <= at)
-                if done:
-                    q = q.where(Timer.instance_id.not_in(done))
-                q = q.order_by(Timer.due_at).limit(1)
-                if self.dialect == "postgresql":
-                    q = q.with_for_update(skip_locked=True)
-                timer = s.scalars(q).first()
-                if timer is None:
-                    return 0, None
-                inst_q = select(Instance).where(Instance.id == timer.instance_id)
-                if self.dialect == "postgresql":
-                    inst_q = inst_q.with_for_update(skip_locked=True)
-                inst = s.scalars(inst_q).first()
-                if inst is None:
-                    # Another scheduler holds this instance; leave its timers to that one.
-                    done.add(timer.instance_id)
-                    return 0, timer.instance_id
-                element = timer.element_id
-                claimed.append(inst.id)
-                dep, workflow = self._load(s, inst)
-                writer = hist.EventWriter(s, inst, at)
-                before = len(writer.written)
-                # Issue 4: catch up one due time at a time, oldest first. The workflow runs
-                # at the due time (just past it), so a cycle fires once per missed period
-                # (SpiffWorkflow would fire two in one step) and scripts after a late timer
-                # compute from when it was due; the events record fired_at = the sweep time.
-                last: datetime | None = None
-                for _ in range(1000):
-                    # min() in Python over this instance's few rows: an SQL MIN(due_at) may be
-                    # planned as a walk of the whole due_at index (seen with 1,000,000 timers).
-                    dues = s.scalars(select(Timer.due_at).where(Timer.instance_id == inst.id)).all()
-                    due = hist.utc(min(dues)) if dues else None
-                    if due is None or due > at or due == last:
-                        break  # nothing more due (or Spiff did not fire it: the next sweep retries)
-                    last = due
-                    step_at = due + timedelta(microseconds=1)
-
-                    def step_clock(t: datetime = step_at) -> datetime:
-                        return t
-
-                    run = Run(workflow, step_clock)
-                    self._advance(s, inst, dep, run, writer, SYSTEM_ACTOR, run.refresh_timers)
-                    if inst.status == "error":
-                        break
-                count = sum(1 for e in writer.written[before:] if e.type == "timer_fired")
-                return count, inst.id
-        except (StaleDataError, IntegrityError, ConcurrentModification, OperationalError):
-            raise
-        except Exception as exc:  # noqa: BLE001 - issue 4: one bad instance must not stop the sweep
-            if not claimed:
-                raise
-            self._timer_failed(claimed[0], element, at, f"{type(exc).__name__}: {exc}")
-            return 0, claimed[0]
-
-    def _timer_failed(self, instance_id: int, element_id: str, at: datetime, message: str) -> None:
-        # Issue 4: an unexpected failure while firing (not a script incident, which _advance
-        # records in the same transaction) is recorded as an incident in a fresh transaction.
-        # The instance's timer rows go, so the next sweep does not fail on it again;
-        # `retry` loads the instance and recreates them.
-        with self._tx() as s:
-            inst = self._instance(s, instance_id)
-            writer = hist.EventWriter(s, inst, at)
-            writer.append("error", SYSTEM_ACTOR, element_id=element_id,
-                          detail={"message": message, "while": "firing a timer"})
-            inst.status, inst.incident_element, inst.incident_message = "error", element_id, message
-            inst.updated_at = writer.at
-            s.execute(delete(Timer).where(Timer.instance_id == instance_id))
+        return firing.fire_due_timers(self, now, stop=stop)
 
     def timers(self, due_before: datetime | None = None) -> list[TimerView]:
         """Waiting timers, soonest first."""
@@ -809,54 +522,3 @@ class Engine:
         with self._read() as s:
             self._instance(s, instance_id)
             return hist.replay_events(instance_id, hist.events_of(s, instance_id), step)
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _data_delta(task: Task, current: dict[str, Any]) -> dict[str, list[Any]]:
-    """What this task itself changed in the case data (not what it inherited)."""
-    parent = task.parent.data if task.parent is not None else {}
-    delta: dict[str, list[Any]] = {}
-    for key, value in task.data.items():
-        if key.startswith("_") or key == "data_objects":
-            continue
-        if parent.get(key, _MISSING) != value and current.get(key, _MISSING) != value:
-            delta[key] = [current.get(key), value]
-    return delta
-
-
-_MISSING = object()
-
-
-def _check_required(meta: dict[str, Any], data: dict[str, Any]) -> None:
-    for f in meta.get("form") or []:
-        if f.get("required") and data.get(f["id"]) in (None, "", []):
-            raise DataInvalid("required", field=f["id"])
-
-
-def _deployment_view(d: Deployment) -> DeploymentView:
-    return DeploymentView(
-        process_key=d.process_key, version=d.version, content_hash=d.content_hash, kind=d.kind,
-        name=d.name, deployed_at=hist.utc(d.deployed_at), deployed_by=d.deployed_by,
-    )
-
-
-def _task_view(t: HumanTask, meta: dict[str, Any] | None = None) -> TaskView:
-    meta = meta or {}
-    return TaskView(
-        id=t.id, instance_id=t.instance_id, process_key=t.process_key, element_id=t.element_id,
-        name=t.name, lane=t.lane, assignee=t.assignee, candidate_groups=list(t.candidate_groups or []),
-        due_at=hist.utc(t.due_at) if t.due_at else None, state=t.state, created_at=hist.utc(t.created_at),
-        completed_at=hist.utc(t.completed_at) if t.completed_at else None, completed_by=t.completed_by,
-        documentation=meta.get("documentation"),
-        form=[
-            FormField(id=f["id"], label=f["label"], type=f["type"], required=f["required"], default=f.get("default"),
-                      options=[tuple(o) for o in f.get("options") or []], properties=dict(f.get("properties") or {}))
-            for f in meta.get("form") or []
-        ],
-    )
-
-
-__all__ = ["Engine", "compile_expression"]

@@ -134,7 +134,7 @@ def run_scheduler(engine: Engine, interval: float = DEFAULT_INTERVAL) -> None:
         # shutdown(wait=True) joins the worker running a sweep; do it off the signal handler.
         threading.Thread(target=scheduler.shutdown, name="anjie-scheduler-stop").start()
 
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     on_main_thread = threading.current_thread() is threading.main_thread()
     if on_main_thread:
         for sig in (signal.SIGINT, signal.SIGTERM):

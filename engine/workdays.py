@@ -49,7 +49,7 @@ def public_holidays(year: int) -> dict[date, str]:
 
 def make_up_workdays(year: int) -> list[date]:
     """Weekend days of `year` worked (调休); empty until that year's schedule is published."""
-    weekend_workdays = getattr(_china(year), "weekend_workdays", set())
+    weekend_workdays: set[date] = getattr(_china(year), "weekend_workdays", set())
     return sorted(d for d in weekend_workdays if d.year == year)
 
 

@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+.venv/bin/ruff check .
+.venv/bin/mypy          # strict on engine/ (settings in pyproject.toml)
 exec .venv/bin/python -m pytest "$@"

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from werkzeug.wrappers import Response
 
 from engine.errors import DiagramInvalid
-from engine.queries import InboxFilter
+from engine.queries import MAX_PAGE, InboxFilter
 from webapp import access, cases, tasks
 from webapp.auth import current_user
 from webapp.errors import error_response
@@ -151,7 +151,7 @@ def task_list() -> Response:
         abort(400)
     page = args.get("page", 1, type=int)
     per_page = args.get("per_page", 50, type=int)
-    if page < 1 or not 1 <= per_page <= 200:
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 200:
         abort(400)
     flt = InboxFilter(process_key=args.get("process") or None,
                       campaign_id=args.get("campaign") or None, risk_colour=colour,

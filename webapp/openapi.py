@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.queries import MAX_PAGE
+
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "nullable": True}
@@ -131,7 +133,7 @@ PATHS: dict[str, Any] = {
                                                     "enum": ["red", "yellow", "green"]}},
         {"name": "overdue", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}},
         {"name": "mine", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}},
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
         {"name": "per_page", "in": "query",
          "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
     ])},
