@@ -22,7 +22,7 @@ from webapp import access
 from webapp.auth import current_user, require
 from webapp.labels import data_labels, element_names
 from webapp.services import engine, queries
-from webapp.tasks import attachment_store
+from webapp.tasks import attachment_store, summary
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -61,15 +61,16 @@ def show(instance_id: int) -> str:
         markers = {"completed": replay.completed, "active": replay.active,
                    "waiting": replay.waiting, "cancelled": replay.cancelled}
     user = current_user()
+    labels = data_labels(xml)
+    shown, other = summary(instance, labels)
     return render_template(
         "cases/show.html", instance=instance, history=list(reversed(history)), names=names,
-        labels=data_labels(xml),
+        labels=labels,
         markers=markers, attachments=attachment_store().list(instance_id),
         may_cancel=instance.status == "running"
         and access.has_any(user.groups, access.COORDINATE),
         may_retry=instance.status == "error" and access.has_any(user.groups, access.RETRY),
-        summary=[(k, v) for k, v in sorted(instance.data.items())
-                 if isinstance(v, str | int | float | bool) and not k.startswith("_")])
+        summary=shown, other_data=other)
 
 
 @bp.get("/<int:instance_id>/diagram.xml")

@@ -130,7 +130,7 @@ def seed(engine: Engine, processes: Path) -> DemoResult:
     for n, (title, petitioners, flags, steps) in enumerate(CASES, start=1):
         instance = engine.start("petition_case", {"title": title, "campaign_id": CAMPAIGN},
                                 actor="clerk", business_key=f"XF-2025-{n:04d}")
-        received = (engine.clock() - timedelta(days=2 * n)).date().isoformat()
+        received = (engine.clock() - timedelta(days=n - 1)).date().isoformat()
         register = {**REGISTER, "received_at": received, "demand": title,
                     "petitioner_names": petitioners, **flags}
         walk(engine, instance.id, [("register_petition", register), *MAIN_PATH[1:steps]])

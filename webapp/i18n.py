@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, redirect, request, session, url_for
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 from werkzeug.wrappers import Response
 
 bp = Blueprint("i18n", __name__)
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["datum"] = format_value
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = select_locale
 
@@ -38,6 +39,22 @@ def format_when(value: datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo("UTC"))
     return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def format_value(value: object) -> str:
+    """A case data value as people read it: 是/否, Beijing time for timestamps, — for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, str) and len(value) > 10 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            return format_when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return "、".join(format_value(v) for v in value)
+    return str(value)
 
 
 def format_day(value: datetime | None) -> str:

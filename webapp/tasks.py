@@ -55,10 +55,15 @@ def load(task_id: str, *, work: bool) -> TaskView:
     return task
 
 
-def summary(instance: InstanceView) -> list[tuple[str, Any]]:
-    """The plain (non-nested) case data, for the summary beside the form."""
-    return [(k, v) for k, v in sorted(instance.data.items())
-            if isinstance(v, str | int | float | bool) and not k.startswith("_")]
+Pairs = list[tuple[str, Any]]
+
+
+def summary(instance: InstanceView, labels: dict[str, str]) -> tuple[Pairs, Pairs]:
+    """The plain (non-nested) case data beside a task or case: the fields people know by a
+    label first, then the rest (dates the diagram computed, counters) for whoever wants them."""
+    plain = [(k, v) for k, v in sorted(instance.data.items())
+             if isinstance(v, str | int | float | bool) and not k.startswith("_")]
+    return [(k, v) for k, v in plain if k in labels], [(k, v) for k, v in plain if k not in labels]
 
 
 @bp.get("/<task_id>")
@@ -73,12 +78,14 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
                 errors: dict[str, str], status: int = 200) -> Any:
     """Draw the task page with the given field values and errors."""
     user = current_user()
+    labels = data_labels(engine().diagram_xml(instance.process_key, instance.version))
+    shown, other = summary(instance, labels)
     page = render_template(
         "tasks/show.html", task=task, instance=instance, values=values, errors=errors,
-        widget=forms.widget, may_work=may_work(task), summary=summary(instance),
+        widget=forms.widget, may_work=may_work(task), summary=shown, other_data=other,
         may_assign=task.state == "ready" and access.has_any(user.groups, access.COORDINATE),
         attachments=attachment_store().list(instance.id),
-        labels=data_labels(engine().diagram_xml(instance.process_key, instance.version)))
+        labels=labels)
     return page, status
 
 
