@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from engine.views import InstanceView
 from webapp import access
 from webapp.auth import current_user, require
-from webapp.labels import data_labels, element_names
+from webapp.labels import data_labels, element_names, option_names
 from webapp.services import engine, queries
 from webapp.tasks import attachment_store, summary
 
@@ -65,7 +65,7 @@ def show(instance_id: int) -> str:
     shown, other = summary(instance, labels)
     return render_template(
         "cases/show.html", instance=instance, history=list(reversed(history)), names=names,
-        labels=labels,
+        labels=labels, options=option_names(xml),
         markers=markers, attachments=attachment_store().list(instance_id),
         may_cancel=instance.status == "running"
         and access.has_any(user.groups, access.COORDINATE),

@@ -14,7 +14,7 @@ from engine.views import InstanceView, TaskView
 from webapp import access, forms
 from webapp.attachments import AttachmentRefused, AttachmentStore
 from webapp.auth import current_user
-from webapp.labels import data_labels
+from webapp.labels import data_labels, option_names
 from webapp.services import engine, settings
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -78,14 +78,15 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
                 errors: dict[str, str], status: int = 200) -> Any:
     """Draw the task page with the given field values and errors."""
     user = current_user()
-    labels = data_labels(engine().diagram_xml(instance.process_key, instance.version))
+    xml = engine().diagram_xml(instance.process_key, instance.version)
+    labels = data_labels(xml)
     shown, other = summary(instance, labels)
     page = render_template(
         "tasks/show.html", task=task, instance=instance, values=values, errors=errors,
         widget=forms.widget, may_work=may_work(task), summary=shown, other_data=other,
         may_assign=task.state == "ready" and access.has_any(user.groups, access.COORDINATE),
         attachments=attachment_store().list(instance.id),
-        labels=labels)
+        labels=labels, options=option_names(xml))
     return page, status
 
 
