@@ -80,7 +80,7 @@ def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) 
                 return 0, timer.instance_id
             element = timer.element_id
             claimed.append(inst.id)
-            dep, workflow = engine._load(s, inst)
+            workflow = engine._load(s, inst)
             writer = hist.EventWriter(s, inst, at)
             before = len(writer.written)
             # Issue 4: catch up one due time at a time, oldest first. The workflow runs
@@ -102,7 +102,7 @@ def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) 
                     return t
 
                 run = Run(workflow, step_clock)
-                engine._recorder.advance(s, inst, dep, run, writer, SYSTEM_ACTOR, run.refresh_timers)
+                engine._recorder.advance(s, inst, inst.deployment_id, run, writer, SYSTEM_ACTOR, run.refresh_timers)
                 if inst.status == "error":
                     break
             count = sum(1 for e in writer.written[before:] if e.type == "timer_fired")

@@ -39,12 +39,13 @@ class Deployment(Base):
     kind: Mapped[str] = mapped_column(String(10))  # bpmn or dmn
     name: Mapped[str | None] = mapped_column(String(400))
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
-    source: Mapped[bytes] = mapped_column(LargeBinary)
+    # Large and rarely needed: loaded only when asked for (specs and elements are cached).
+    source: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     # The serialized process spec (with its sub-process specs), stored once per version
     # instead of once per instance save.
-    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     # Per element: name, lane, candidate groups, assignee and due-date expressions, form.
-    elements: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    elements: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(200))
 

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import history as hist
@@ -41,12 +41,21 @@ class Recorder:
     def __init__(self, script_engine: PythonScriptEngine, clock: Clock) -> None:
         self._script_engine = script_engine
         self.clock = clock
+        self._elements: dict[int, dict[str, Any]] = {}
+
+    def elements(self, s: Session, deployment_id: int) -> dict[str, Any]:
+        """The element metadata of a deployment (read once per version: it never changes)."""
+        found = self._elements.get(deployment_id)
+        if found is None:
+            stored = s.scalar(select(Deployment.elements).where(Deployment.id == deployment_id))
+            found = self._elements[deployment_id] = dict(stored or {})
+        return found
 
     def advance(
         self,
         s: Session,
         inst: Instance,
-        dep: Deployment,
+        deployment_id: int,
         run: Run,
         writer: hist.EventWriter,
         actor: str,
@@ -65,13 +74,13 @@ class Recorder:
         except Incident as exc:
             incident = incident or exc
             outcome = Outcome()
-        self.persist(s, inst, dep, run.workflow, outcome, writer, actor, completing, form_data, incident)
+        self.persist(s, inst, deployment_id, run.workflow, outcome, writer, actor, completing, form_data, incident)
 
     def persist(
         self,
         s: Session,
         inst: Instance,
-        dep: Deployment,
+        deployment_id: int,
         workflow: BpmnWorkflow,
         outcome: Outcome,
         writer: hist.EventWriter,
@@ -81,10 +90,12 @@ class Recorder:
         incident: Incident | None,
     ) -> None:
         now = writer.at
-        elements = dep.elements or {}
+        elements = self.elements(s, deployment_id)
         data = dict(inst.data or {})
+        # Read the indexes before anything changes, so no autoflush writes the instance twice.
         ready_rows = select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")
         existing = {t.id: t for t in s.scalars(ready_rows)}
+        timer_rows = {t.id: t for t in s.scalars(select(Timer).where(Timer.instance_id == inst.id))}
         for change in outcome.changes:
             task, ident, after = change.task, change.element_id, change.after
             meta = elements.get(ident, {})
@@ -99,7 +110,7 @@ class Recorder:
                 for key, (_before, value) in delta.items():
                     data[key] = value
                 if human:
-                    row = existing.pop(tid, None) or s.get(HumanTask, tid)
+                    row = existing.pop(tid, None)
                     if row is not None:
                         row.state, row.completed_at, row.completed_by = "completed", now, actor
                     writer.append("task_completed", actor, element_id=ident, task_id=tid, changes=delta)
@@ -113,8 +124,9 @@ class Recorder:
                     writer.append("element_completed", SYSTEM_ACTOR, element_id=ident, task_id=tid,
                                   changes=delta, detail={"type": meta.get("type"), "by": actor})
             elif after == TaskState.READY and human:
-                self._open_human_task(s, inst, task, ident, meta, now)
-                writer.append("task_ready", SYSTEM_ACTOR, element_id=ident, task_id=tid)
+                if tid not in existing:
+                    existing[tid] = self._open_human_task(s, inst, task, ident, meta, now)
+                    writer.append("task_ready", SYSTEM_ACTOR, element_id=ident, task_id=tid)
             elif after == TaskState.WAITING:
                 kind = "timer_waiting" if is_timer(task) else "element_waiting"
                 due = timer_due(task)
@@ -126,13 +138,13 @@ class Recorder:
                 TaskState.READY, TaskState.WAITING, TaskState.STARTED
             ):
                 if human:
-                    row = existing.pop(tid, None) or s.get(HumanTask, tid)
+                    row = existing.pop(tid, None)
                     if row is not None:
                         row.state, row.completed_at = "cancelled", now
                     writer.append("task_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
                 else:
                     writer.append("element_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
-        self._sync_timers(s, inst, outcome if incident is None else Outcome(), writer, now)
+        self._sync_timers(s, inst, timer_rows, outcome if incident is None else Outcome(), writer, now)
         if incident is not None:
             writer.append("error", SYSTEM_ACTOR, element_id=incident.element_id,
                           detail={"message": incident.message})
@@ -144,12 +156,7 @@ class Recorder:
             inst.status = "completed"
             inst.ended_at = now
         else:
-            ready = s.scalar(
-                select(func.count())
-                .select_from(HumanTask)
-                .where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")
-            )
-            inst.status = "running" if ready else "waiting"
+            inst.status = "running" if existing else "waiting"
             inst.incident_element = inst.incident_message = None
         inst.data = data
         inst.campaign_id = _str_or_none(data.get("campaign_id"))
@@ -163,10 +170,8 @@ class Recorder:
 
     def _open_human_task(
         self, s: Session, inst: Instance, task: Task, ident: str, meta: dict[str, Any], now: datetime
-    ) -> None:
+    ) -> HumanTask:
         tid = str(task.id)
-        if s.get(HumanTask, tid) is not None:
-            return
         assignee = self._evaluate_meta(task, meta.get("assignee"))
         due = self._evaluate_meta(task, meta.get("due_date"))
         due_at = None
@@ -176,18 +181,17 @@ class Recorder:
             except (TypeError, ValueError):
                 due_at = None
         groups = list(meta.get("candidate_groups") or [])
-        s.add(
-            HumanTask(
-                id=tid, instance_id=inst.id, process_key=inst.process_key, element_id=ident,
-                name=meta.get("name") or task.task_spec.bpmn_name,
-                lane=meta.get("lane") or getattr(task.task_spec, "lane", None),
-                assignee=str(assignee) if assignee else None, candidate_groups=groups,
-                due_at=due_at, state="ready", created_at=now,
-            )
+        row = HumanTask(
+            id=tid, instance_id=inst.id, process_key=inst.process_key, element_id=ident,
+            name=meta.get("name") or task.task_spec.bpmn_name,
+            lane=meta.get("lane") or getattr(task.task_spec, "lane", None),
+            assignee=str(assignee) if assignee else None, candidate_groups=groups,
+            due_at=due_at, state="ready", created_at=now,
         )
-        s.flush()
-        for group in groups:
-            s.add(TaskGroup(task_id=tid, group_name=group))
+        s.add(row)
+        # The unit of work inserts the task before its groups (foreign key order).
+        s.add_all(TaskGroup(task_id=tid, group_name=group) for group in groups)
+        return row
 
     def _evaluate_meta(self, task: Task, expression: str | None) -> Any:
         if not expression:
@@ -199,9 +203,9 @@ class Recorder:
             return None
 
     def _sync_timers(
-        self, s: Session, inst: Instance, outcome: Outcome, writer: hist.EventWriter, now: datetime
+        self, s: Session, inst: Instance, rows: dict[str, Timer], outcome: Outcome, writer: hist.EventWriter,
+        now: datetime,
     ) -> None:
-        rows = {t.id: t for t in s.scalars(select(Timer).where(Timer.instance_id == inst.id))}
         # Issue 4: a cycle timer stays waiting and starts one new branch per firing. Count
         # those branches so that every firing is recorded once, the last cycle's too (its
         # timer row goes away) and two cycles fired in one step.

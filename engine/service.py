@@ -232,12 +232,13 @@ class Engine:
             raise ProcessNotFound(key, version)
         return dep
 
-    def _specs_for(self, s: Session, dep: Deployment) -> persistence.Specs:
+    def _specs_for(self, s: Session, deployment_id: int) -> persistence.Specs:
         def load() -> dict[str, Any]:
-            assert dep.spec is not None
-            return dep.spec
+            spec: dict[str, Any] | None = s.scalar(select(Deployment.spec).where(Deployment.id == deployment_id))
+            assert spec is not None, "a BPMN deployment always stores its spec"
+            return spec
 
-        return self._specs.get(dep.id, load)
+        return self._specs.get(deployment_id, load)
 
     # -- instances ----------------------------------------------------------
 
@@ -254,7 +255,7 @@ class Engine:
         data = dict(validate_data(data, self.settings.max_data_bytes))
         with self._tx() as s:
             dep = self._deployment(s, process_key, version)
-            spec, subs = self._specs_for(s, dep)
+            spec, subs = self._specs_for(s, dep.id)
             workflow = BpmnWorkflow(spec, dict(subs), script_engine=self._script_engine)
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(data)
@@ -285,16 +286,14 @@ class Engine:
                 changes={k: [None, v] for k, v in data.items()},
             )
             run = Run(workflow, self.clock)
-            self._recorder.advance(s, inst, dep, run, writer, actor, run.step)
+            self._recorder.advance(s, inst, dep.id, run, writer, actor, run.step)
             return instance_view(s, inst)
 
-    def _load(self, s: Session, inst: Instance) -> tuple[Deployment, BpmnWorkflow]:
-        dep = s.get(Deployment, inst.deployment_id)
-        assert dep is not None
-        specs = self._specs_for(s, dep)
+    def _load(self, s: Session, inst: Instance) -> BpmnWorkflow:
+        specs = self._specs_for(s, inst.deployment_id)
         workflow = persistence.load_state(inst.state, inst.serializer_version, specs)
         workflow.script_engine = self._script_engine
-        return dep, workflow
+        return workflow
 
     def _instance(self, s: Session, instance_id: int, *, lock: bool = False) -> Instance:
         if lock and self.dialect == "postgresql":
@@ -307,12 +306,15 @@ class Engine:
         return inst
 
     def _locked_ready_task(self, s: Session, task_id: str) -> tuple[HumanTask, Instance]:
-        """The task and its instance, the instance row locked, the task state re-read after."""
-        row = s.get(HumanTask, task_id)
-        if row is None:
+        """The task and its instance, the instance row locked first, the task read after it."""
+        owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+        q = select(Instance).where(Instance.id == owner)
+        if self.dialect == "postgresql":
+            # Writers of one instance queue on its row; SQLite's BEGIN IMMEDIATE already does.
+            q = q.with_for_update()
+        inst = s.scalars(q).first()
+        if inst is None:
             raise TaskNotFound(task_id)
-        inst = self._instance(s, row.instance_id, lock=True)
-        s.refresh(row)
         return self._ready_task(s, task_id), inst
 
     def instance(self, instance_id: int) -> InstanceView:
@@ -351,8 +353,7 @@ class Engine:
             if row is None:
                 raise TaskNotFound(task_id)
             inst = self._instance(s, row.instance_id)
-            dep = s.get(Deployment, inst.deployment_id)
-            meta = (dep.elements or {}).get(row.element_id, {}) if dep else {}
+            meta = self._recorder.elements(s, inst.deployment_id).get(row.element_id, {})
             return task_view(row, meta)
 
     def _ready_task(self, s: Session, task_id: str) -> HumanTask:
@@ -423,15 +424,18 @@ class Engine:
                     raise TaskClaimed(task_id, row.assignee)
                 if inst.status not in ("running", "waiting"):
                     raise InstanceNotRunnable(inst.id, inst.status, "complete a task of")
-                dep, workflow = self._load(s, inst)
+                workflow = self._load(s, inst)
                 task = workflow.get_task_from_id(UUID(task_id))
                 if task is None or task.state != TaskState.READY:
                     raise TaskNotReady(task_id, "not ready")
-                check_required((dep.elements or {}).get(row.element_id, {}), {**task.data, **data})
+                meta = self._recorder.elements(s, inst.deployment_id).get(row.element_id, {})
+                check_required(meta, {**task.data, **data})
                 writer = hist.EventWriter(s, inst, self.clock())
                 run = Run(workflow, self.clock)
-                self._recorder.advance(s, inst, dep, run, writer, actor, lambda: run.complete(task, data),
-                              completing=task_id, form_data=data)
+                self._recorder.advance(
+                    s, inst, inst.deployment_id, run, writer, actor, lambda: run.complete(task, data),
+                    completing=task_id, form_data=data,
+                )
                 return instance_view(s, inst)
         except (StaleDataError, IntegrityError) as exc:
             self._raise_lost_race(task_id, exc)
@@ -453,7 +457,7 @@ class Engine:
             inst = self._instance(s, instance_id, lock=True)
             if inst.status in ("completed", "cancelled"):
                 raise InstanceNotRunnable(inst.id, inst.status, "cancel")
-            dep, workflow = self._load(s, inst)
+            workflow = self._load(s, inst)
             writer = hist.EventWriter(s, inst, self.clock())
             for row in s.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")):
                 row.state, row.completed_at = "cancelled", writer.at
@@ -473,12 +477,12 @@ class Engine:
             inst = self._instance(s, instance_id, lock=True)
             if inst.status != "error":
                 raise InstanceNotRunnable(inst.id, inst.status, "retry")
-            dep, workflow = self._load(s, inst)
+            workflow = self._load(s, inst)
             writer = hist.EventWriter(s, inst, self.clock())
             writer.append("retried", actor, element_id=inst.incident_element,
                           detail={"message": inst.incident_message})
             run = Run(workflow, self.clock)
-            self._recorder.advance(s, inst, dep, run, writer, actor, run.refresh_timers)
+            self._recorder.advance(s, inst, inst.deployment_id, run, writer, actor, run.refresh_timers)
             return instance_view(s, inst)
 
     # -- timers -------------------------------------------------------------

@@ -33,7 +33,7 @@ def _check_consistent(engine: Engine) -> int:
     done = 0
     with engine.read_sessionmaker() as s:
         for inst in s.scalars(select(Instance)):
-            _dep, workflow = engine._load(s, inst)
+            workflow = engine._load(s, inst)
             ready_in_state = {str(t.id) for t in all_tasks(workflow) if t.state == 16 and t.task_spec.manual}
             ready_in_index = set(s.scalars(select(HumanTask.id).where(
                 HumanTask.instance_id == inst.id, HumanTask.state == "ready")))

@@ -31,7 +31,7 @@ def test_state_saved_in_format_1_still_loads_and_runs(engine: Engine, clock: Fak
     with engine.sessionmaker.begin() as s:
         row = s.get(Instance, inst.id)
         assert row is not None
-        dep, workflow = engine._load(s, row)
+        workflow = engine._load(s, row)
         row.state = persistence.dump_state_v1(workflow)
         row.serializer_version = 1
     engine._specs = persistence.SpecCache()
