@@ -322,14 +322,15 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
         meta: dict[str, Any] = {"type": local, "name": el.get("name")}
         if doc is not None and doc.text:
             meta["documentation"] = doc.text.strip()
-        if ident in lanes:
-            meta["lane"] = lanes[ident]
+        lane = _lane_of(el, lanes)
+        if lane:
+            meta["lane"] = lane
         if local in HUMAN_TAGS:
             groups = el.get(f"{{{CAMUNDA_NS}}}candidateGroups")
             if groups:
                 meta["candidate_groups"] = [g.strip() for g in groups.split(",") if g.strip()]
-            elif ident in lanes:
-                meta["candidate_groups"] = [lanes[ident]]
+            elif lane:
+                meta["candidate_groups"] = [lane]
             else:
                 meta["candidate_groups"] = []
             meta["assignee"] = el.get(f"{{{CAMUNDA_NS}}}assignee")
@@ -337,6 +338,17 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
             meta["form"] = _form_fields(el)
         result[ident] = meta
     return result
+
+
+def _lane_of(el: Any, lanes: dict[str, str]) -> str | None:
+    """The lane of an element: its own, else that of the sub-process it sits in."""
+    node = el
+    while node is not None:
+        ident = node.get("id") if isinstance(node.tag, str) else None
+        if ident in lanes:
+            return lanes[ident]
+        node = node.getparent()
+    return None
 
 
 def _form_fields(task: Any) -> list[dict[str, Any]]:

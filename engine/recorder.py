@@ -184,7 +184,7 @@ class Recorder:
         row = HumanTask(
             id=tid, instance_id=inst.id, process_key=inst.process_key, element_id=ident,
             name=meta.get("name") or task.task_spec.bpmn_name,
-            lane=meta.get("lane") or getattr(task.task_spec, "lane", None),
+            lane=meta.get("lane"),
             assignee=str(assignee) if assignee else None, candidate_groups=groups,
             due_at=due_at, state="ready", created_at=now,
         )

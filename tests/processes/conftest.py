@@ -10,6 +10,8 @@ import pytest
 from engine import Engine, FakeClock
 from tests.conftest import PROCESSES
 
+LANES = {"intake_clerk", "coordinator", "case_leader", "case_handler", "supervisor", "leading_group"}
+
 
 class Driver:
     """Works one instance through the engine; with `save_restore` it reopens the engine after every step."""
@@ -60,6 +62,21 @@ class Driver:
     def path(self) -> list[str]:
         return [t.element_id for t in self.done]
 
+    def check_history(self) -> None:
+        """The history records every completion in order, by whom, in a lane, with an intact chain."""
+        if not self.instance_id:
+            return
+        events = self.engine.history(self.instance_id)
+        done = [(e.element_id, e.task_id, e.actor) for e in events if e.type == "task_completed"]
+        mine = [e for e in done if e[1] in {t.id for t in self.done}]
+        assert [e[0] for e in mine] == self.path(), "history must list the completions in order"
+        assert all(actor for _element, _task, actor in mine)
+        assert all(t.lane in LANES for t in self.done), {t.element_id: t.lane for t in self.done if t.lane not in LANES}
+        assert events[0].type == "instance_started"
+        assert self.engine.verify_history(self.instance_id).ok
+        replayed = self.engine.replay(self.instance_id, events[-1].seq)
+        assert set(self.path()) <= set(replayed.completed)
+
     def close(self) -> None:
         self.engine.close()
 
@@ -70,5 +87,6 @@ def driver(request: pytest.FixtureRequest, db_url: str, clock: FakeClock) -> Ite
     d = Driver(db_url, clock, request.param)
     try:
         yield d
+        d.check_history()  # every scenario also checks what history recorded
     finally:
         d.close()

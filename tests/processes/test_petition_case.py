@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.processes.conftest import Driver
@@ -57,7 +57,13 @@ def reply(d: Driver) -> None:
 
 def test_full_path_with_extension(driver: Driver) -> None:
     d = driver
-    to_handling(d)
+    d.start("petition_case")
+    d.complete("register_petition", **REGISTER)
+    # 15 days to decide on acceptance, from the day of receipt.
+    assert d.task("check_acceptance").due_at == datetime(2026, 3, 17, tzinfo=UTC)
+    d.complete("check_acceptance", accept_decision="accepted")
+    d.complete("confirm_risk_colour", risk_override=False)
+    d.complete("assign_case_leader", **LEADER)
     assert (d.data()["risk_colour"], d.data()["case_class"]) == ("yellow", "C")
     assert d.ready() == ["consult_elders", "hear_petitioner", "site_visit"]
     hear = d.task("hear_petitioner")
