@@ -16,9 +16,7 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -35,6 +33,7 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from anjie.sample_case import MAIN_PATH  # noqa: E402
 from engine import Engine, FakeClock  # noqa: E402
+from engine.database import scratch_database  # noqa: E402
 from engine.scripting import HELPERS  # noqa: E402
 
 PROCESSES = ROOT / "processes"
@@ -105,23 +104,6 @@ def bench_raw(url: str, cases: int) -> dict[str, float]:
             "state_bytes": float(size or 0)}
 
 
-def _pg_schema(base: str) -> tuple[str, str]:
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    admin.dispose()
-    sep = "&" if "?" in base else "?"
-    return schema, f"{base}{sep}options=-csearch_path%3D{schema}"
-
-
-def _drop_schema(base: str, schema: str) -> None:
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=20)
@@ -135,15 +117,8 @@ def main() -> None:
     for backend in backends:
         results = {}
         for side, fn in (("raw", bench_raw), ("engine", bench_engine)):
-            if backend == "sqlite":
-                with tempfile.TemporaryDirectory() as tmp:
-                    results[side] = fn(f"sqlite:///{tmp}/{side}.db", args.cases)
-            else:
-                schema, url = _pg_schema(args.postgres_url)
-                try:
-                    results[side] = fn(url, args.cases)
-                finally:
-                    _drop_schema(args.postgres_url, schema)
+            with scratch_database(backend, args.postgres_url) as url:
+                results[side] = fn(url, args.cases)
             r = results[side]
             print(f"{backend:<11}{side:<8}{r['per_sec']:>15.1f}{r['p50_ms']:>9.1f}{r['state_bytes']:>13.0f}")
         ratio = results["raw"]["per_sec"] / results["engine"]["per_sec"]

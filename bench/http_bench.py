@@ -19,15 +19,16 @@ import statistics
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from engine import Engine, Settings
+from engine.database import scratch_database
 from webapp import create_app
 
 DIAGRAM = Path(__file__).resolve().parent.parent / "tests" / "webapp" / "diagrams" / \
@@ -103,22 +104,11 @@ def work(port: int, tokens: list[str], timings: Timings, counter: list[int],
         idle = 0 if did else idle + 1
 
 
-def fresh_url(url: str | None, folder: Path) -> tuple[str, Any]:
-    """A database URL to use and a cleanup function."""
-    if not url:
-        return f"sqlite:///{folder / 'bench.db'}", lambda: None
-    schema = "bench_" + uuid.uuid4().hex[:8]
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema}", drop
+@contextmanager
+def fresh_url(url: str | None) -> Iterator[str]:
+    """A new PostgreSQL schema on the server at `url`, or a temporary SQLite file."""
+    with scratch_database("postgresql" if url else "sqlite", url) as scratch:
+        yield scratch
 
 
 def main() -> None:
@@ -132,8 +122,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request log lines
 
     with tempfile.TemporaryDirectory() as tmp:
-        url, cleanup = fresh_url(args.database_url, Path(tmp))
-        try:
+        with fresh_url(args.database_url) as url:
             settings = Settings(database_url=url, secret_key="bench", upload_dir=f"{tmp}/up")
             engine = Engine.open(url, settings=settings)
             engine.deploy(DIAGRAM, actor="designer")
@@ -187,8 +176,6 @@ def main() -> None:
                     done += 1
             local.report("engine facade in-process", done, time.perf_counter() - begin)
             engine.close()
-        finally:
-            cleanup()
 
 
 if __name__ == "__main__":

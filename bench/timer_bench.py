@@ -10,20 +10,19 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import Engine, FakeClock, Settings  # noqa: E402
 from engine.clock import system_clock  # noqa: E402
+from engine.database import scratch_database  # noqa: E402
 from engine.models import Event, Timer  # noqa: E402
 from engine.timers import start_scheduler  # noqa: E402
 
@@ -52,21 +51,8 @@ def fresh_database(url: str | None, dialect: str) -> Iterator[str]:
     if url:
         yield url
         return
-    if dialect == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    base = Settings.from_env().test_postgres_url
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with scratch_database(dialect, Settings.from_env().test_postgres_url) as scratch:
+        yield scratch
 
 
 def start_instances(engine: Engine, n: int, due: datetime) -> None:

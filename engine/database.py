@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +57,29 @@ def connect(url: str) -> SqlEngine:
 def readonly(db: SqlEngine) -> SqlEngine:
     """The same database for read-only sessions (on SQLite they do not take the write lock)."""
     return db.execution_options(**{READONLY: True})
+
+
+@contextmanager
+def scratch_database(kind: str, base_url: str | None = None) -> Iterator[str]:
+    """An empty database for a test or a benchmark, removed afterwards: a temporary SQLite
+    file (kind "sqlite"), or a new schema on the PostgreSQL server at `base_url`."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="anjie-") as tmp:
+            yield f"sqlite:///{Path(tmp) / 'anjie.db'}"
+        return
+    if not base_url:
+        raise ValueError("a PostgreSQL scratch database needs the server's URL")
+    schema = "scratch_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        sep = "&" if "?" in base_url else "?"
+        yield f"{base_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 def alembic_config(db: SqlEngine) -> Config:

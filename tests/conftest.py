@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from engine import Engine, FakeClock
+from engine.database import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
@@ -21,30 +20,14 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-def _pg_schema_url(schema: str) -> str:
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh database: a SQLite file, or a new PostgreSQL schema dropped afterwards.
 
     PostgreSQL is not optional: when the server is down these tests fail, not skip.
     """
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'anjie.db'}"
-        return
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield _pg_schema_url(schema)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with scratch_database(request.param, POSTGRES_URL) as url:
+        yield url
 
 
 @pytest.fixture

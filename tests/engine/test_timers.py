@@ -6,15 +6,14 @@ Every test moves a FakeClock; nothing sleeps. Each runs on SQLite and on Postgre
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, update
 
-from engine import Engine, FakeClock, Settings
+from engine import Engine, FakeClock
 from engine.models import Event, Instance, Timer
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
@@ -50,38 +49,6 @@ DEADLINE_WAIT = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def pg_schema_url(base: str) -> tuple[str, str]:
-    """A fresh PostgreSQL schema and a URL whose connections use it (search_path)."""
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in base else "?"
-    return schema, f"{base}{sep}options=-csearch_path%3D{schema}"
-
-
-def drop_pg_schema(base: str, schema: str) -> None:
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new schema in the test PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'anjie.db'}"
-        return
-    base = Settings.from_env().test_postgres_url
-    schema, url = pg_schema_url(base)
-    try:
-        yield url
-    finally:
-        drop_pg_schema(base, schema)
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     """The test clock, on a Monday morning in March 2025."""
@@ -89,9 +56,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def engine(database_url: str, clock: FakeClock) -> Iterator[Engine]:
+def engine(db_url: str, clock: FakeClock) -> Iterator[Engine]:
     """An engine on the fresh database, reading the test clock, with the test diagrams deployed."""
-    eng = Engine.open(database_url, clock=clock)
+    eng = Engine.open(db_url, clock=clock)
     eng.deploy(DEADLINE_WAIT, actor="designer")
     yield eng
     eng.close()
