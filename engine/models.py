@@ -92,10 +92,13 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_task_state_assignee_due", "state", "assignee", "due_at"),
         Index("ix_human_task_state_due", "state", "due_at"),
+        # Per-case lookups ("this case's ready tasks", "is this case overdue") go by case
+        # first; without it the ledger's overdue filter scanned every overdue task per case.
+        Index("ix_human_task_instance_state_due", "instance_id", "state", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
     process_key: Mapped[str] = mapped_column(String(200))
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(400))

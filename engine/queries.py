@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from engine.models import HumanTask, Instance, TaskGroup
 
@@ -248,7 +248,9 @@ class Queries:
                 select(Instance.risk_colour, func.count()).where(*conditions)
                 .group_by(Instance.risk_colour)).all()
             rows = session.execute(
-                select(Instance, leader, title).where(*conditions)
+                select(Instance, leader, title)
+                .options(defer(Instance.state), defer(Instance.data))  # the workflow state is large
+                .where(*conditions)
                 .order_by(Instance.started_at.desc(), Instance.id.desc())
                 .limit(per_page).offset((page - 1) * per_page)).all()
             ids = [r[0].id for r in rows]
