@@ -113,14 +113,20 @@ class HumanTask(Base):
 
 
 class TaskGroup(Base):
-    """One candidate group of one ready human task, so group inboxes use an index."""
+    """One candidate group of one human task. `open` is True while the task is ready and
+    nobody holds it (an offer to the group); with the due date copied here, a group inbox
+    is one index range, however many tasks the database holds."""
 
     __tablename__ = "human_task_group"
+    __table_args__ = (Index("ix_human_task_group_offer", "group_name", "open", "due_at"),)
 
     task_id: Mapped[str] = mapped_column(
         ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True
     )
     group_name: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"))
+    due_at: Mapped[datetime | None]
+    open: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Timer(Base):

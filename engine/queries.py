@@ -7,12 +7,13 @@ tasks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, or_, select, union, union_all
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from engine.models import HumanTask, Instance, TaskGroup
@@ -163,19 +164,23 @@ class Queries:
         flt = flt or InboxFilter()
         page = min(max(1, page), MAX_PAGE)  # a huge page number must not overflow OFFSET
         now = self._clock()
-        visible = _visible_to(username, list(groups), flt.mine_only)
-        conditions = [HumanTask.state == READY, visible, *_inbox_filters(flt, now)]
-        joined = flt.campaign_id is not None or flt.risk_colour is not None
-
+        mine, offered = _inbox_sources(username, list(groups), flt, now)
+        # Each source is an index range (by assignee; by group offer); only the first
+        # page * per_page of each is joined to tasks and cases, then merged.
+        top = page * per_page
+        due_order: tuple[Any, ...] = (literal_column("due_at").asc().nulls_last(), literal_column("task_id"))
+        parts = [mine.order_by(*due_order).limit(top)]
+        if offered is not None:
+            parts.append(offered.distinct().order_by(*due_order).limit(top))
+        merged = union_all(*[select(p.subquery()) for p in parts]).subquery()
         with self._sessions() as session:
-            counts = self._inbox_counts(session, username, conditions, joined, now)
+            counts = self._inbox_counts(session, mine, offered, now)
             rows = session.execute(
                 select(HumanTask, Instance.business_key, Instance.campaign_id, Instance.risk_colour,
                        Instance.risk_class, Instance.data["title"].as_string())
+                .join(merged, merged.c.task_id == HumanTask.id)
                 .join(Instance, Instance.id == HumanTask.instance_id)
-                .where(*conditions)
-                .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at,
-                          HumanTask.id)
+                .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
                 .limit(per_page).offset((page - 1) * per_page)
             ).all()
         items = [
@@ -193,22 +198,23 @@ class Queries:
         ]
         return InboxPage(items=items, counts=counts, page=page, per_page=per_page)
 
-    def _inbox_counts(self, session: Session, username: str,
-                      conditions: Sequence[ColumnElement[bool]], joined: bool,
+    def _inbox_counts(self, session: Session, mine: Select[Any], offered: Select[Any] | None,
                       now: datetime) -> InboxCounts:
-        query: Select[Any] = select(
-            func.count(),
-            func.coalesce(func.sum(case((HumanTask.assignee == username, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((HumanTask.due_at < now, 1), else_=0)), 0),
-            func.coalesce(func.sum(case(
-                (and_(HumanTask.due_at >= now, HumanTask.due_at < now + NEAR_DUE), 1),
-                else_=0)), 0),
-        ).select_from(HumanTask)
-        if joined:
-            query = query.join(Instance, Instance.id == HumanTask.instance_id)
-        total, mine, overdue, near = session.execute(query.where(*conditions)).one()
-        return InboxCounts(total=int(total), mine=int(mine), claimable=int(total) - int(mine),
-                           overdue=int(overdue), near_due=int(near))
+        def tally(source: Select[Any]) -> tuple[int, int, int]:
+            sub = source.subquery()
+            task, due = sub.c.task_id, sub.c.due_at
+            total, overdue, near = session.execute(select(
+                func.count(func.distinct(task)),
+                func.count(func.distinct(case((due < now, task)))),
+                func.count(func.distinct(case((and_(due >= now, due < now + NEAR_DUE), task)))),
+            )).one()
+            return int(total), int(overdue), int(near)
+
+        held = tally(mine)
+        offers = tally(offered) if offered is not None else (0, 0, 0)
+        # The sources do not overlap: an offer is open only while nobody holds the task.
+        return InboxCounts(total=held[0] + offers[0], mine=held[0], claimable=offers[0],
+                           overdue=held[1] + offers[1], near_due=held[2] + offers[2])
 
     def may_act(self, task_id: str, username: str, groups: Iterable[str]) -> bool:
         """True if the task is ready and assigned to the user, or unassigned and offered to one
@@ -293,16 +299,37 @@ class Queries:
                        phases=[(e, n or e) for e, n in phases])
 
 
+def _inbox_sources(username: str, groups: list[str], flt: InboxFilter,
+                   now: datetime) -> tuple[Select[Any], Select[Any] | None]:
+    """(task_id, due_at) of the tasks the user holds, and of the open offers to the user's
+    groups (None when there are none to look at), each with the filters applied."""
+    mine: Select[Any] = select(HumanTask.id.label("task_id"), HumanTask.due_at.label("due_at")).where(
+        HumanTask.state == READY, HumanTask.assignee == username)
+    offered: Select[Any] | None = None
+    if groups and not flt.mine_only:
+        offered = select(TaskGroup.task_id.label("task_id"), TaskGroup.due_at.label("due_at")).where(
+            TaskGroup.group_name.in_(groups), TaskGroup.open.is_(True))
+    if flt.campaign_id or flt.risk_colour:
+        mine = mine.join(Instance, Instance.id == HumanTask.instance_id)
+        if offered is not None:
+            offered = offered.join(Instance, Instance.id == TaskGroup.instance_id)
+    if flt.process_key and offered is not None:
+        offered = offered.join(HumanTask, HumanTask.id == TaskGroup.task_id)
+    conditions = _inbox_filters(flt, now)
+    mine = mine.where(*conditions)
+    if offered is not None:
+        due = [TaskGroup.due_at < now] if flt.overdue else []
+        others = [c for c in _inbox_filters(dataclasses.replace(flt, overdue=False), now)]
+        offered = offered.where(*others, *due)
+    return mine, offered
+
+
 def _visible_to(username: str, groups: list[str], mine_only: bool) -> ColumnElement[bool]:
-    # A UNION of two index lookups (by assignee, by candidate group) instead of an OR, so
-    # that a user of a small group does not make the database scan every ready task.
+    """Tasks the user holds or may claim, as one condition (for single-task checks)."""
     ids: Any = select(HumanTask.id).where(HumanTask.state == READY,
                                           HumanTask.assignee == username)
     if groups and not mine_only:
-        offered = (select(TaskGroup.task_id)
-                   .join(HumanTask, HumanTask.id == TaskGroup.task_id)
-                   .where(TaskGroup.group_name.in_(groups), HumanTask.state == READY,
-                          HumanTask.assignee.is_(None)))
+        offered = select(TaskGroup.task_id).where(TaskGroup.group_name.in_(groups), TaskGroup.open.is_(True))
         ids = union(ids, offered)
     return HumanTask.id.in_(ids)
 

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import history as hist
@@ -33,6 +33,11 @@ def is_timer(task: Task) -> bool:
     """True for a timer event (date, duration or cycle)."""
     definition = getattr(task.task_spec, "event_definition", None)
     return type(definition).__name__ in _TIMER_DEFS
+
+
+def set_offers(s: Session, task_id: str, open_: bool) -> None:
+    """Open or close a task's offers to its candidate groups (claimed, done: closed)."""
+    s.execute(update(TaskGroup).where(TaskGroup.task_id == task_id).values(open=open_))
 
 
 class Recorder:
@@ -113,6 +118,7 @@ class Recorder:
                     row = existing.pop(tid, None)
                     if row is not None:
                         row.state, row.completed_at, row.completed_by = "completed", now, actor
+                        set_offers(s, tid, False)
                     writer.append("task_completed", actor, element_id=ident, task_id=tid, changes=delta)
                 elif is_timer(task):
                     due = timer_due(task)
@@ -141,6 +147,7 @@ class Recorder:
                     row = existing.pop(tid, None)
                     if row is not None:
                         row.state, row.completed_at = "cancelled", now
+                        set_offers(s, tid, False)
                     writer.append("task_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
                 else:
                     writer.append("element_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
@@ -190,7 +197,10 @@ class Recorder:
         )
         s.add(row)
         # The unit of work inserts the task before its groups (foreign key order).
-        s.add_all(TaskGroup(task_id=tid, group_name=group) for group in groups)
+        s.add_all(
+            TaskGroup(task_id=tid, group_name=group, instance_id=inst.id, due_at=due_at, open=row.assignee is None)
+            for group in groups
+        )
         return row
 
     def _evaluate_meta(self, task: Task, expression: str | None) -> Any:

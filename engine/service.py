@@ -42,7 +42,7 @@ from .errors import (
     TaskNotReady,
 )
 from .models import Deployment, HumanTask, Instance, TaskGroup, Timer
-from .recorder import Recorder, check_required
+from .recorder import Recorder, check_required, set_offers
 from .rows import deployment_view, instance_view, task_view
 from .runtime import Run
 from .scripting import script_engine
@@ -372,6 +372,7 @@ class Engine:
             with self._tx() as s:
                 row, inst = self._locked_ready_task(s, task_id)
                 detail = change(row)
+                set_offers(s, task_id, row.assignee is None)
                 writer = hist.EventWriter(s, inst, self.clock())
                 writer.append(type_, actor, element_id=row.element_id, task_id=task_id, detail=detail)
                 inst.updated_at = writer.at
@@ -461,6 +462,7 @@ class Engine:
             writer = hist.EventWriter(s, inst, self.clock())
             for row in s.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")):
                 row.state, row.completed_at = "cancelled", writer.at
+                set_offers(s, row.id, False)
                 writer.append("task_cancelled", actor, element_id=row.element_id, task_id=row.id)
             s.execute(delete(Timer).where(Timer.instance_id == inst.id))
             workflow.cancel()

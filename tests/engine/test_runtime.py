@@ -257,3 +257,26 @@ def test_concurrent_claims_one_wins_the_others_get_a_clear_error(engine: Engine)
     assert results.count("won") == 1, results
     assert [e.type for e in engine.history(inst.id)].count("task_claimed") == 1
     assert engine.verify_history(inst.id).ok
+
+
+def test_group_offers_follow_claims_and_completion(engine: Engine) -> None:
+    """A group inbox lists a task only while it is ready and nobody holds it."""
+    engine.deploy(b.user_tasks_process("p", 2), actor="d")
+    inst = engine.start("p", actor="clerk")
+    task_id = inst.tasks[0].id
+
+    def offered() -> list[str]:
+        return [i.task_id for i in engine.queries.inbox("someone", ["case_handler"]).items]
+
+    assert offered() == [task_id]
+    engine.claim(task_id, actor="wang")
+    assert offered() == []
+    assert [i.task_id for i in engine.queries.inbox("wang", ["case_handler"]).items] == [task_id]
+    engine.unclaim(task_id, actor="wang")
+    assert offered() == [task_id]
+    after = engine.complete(task_id, {}, actor="li")
+    assert offered() == [after.tasks[0].id]
+    engine.cancel(inst.id, actor="coordinator", reason="test")
+    assert offered() == []
+    page = engine.queries.inbox("someone", ["case_handler"])
+    assert (page.counts.total, page.counts.claimable) == (0, 0)
