@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine.views import InstanceView
+from engine.views import EventView, InstanceView
 from webapp import access
 from webapp.auth import current_user, require
 from webapp.labels import data_labels, element_names, option_names
@@ -47,6 +47,13 @@ def load(instance_id: int) -> InstanceView:
     return instance
 
 
+def readable(history: list[EventView], names: dict[str, str]) -> list[EventView]:
+    """The timeline people read, newest first: engine steps through unnamed elements
+    (gateways, joins) that changed no data are left out; the audit replay shows them all."""
+    return [e for e in reversed(history)
+            if not (e.type.startswith("element_") and not names.get(e.element_id or "") and not e.changes)]
+
+
 @bp.get("/<int:instance_id>")
 def show(instance_id: int) -> str:
     """The case page."""
@@ -64,7 +71,7 @@ def show(instance_id: int) -> str:
     labels = data_labels(xml)
     shown, other = summary(instance, labels)
     return render_template(
-        "cases/show.html", instance=instance, history=list(reversed(history)), names=names,
+        "cases/show.html", instance=instance, history=readable(history, names), names=names,
         labels=labels, options=option_names(xml),
         markers=markers, attachments=attachment_store().list(instance_id),
         may_cancel=instance.status == "running"

@@ -26,8 +26,11 @@
       // The petition case is a large diagram: when fitting it whole makes the shapes too
       // small to read, show the first active step at a readable zoom instead (drag to pan).
       var root = canvas.getRootElement();
+      // People's tasks first: they are what the reader is looking for.
+      var isTask = function (el) { return /Task$/.test(el.type); };
       var active = (markers.active || []).map(function (id) { return registry.get(id); })
-        .filter(function (el) { return el && (!canvas.findRoot || canvas.findRoot(el) === root); });
+        .filter(function (el) { return el && (!canvas.findRoot || canvas.findRoot(el) === root); })
+        .sort(function (a, b) { return (isTask(a) ? 0 : 1) - (isTask(b) ? 0 : 1); });
       if (canvas.zoom() < 0.6 && active.length) {
         var el = active[0];
         canvas.zoom(0.9);
