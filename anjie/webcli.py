@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,38 +69,36 @@ def _read_password(prompt: str = "Password: ") -> str:
     return first
 
 
-def cmd_user_add(args: argparse.Namespace) -> int:
-    engine = _open(args)
+def _account_command(action: Callable[[], Any], done: Callable[[Any], str]) -> int:
+    """Run an account change; print what was done, or the refusal (exit 1)."""
     try:
-        engine.accounts.add_user(args.name, _read_password(), args.groups,
-                                 display_name=args.display_name)
+        result = action()
     except AccountError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"user {args.name} added with groups {', '.join(args.groups) or '(none)'}")
+    print(done(result))
     return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    engine = _open(args)
+    return _account_command(
+        lambda: engine.accounts.add_user(args.name, _read_password(), args.groups, display_name=args.display_name),
+        lambda _: f"user {args.name} added with groups {', '.join(args.groups) or '(none)'}",
+    )
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
     engine = _open(args)
-    try:
-        engine.accounts.set_password(args.name, _read_password("New password: "))
-    except AccountError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    print(f"password of {args.name} changed")
-    return 0
+    return _account_command(
+        lambda: engine.accounts.set_password(args.name, _read_password("New password: ")),
+        lambda _: f"password of {args.name} changed",
+    )
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     engine = _open(args)
-    try:
-        token = engine.accounts.create_token(args.user)
-    except AccountError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    print(token)
-    return 0
+    return _account_command(lambda: engine.accounts.create_token(args.user), str)
 
 
 def start_scheduler(engine: Engine) -> Any:

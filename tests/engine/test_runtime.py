@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -175,26 +176,33 @@ def test_cancel_stops_everything(engine: Engine) -> None:
     assert engine.history(inst.id)[-1].detail == {"reason": "重复登记"}
 
 
-def test_two_threads_completing_one_task_exactly_one_counts(engine: Engine) -> None:
-    engine.deploy(b.user_tasks_process("p", 2), actor="d")
-    inst = engine.start("p", actor="clerk")
-    task_id = inst.tasks[0].id
-    barrier = threading.Barrier(4)
+def race(n: int, action: Callable[[str], object], lost: tuple[type[Exception], ...]) -> list[str]:
+    """Run `action(name)` in n threads released at once; "won" or the name of the error each got."""
+    barrier = threading.Barrier(n)
     results: list[str] = []
 
     def worker(name: str) -> None:
         barrier.wait()
         try:
-            engine.complete(task_id, {"by": name}, actor=name)
+            action(name)
             results.append("won")
-        except (TaskNotReady, ConcurrentModification) as exc:
+        except lost as exc:
             results.append(type(exc).__name__)
 
-    threads = [threading.Thread(target=worker, args=(f"u{i}",)) for i in range(4)]
+    threads = [threading.Thread(target=worker, args=(f"u{i}",)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return results
+
+
+def test_two_threads_completing_one_task_exactly_one_counts(engine: Engine) -> None:
+    engine.deploy(b.user_tasks_process("p", 2), actor="d")
+    inst = engine.start("p", actor="clerk")
+    task_id = inst.tasks[0].id
+    results = race(4, lambda name: engine.complete(task_id, {"by": name}, actor=name),
+                   (TaskNotReady, ConcurrentModification))
     assert results.count("won") == 1, results
     history = engine.history(inst.id)
     assert [e.type for e in history].count("task_completed") == 1
@@ -238,22 +246,7 @@ def test_concurrent_claims_one_wins_the_others_get_a_clear_error(engine: Engine)
     engine.deploy(b.user_tasks_process("p", 1), actor="d")
     inst = engine.start("p", actor="clerk")
     task_id = inst.tasks[0].id
-    barrier = threading.Barrier(4)
-    results: list[str] = []
-
-    def worker(name: str) -> None:
-        barrier.wait()
-        try:
-            engine.claim(task_id, actor=name)
-            results.append("won")
-        except (TaskClaimed, ConcurrentModification) as exc:
-            results.append(type(exc).__name__)
-
-    threads = [threading.Thread(target=worker, args=(f"u{i}",)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(4, lambda name: engine.claim(task_id, actor=name), (TaskClaimed, ConcurrentModification))
     assert results.count("won") == 1, results
     assert [e.type for e in engine.history(inst.id)].count("task_claimed") == 1
     assert engine.verify_history(inst.id).ok
