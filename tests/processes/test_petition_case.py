@@ -112,10 +112,13 @@ def test_not_accepted_with_reminder_and_escalation(driver: Driver) -> None:
     assert d.task("escalate_accept_overdue").candidate_groups == ["coordinator"]
     d.complete("check_acceptance", accept_decision="not_accepted", not_accepted_reason="应诉讼",
                redirect_channel="court")
+    # The decision withdraws the reminder and the escalation nobody worked yet.
+    assert d.ready() == ["notify_not_accepted"]
     d.complete("notify_not_accepted", not_accepted_notice_ref="doc:n", notice_delivered_on="2026-03-18")
-    d.complete("remind_acceptance")
-    d.complete("escalate_accept_overdue", escalation_note="已催办")
     assert d.status() == "completed"
+    events = d.engine.history(d.instance_id)
+    withdrawn = {e.element_id for e in events if e.type == "task_cancelled"}
+    assert withdrawn == {"remind_acceptance", "escalate_accept_overdue"}
 
 
 def test_bounced_twice_by_three_not_closed(driver: Driver) -> None:
