@@ -6,9 +6,12 @@ operation's transaction, so state, indexes and history change together or not at
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -33,6 +36,16 @@ def is_timer(task: Task) -> bool:
     """True for a timer event (date, duration or cycle)."""
     definition = getattr(task.task_spec, "event_definition", None)
     return type(definition).__name__ in _TIMER_DEFS
+
+
+@lru_cache(maxsize=1024)
+def expression_names(expression: str) -> frozenset[str]:
+    """The data names an expression reads (so a due date is recomputed only when they change)."""
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError:
+        return frozenset()
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 def set_offers(s: Session, task_id: str, open_: bool) -> None:
@@ -101,6 +114,7 @@ class Recorder:
         ready_rows = select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")
         existing = {t.id: t for t in s.scalars(ready_rows)}
         timer_rows = {t.id: t for t in s.scalars(select(Timer).where(Timer.instance_id == inst.id))}
+        opened_now: set[str] = set()
         for change in outcome.changes:
             task, ident, after = change.task, change.element_id, change.after
             meta = elements.get(ident, {})
@@ -131,7 +145,8 @@ class Recorder:
                                   changes=delta, detail={"type": meta.get("type"), "by": actor})
             elif after == TaskState.READY and human:
                 if tid not in existing:
-                    existing[tid] = self._open_human_task(s, inst, task, ident, meta, now)
+                    existing[tid] = self._open_human_task(s, inst, task, ident, meta, now, data)
+                    opened_now.add(tid)
                     writer.append("task_ready", SYSTEM_ACTOR, element_id=ident, task_id=tid)
             elif after == TaskState.WAITING:
                 kind = "timer_waiting" if is_timer(task) else "element_waiting"
@@ -151,6 +166,10 @@ class Recorder:
                     writer.append("task_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
                 else:
                     writer.append("element_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
+        changed = {key for key, value in data.items() if (inst.data or {}).get(key, _MISSING) != value}
+        if changed and incident is None:
+            opened_before = {tid: row for tid, row in existing.items() if tid not in opened_now}
+            self._refresh_due_dates(s, workflow, opened_before, elements, changed, data, writer)
         self._sync_timers(s, inst, timer_rows, outcome if incident is None else Outcome(), writer, now)
         if incident is not None:
             writer.append("error", SYSTEM_ACTOR, element_id=incident.element_id,
@@ -176,17 +195,12 @@ class Recorder:
         s.flush()
 
     def _open_human_task(
-        self, s: Session, inst: Instance, task: Task, ident: str, meta: dict[str, Any], now: datetime
+        self, s: Session, inst: Instance, task: Task, ident: str, meta: dict[str, Any], now: datetime,
+        case_data: dict[str, Any],
     ) -> HumanTask:
         tid = str(task.id)
-        assignee = self._evaluate_meta(task, meta.get("assignee"))
-        due = self._evaluate_meta(task, meta.get("due_date"))
-        due_at = None
-        if due:
-            try:
-                due_at = parse_datetime(due)
-            except (TypeError, ValueError):
-                due_at = None
+        assignee = self._evaluate_meta(task, meta.get("assignee"), case_data)
+        due_at = self._due_at(task, meta.get("due_date"), case_data)
         groups = list(meta.get("candidate_groups") or [])
         row = HumanTask(
             id=tid, instance_id=inst.id, process_key=inst.process_key, element_id=ident,
@@ -203,14 +217,47 @@ class Recorder:
         )
         return row
 
-    def _evaluate_meta(self, task: Task, expression: str | None) -> Any:
+    def _evaluate_meta(self, task: Task, expression: str | None, case_data: dict[str, Any]) -> Any:
+        # The case data wins over the task's own copy: a value changed in a parallel branch
+        # (an extended deadline, say) is newer there than in this branch's copy.
         if not expression:
             return None
         try:
             with using_clock(self.clock):
-                return self._script_engine.environment.evaluate(expression, dict(task.data))
+                return self._script_engine.environment.evaluate(expression, {**task.data, **case_data})
         except (ScriptFailed, NameError, TypeError, ValueError, KeyError):
             return None
+
+    def _due_at(self, task: Task, expression: str | None, case_data: dict[str, Any]) -> datetime | None:
+        due = self._evaluate_meta(task, expression, case_data)
+        if not due:
+            return None
+        try:
+            return parse_datetime(due)
+        except (TypeError, ValueError):
+            return None
+
+    def _refresh_due_dates(
+        self, s: Session, workflow: BpmnWorkflow, open_rows: dict[str, HumanTask], elements: dict[str, Any],
+        changed: set[str], data: dict[str, Any], writer: hist.EventWriter,
+    ) -> None:
+        """Open tasks whose due-date expression reads data that just changed get the new date
+        (e.g. an approved extension moves the handling tasks' deadline)."""
+        for tid, row in open_rows.items():
+            expression = elements.get(row.element_id, {}).get("due_date")
+            if not expression or not (expression_names(expression) & changed):
+                continue
+            task = workflow.get_task_from_id(UUID(tid))
+            if task is None:
+                continue
+            due_at = self._due_at(task, expression, data)
+            old = hist.utc(row.due_at) if row.due_at else None
+            if due_at is None or due_at == old:
+                continue
+            row.due_at = due_at
+            s.execute(update(TaskGroup).where(TaskGroup.task_id == tid).values(due_at=due_at))
+            writer.append("task_due_changed", SYSTEM_ACTOR, element_id=row.element_id, task_id=tid,
+                          detail={"from": old.isoformat() if old else None, "to": due_at.isoformat()})
 
     def _sync_timers(
         self, s: Session, inst: Instance, rows: dict[str, Timer], outcome: Outcome, writer: hist.EventWriter,

@@ -74,8 +74,13 @@ def test_full_path_with_extension(driver: Driver) -> None:
     warn = d.task("warn_case_leader")
     assert warn.assignee == "wang" and warn.candidate_groups == ["case_leader"]
     d.complete("warn_case_leader", request_extension=True, extension_reason="需补充证据", extension_days=30)
+    assert d.task("solve_demand").due_at == datetime(2026, 5, 1, 1, tzinfo=UTC)  # 60 days
     d.complete("approve_extension", extension_approved=True, approved_extension_days=30,
                extension_approval_note="同意")
+    # The extension moves the open handling task's deadline too, with a history event.
+    assert d.task("solve_demand").due_at == datetime(2026, 5, 31, 1, tzinfo=UTC)
+    assert any(e.type == "task_due_changed" and e.element_id == "solve_demand"
+               for e in d.engine.history(d.instance_id))
     d.complete("notify_extension", extension_notice_ref="doc:e")
     d.advance(days=8)  # past the original deadline: extended, so no escalation
     assert "escalate_handling_overdue" not in d.ready()
