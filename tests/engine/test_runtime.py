@@ -6,6 +6,7 @@ import math
 import multiprocessing
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_simple_review_path_with_escalation(
     inst = engine.start("simple_review", {"handler": "zhang"}, actor="clerk", business_key="XF-2026-001")
     accept = inst.tasks[0]
     assert (accept.element_id, accept.candidate_groups) == ("accept_case", ["coordinator"])
-    assert accept.due_at == clock() + __import__("datetime").timedelta(days=15)
+    assert accept.due_at == clock() + timedelta(days=15)
     form = engine.task(accept.id).form
     assert [(f.id, f.required) for f in form] == [("accepted", True), ("comment", False)]
     if save_restore:
@@ -273,3 +274,32 @@ def test_group_offers_follow_claims_and_completion(engine: Engine) -> None:
     assert offered() == []
     page = engine.queries.inbox("someone", ["case_handler"])
     assert (page.counts.total, page.counts.claimable) == (0, 0)
+
+
+def test_open_tasks_follow_a_deadline_changed_in_another_branch(engine: Engine, clock: FakeClock) -> None:
+    """`work` (due at `deadline`) stays open while a parallel branch extends `deadline`."""
+    doc = b.process("p", "\n".join([
+        '<bpmn:startEvent id="begin"/>',
+        '<bpmn:scriptTask id="set"><bpmn:script>deadline = add_days(now(), 10)</bpmn:script></bpmn:scriptTask>',
+        '<bpmn:parallelGateway id="fork"/>',
+        '<bpmn:userTask id="work" camunda:candidateGroups="case_handler" camunda:dueDate="deadline"/>',
+        '<bpmn:userTask id="extend" camunda:candidateGroups="leading_group"/>',
+        '<bpmn:scriptTask id="grant"><bpmn:script>deadline = add_days(deadline, 30)</bpmn:script></bpmn:scriptTask>',
+        '<bpmn:parallelGateway id="join"/>',
+        '<bpmn:endEvent id="finish"/>',
+        b.flow("f1", "begin", "set"), b.flow("f2", "set", "fork"), b.flow("f3", "fork", "work"),
+        b.flow("f4", "fork", "extend"), b.flow("f5", "extend", "grant"), b.flow("f6", "grant", "join"),
+        b.flow("f7", "work", "join"), b.flow("f8", "join", "finish"),
+    ]))
+    engine.deploy(doc, actor="d")
+    inst = engine.start("p", actor="clerk")
+    work = next(t for t in inst.tasks if t.element_id == "work")
+    extend = next(t for t in inst.tasks if t.element_id == "extend")
+    assert work.due_at == clock() + timedelta(days=10)
+    engine.complete(extend.id, {}, actor="leader")
+    moved = next(t for t in engine.tasks(instance_id=inst.id) if t.element_id == "work")
+    assert moved.due_at == clock() + timedelta(days=40)
+    change = [e for e in engine.history(inst.id) if e.type == "task_due_changed"]
+    assert [(e.element_id, e.task_id) for e in change] == [("work", work.id)]
+    offered = engine.queries.inbox("someone", ["case_handler"]).items
+    assert [(i.task_id, i.due_at) for i in offered] == [(work.id, moved.due_at)]
