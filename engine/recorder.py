@@ -166,6 +166,8 @@ class Recorder:
                     writer.append("task_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
                 else:
                     writer.append("element_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
+        for name in outcome.unhandled:
+            writer.append("event_unhandled", SYSTEM_ACTOR, detail={"event": name})
         changed = {key for key, value in data.items() if (inst.data or {}).get(key, _MISSING) != value}
         if changed and incident is None:
             opened_before = {tid: row for tid, row in existing.items() if tid not in opened_now}

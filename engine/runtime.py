@@ -56,6 +56,7 @@ class Outcome:
     ready_human: list[Task] = field(default_factory=list)
     timers: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     completed: bool = False
+    unhandled: list[str] = field(default_factory=list)
 
 
 def all_tasks(workflow: BpmnWorkflow) -> list[Task]:
@@ -177,6 +178,9 @@ class Run:
     def outcome(self) -> Outcome:
         """Changes since the snapshot, ready human tasks and waiting timers."""
         out = Outcome()
+        # Signals and messages nothing in the instance waited for: SpiffWorkflow keeps them
+        # for the caller, and would keep them (in every save) for ever if nobody took them.
+        out.unhandled = [str(getattr(e.event_definition, "name", "")) for e in self.workflow.get_events()]
         tasks = all_tasks(self.workflow)
         for task in tasks:
             before = self._before.get(task.id)

@@ -303,3 +303,23 @@ def test_open_tasks_follow_a_deadline_changed_in_another_branch(engine: Engine, 
     assert [(e.element_id, e.task_id) for e in change] == [("work", work.id)]
     offered = engine.queries.inbox("someone", ["case_handler"]).items
     assert [(i.task_id, i.due_at) for i in offered] == [(work.id, moved.due_at)]
+
+
+def test_a_signal_nothing_waits_for_is_recorded_not_kept(engine: Engine) -> None:
+    doc = b.process("p", "\n".join([
+        '<bpmn:startEvent id="begin"/>',
+        '<bpmn:intermediateThrowEvent id="shout"><bpmn:signalEventDefinition signalRef="nobody_listens"/>'
+        "</bpmn:intermediateThrowEvent>",
+        '<bpmn:userTask id="after" camunda:candidateGroups="case_handler"/>',
+        '<bpmn:endEvent id="finish"/>',
+        b.flow("f1", "begin", "shout"), b.flow("f2", "shout", "after"), b.flow("f3", "after", "finish"),
+    ])).replace("<bpmn:process ", '<bpmn:signal id="nobody_listens" name="无人接收"/>\n<bpmn:process ')
+    engine.deploy(doc, actor="d")
+    inst = engine.start("p", actor="clerk")
+    unhandled = [e.detail for e in engine.history(inst.id) if e.type == "event_unhandled"]
+    assert unhandled == [{"event": "无人接收"}]
+    with engine.read_sessionmaker() as s:
+        from engine.models import Instance
+
+        state = s.get(Instance, inst.id).state  # type: ignore[union-attr]
+    assert '"bpmn_events":[]' in state
