@@ -61,17 +61,28 @@ def show(instance_id: int) -> str:
     history = engine().history(instance_id)
     xml = engine().diagram_xml(instance.process_key, instance.version)
     names = element_names(xml)
+    # ?step=N replays the case as it stood after history event N (for auditors): the
+    # diagram, the data and the timeline are rebuilt from the stored events only.
+    last = history[-1].seq if history else 0
+    step = request.args.get("step", type=int)
+    if step is not None and not 1 <= step <= last:
+        abort(404)
     markers: dict[str, list[str]] = {"completed": [], "active": [], "waiting": [],
                                      "cancelled": []}
+    data = instance.data
     if history:
-        replay = engine().replay(instance_id, history[-1].seq)
+        replay = engine().replay(instance_id, step or last)
         markers = {"completed": replay.completed, "active": replay.active,
                    "waiting": replay.waiting, "cancelled": replay.cancelled}
+        if step is not None:
+            data = replay.data
+            history = [e for e in history if e.seq <= step]
     user = current_user()
     labels = data_labels(xml)
-    shown, other = summary(instance, labels)
+    shown, other = summary(data, labels)
     return render_template(
         "cases/show.html", instance=instance, history=readable(history, names), names=names,
+        step=step, replayed_at=history[-1].at if step is not None and history else None,
         labels=labels, options=option_names(xml),
         markers=markers, attachments=attachment_store().list(instance_id),
         may_cancel=instance.status == "running"

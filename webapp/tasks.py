@@ -58,10 +58,10 @@ def load(task_id: str, *, work: bool) -> TaskView:
 Pairs = list[tuple[str, Any]]
 
 
-def summary(instance: InstanceView, labels: dict[str, str]) -> tuple[Pairs, Pairs]:
+def summary(data: dict[str, Any], labels: dict[str, str]) -> tuple[Pairs, Pairs]:
     """The plain (non-nested) case data beside a task or case: the fields people know by a
     label first, then the rest (dates the diagram computed, counters) for whoever wants them."""
-    plain = [(k, v) for k, v in sorted(instance.data.items())
+    plain = [(k, v) for k, v in sorted(data.items())
              if isinstance(v, str | int | float | bool) and not k.startswith("_")]
     return [(k, v) for k, v in plain if k in labels], [(k, v) for k, v in plain if k not in labels]
 
@@ -80,7 +80,7 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
     user = current_user()
     xml = engine().diagram_xml(instance.process_key, instance.version)
     labels = data_labels(xml)
-    shown, other = summary(instance, labels)
+    shown, other = summary(instance.data, labels)
     page = render_template(
         "tasks/show.html", task=task, instance=instance, values=values, errors=errors,
         widget=forms.widget, may_work=may_work(task), summary=shown, other_data=other,

@@ -134,3 +134,21 @@ def test_server_error_page(app: Flask, client: FlaskClient, auth: Auth, engine: 
     resp = client.get("/")
     assert resp.status_code == 500 and "系统出现错误" in resp.text
     assert PASSWORD
+
+
+def test_case_page_replays_any_step_for_an_auditor(client: FlaskClient, auth: Auth, engine: Engine) -> None:
+    case = start_case(engine)
+    task = case.tasks[0]
+    engine.claim(task.id, actor="handler")
+    engine.complete(task.id, {"visit_date": "2025-04-17", "handling": "solve", "visit_notes": "听取"},
+                    actor="handler")
+    history = engine.history(case.id)
+    first = history[0].seq
+    auth.login("auditor")
+    now_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "回放" not in now_page.split("<h2>")[0]
+    page = client.get(f"/cases/{case.id}?step={first}").get_data(as_text=True)
+    assert f"第 {first} 步" in page and "回到当前" in page
+    assert "当面听取" not in page and "听取" not in page.split("办理经过")[-1]
+    assert client.get(f"/cases/{case.id}?step={history[-1].seq + 1}").status_code == 404
+    assert client.get(f"/cases/{case.id}?step=0").status_code == 404
