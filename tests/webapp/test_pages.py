@@ -148,7 +148,7 @@ def test_case_page_replays_any_step_for_an_auditor(client: FlaskClient, auth: Au
     now_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "回放" not in now_page.split("<h2>")[0]
     page = client.get(f"/cases/{case.id}?step={first}").get_data(as_text=True)
-    assert f"第 {first} 步" in page and "回到当前" in page
+    assert f"第 {first} 步" in page and "回到当前" in page and "当时进行中" in page
     assert "当面听取" not in page and "听取" not in page.split("办理经过")[-1]
     assert client.get(f"/cases/{case.id}?step={history[-1].seq + 1}").status_code == 404
     assert client.get(f"/cases/{case.id}?step=0").status_code == 404
