@@ -35,9 +35,21 @@ def _json_arg(text: str | None) -> dict[str, Any]:
     return value
 
 
+DIAGRAM_SUFFIXES = {".bpmn", ".dmn", ".xml"}
+
+
 def _ordered(files: list[str]) -> list[Path]:
-    """Decisions first, so processes that use them find them."""
-    paths = [Path(f) for f in files]
+    """The diagrams among `files`, decisions first so processes that use them find them.
+
+    Other files (a glossary beside the diagrams, say) are named and skipped, so
+    `anjie validate processes/*` checks exactly the diagrams."""
+    paths = []
+    for name in files:
+        path = Path(name)
+        if path.suffix.lower() in DIAGRAM_SUFFIXES or not path.exists():
+            paths.append(path)
+        else:
+            print(f"{path}: skipped (not a .bpmn or .dmn file)")
     return sorted(paths, key=lambda p: 0 if p.suffix.lower() == ".dmn" else 1)
 
 

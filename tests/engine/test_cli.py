@@ -44,3 +44,11 @@ def test_deploy_start_tasks_complete_history_verify(db_url: str, capsys: pytest.
 def test_bad_json_data_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="not valid JSON"):
         main(["start", "x", "--data", "{oops", "--database-url", f"sqlite:///{tmp_path / 'c.db'}"])
+
+
+def test_validate_the_shipped_processes_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    processes = sorted(str(p) for p in (Path(__file__).resolve().parents[2] / "processes").iterdir())
+    assert main(["validate", *processes, "--database-url", f"sqlite:///{tmp_path / 'v.db'}"]) == 0
+    out = capsys.readouterr().out
+    assert "GLOSSARY.md: skipped" in out
+    assert "petition_case.bpmn: ok" in out and "backlog_campaign.bpmn: ok" in out and "risk_colour.dmn: ok" in out
