@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import deploy as deploy_mod
 from . import firing, persistence
 from . import history as hist
+from .accounts import Accounts
 from .clock import Clock, system_clock
 from .config import Settings
 from .data import validate_data
@@ -42,6 +43,7 @@ from .errors import (
     TaskNotReady,
 )
 from .models import Deployment, HumanTask, Instance, TaskGroup, Timer
+from .queries import Queries
 from .recorder import Recorder, check_required, set_offers
 from .rows import deployment_view, instance_view, task_view
 from .runtime import Run
@@ -88,16 +90,9 @@ class Engine:
         self.calendar = Calendar(sessions, clock)
         self.calendar.attach(self._script_engine)
         self._recorder = Recorder(self._script_engine, clock)
-        self.accounts: Any = None
-        self.queries: Any = None
-        try:  # account and query services live beside the engine, written for the web app
-            from .accounts import Accounts
-            from .queries import Queries
-        except ImportError:
-            pass
-        else:
-            self.accounts = Accounts(sessions, clock)
-            self.queries = Queries(self.read_sessionmaker, clock)
+        # Accounts and the inbox/ledger read models live beside the engine for the web app.
+        self.accounts = Accounts(sessions, clock)
+        self.queries = Queries(self.read_sessionmaker, clock)
 
     @classmethod
     def open(
