@@ -26,6 +26,7 @@ from . import deploy as deploy_mod
 from . import firing, persistence
 from . import history as hist
 from .accounts import Accounts
+from .calendar import Calendar
 from .clock import Clock, system_clock
 from .config import Settings
 from .data import validate_data
@@ -83,10 +84,8 @@ class Engine:
         self.dialect = sessions.kw["bind"].dialect.name
         self._specs = persistence.SpecCache()
         self._script_engine = script_engine(settings.script_timeout_seconds)
-        # Issue 4 (calendar): scripts and expressions of this engine see the local working-day
-        # overrides of its own database (add_working_days in timers and due dates).
-        from .calendar import Calendar
-
+        # Scripts and expressions of this engine see the local working-day overrides of its
+        # own database (add_working_days in timers and due dates).
         self.calendar = Calendar(sessions, clock)
         self.calendar.attach(self._script_engine)
         self._recorder = Recorder(self._script_engine, clock)
