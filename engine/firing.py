@@ -55,8 +55,8 @@ def fire_due_timers(engine: Engine, now: datetime | None = None, *, stop: Callab
             continue
         if instance_id is None:
             return fired
-        done.add(instance_id)
         fired += count
+
 
 def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) -> tuple[int, int | None]:
     try:
@@ -88,13 +88,17 @@ def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) 
             # (SpiffWorkflow would fire two in one step) and scripts after a late timer
             # compute from when it was due; the events record fired_at = the sweep time.
             last: datetime | None = None
+            settled = False
             for _ in range(1000):
                 # min() in Python over this instance's few rows: an SQL MIN(due_at) may be
                 # planned as a walk of the whole due_at index (seen with 1,000,000 timers).
                 dues = s.scalars(select(Timer.due_at).where(Timer.instance_id == inst.id)).all()
                 due = hist.utc(min(dues)) if dues else None
-                if due is None or due > at or due == last:
-                    break  # nothing more due (or Spiff did not fire it: the next sweep retries)
+                if due is None or due > at:
+                    settled = True  # nothing of this instance is due any more
+                    break
+                if due == last:
+                    break  # Spiff did not fire it: the next sweep retries
                 last = due
                 step_at = due + timedelta(microseconds=1)
 
@@ -104,7 +108,13 @@ def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) 
                 run = Run(workflow, step_clock)
                 engine._recorder.advance(s, inst, inst.deployment_id, run, writer, SYSTEM_ACTOR, run.refresh_timers)
                 if inst.status == "error":
+                    settled = True  # the incident removed its timers
                     break
+            if not settled:
+                # Left due (not fired): skip it for the rest of this sweep, or it would be
+                # picked again and again. Settled instances need no entry, which keeps this
+                # NOT IN list short even when a sweep catches up on thousands of timers.
+                done.add(inst.id)
             count = sum(1 for e in writer.written[before:] if e.type == "timer_fired")
             return count, inst.id
     except (StaleDataError, IntegrityError, ConcurrentModification, OperationalError):
@@ -114,6 +124,7 @@ def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) 
             raise
         _timer_failed(engine, claimed[0], element, at, f"{type(exc).__name__}: {exc}")
         return 0, claimed[0]
+
 
 def _timer_failed(engine: Engine, instance_id: int, element_id: str, at: datetime, message: str) -> None:
     # Issue 4: an unexpected failure while firing (not a script incident, which _advance
