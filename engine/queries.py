@@ -7,7 +7,6 @@ tasks.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -315,12 +314,9 @@ def _inbox_sources(username: str, groups: list[str], flt: InboxFilter,
             offered = offered.join(Instance, Instance.id == TaskGroup.instance_id)
     if flt.process_key and offered is not None:
         offered = offered.join(HumanTask, HumanTask.id == TaskGroup.task_id)
-    conditions = _inbox_filters(flt, now)
-    mine = mine.where(*conditions)
+    mine = mine.where(*_inbox_filters(flt, now, HumanTask.due_at))
     if offered is not None:
-        due = [TaskGroup.due_at < now] if flt.overdue else []
-        others = [c for c in _inbox_filters(dataclasses.replace(flt, overdue=False), now)]
-        offered = offered.where(*others, *due)
+        offered = offered.where(*_inbox_filters(flt, now, TaskGroup.due_at))
     return mine, offered
 
 
@@ -334,7 +330,8 @@ def _visible_to(username: str, groups: list[str], mine_only: bool) -> ColumnElem
     return HumanTask.id.in_(ids)
 
 
-def _inbox_filters(flt: InboxFilter, now: datetime) -> list[ColumnElement[bool]]:
+def _inbox_filters(flt: InboxFilter, now: datetime, due_at: Any) -> list[ColumnElement[bool]]:
+    """The filter's conditions; `due_at` is the due-date column of the source being filtered."""
     conditions: list[ColumnElement[bool]] = []
     if flt.process_key:
         conditions.append(HumanTask.process_key == flt.process_key)
@@ -343,7 +340,7 @@ def _inbox_filters(flt: InboxFilter, now: datetime) -> list[ColumnElement[bool]]
     if flt.risk_colour:
         conditions.append(Instance.risk_colour == flt.risk_colour)
     if flt.overdue:
-        conditions.append(HumanTask.due_at < now)
+        conditions.append(due_at < now)
     return conditions
 
 

@@ -50,6 +50,13 @@ def plan(d: Driver, handling_class: str = "solve") -> None:
     d.complete("approve_case_plan", plan_approved=True)
 
 
+def solved_and_satisfied(d: Driver) -> None:
+    """Solve the demand, reply in writing, and find the petitioner satisfied."""
+    d.complete("solve_demand", solution_record="已解决")
+    reply(d)
+    d.complete("assess_satisfaction", **SATISFIED)
+
+
 def reply(d: Driver) -> None:
     d.complete("draft_reply", reply_text="答复", reply_ref="doc:3")
     d.complete("approve_reply", reply_approved=True)
@@ -90,9 +97,7 @@ def test_full_path_with_extension(driver: Driver) -> None:
     d.advance(days=7)  # extended deadline (day 90) passed: the supervisor escalates, work goes on
     assert d.task("escalate_handling_overdue").candidate_groups == ["supervisor"]
     d.complete("escalate_handling_overdue", escalation_note="督办", named_in_bulletin=True)
-    d.complete("solve_demand", solution_record="已解决")
-    reply(d)
-    d.complete("assess_satisfaction", **SATISFIED)
+    solved_and_satisfied(d)
     d.complete("compile_dossier", **SIX)
     d.complete("sign_off_case", **SIGN_OFF)
     assert d.ready() == ["request_review"]
@@ -142,9 +147,7 @@ def test_bounced_twice_by_three_not_closed(driver: Driver) -> None:
                petitioner_satisfaction="basically_satisfied")
     assert d.ready() == ["write_inquiry_report"]
     inquiry_and_plan(d)
-    d.complete("solve_demand", solution_record="已解决")
-    reply(d)
-    d.complete("assess_satisfaction", **SATISFIED)
+    solved_and_satisfied(d)
     assert d.data()["not_closed_count"] == 2
     assert d.ready() == ["compile_dossier"]
 
@@ -181,9 +184,7 @@ def test_missing_dossier_item_blocks_sign_off(driver: Driver) -> None:
     to_handling(d)
     look_listen_ask(d)
     inquiry_and_plan(d)
-    d.complete("solve_demand", solution_record="已解决")
-    reply(d)
-    d.complete("assess_satisfaction", **SATISFIED)
+    solved_and_satisfied(d)
     d.complete("compile_dossier", **{**SIX, "dossier_stability_measures": False})
     assert d.ready() == ["compile_dossier"]
     d.complete("compile_dossier", **SIX)
@@ -198,9 +199,7 @@ def test_repeat_petition_reopens_closed_case(driver: Driver) -> None:
     d.complete("give_feedback", feedback_record="已反馈")
     look_listen_ask(d)
     inquiry_and_plan(d)
-    d.complete("solve_demand", solution_record="已解决")
-    reply(d)
-    d.complete("assess_satisfaction", **SATISFIED)
+    solved_and_satisfied(d)
     d.complete("compile_dossier", **SIX)
     d.complete("sign_off_case", **SIGN_OFF)
     d.advance(days=31)
@@ -223,9 +222,7 @@ def test_review_and_second_review(driver: Driver) -> None:
     to_handling(d)
     look_listen_ask(d)
     inquiry_and_plan(d)
-    d.complete("solve_demand", solution_record="已解决")
-    reply(d)
-    d.complete("assess_satisfaction", **SATISFIED)
+    solved_and_satisfied(d)
     d.complete("compile_dossier", **SIX)
     d.complete("sign_off_case", **{**SIGN_OFF, "follow_up_times": 1})
     d.advance(days=10)
