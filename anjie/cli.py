@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine import DiagramInvalid, Engine, EngineError
+from engine import DiagramInvalid, Engine, EngineError, InstanceView
 from engine.deploy import read_source
 
 _opened: list[Engine] = []
@@ -93,12 +93,17 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return status
 
 
+def _print_ready(inst: InstanceView) -> None:
+    """The instance's ready tasks, one a line, with the ids `anjie complete` takes."""
+    for task in inst.tasks:
+        print(f"  task {task.id}  {task.element_id}  {task.name or ''}")
+
+
 def cmd_start(args: argparse.Namespace) -> int:
     engine = _engine(args)
     inst = engine.start(args.key, _json_arg(args.data), actor=args.user, business_key=args.business_key)
     print(f"instance {inst.id} ({inst.process_key} v{inst.version}): {inst.status}")
-    for task in inst.tasks:
-        print(f"  task {task.id}  {task.element_id}  {task.name or ''}")
+    _print_ready(inst)
     return 0
 
 
@@ -117,8 +122,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     engine = _engine(args)
     inst = engine.complete(args.task, _json_arg(args.data), actor=args.user)
     print(f"instance {inst.id}: {inst.status}")
-    for task in inst.tasks:
-        print(f"  task {task.id}  {task.element_id}  {task.name or ''}")
+    _print_ready(inst)
     return 0
 
 

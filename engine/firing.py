@@ -106,7 +106,7 @@ def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) 
                     return t
 
                 run = Run(workflow, step_clock)
-                engine._recorder.advance(s, inst, inst.deployment_id, run, writer, SYSTEM_ACTOR, run.refresh_timers)
+                engine._recorder.advance(s, inst, run, writer, SYSTEM_ACTOR, run.refresh_timers)
                 if inst.status == "error":
                     settled = True  # the incident removed its timers
                     break

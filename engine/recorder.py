@@ -73,7 +73,6 @@ class Recorder:
         self,
         s: Session,
         inst: Instance,
-        deployment_id: int,
         run: Run,
         writer: hist.EventWriter,
         actor: str,
@@ -92,13 +91,12 @@ class Recorder:
         except Incident as exc:
             incident = incident or exc
             outcome = Outcome()
-        self.persist(s, inst, deployment_id, run.workflow, outcome, writer, actor, completing, form_data, incident)
+        self.persist(s, inst, run.workflow, outcome, writer, actor, completing, form_data, incident)
 
     def persist(
         self,
         s: Session,
         inst: Instance,
-        deployment_id: int,
         workflow: BpmnWorkflow,
         outcome: Outcome,
         writer: hist.EventWriter,
@@ -108,7 +106,7 @@ class Recorder:
         incident: Incident | None,
     ) -> None:
         now = writer.at
-        elements = self.elements(s, deployment_id)
+        elements = self.elements(s, inst.deployment_id)
         data = dict(inst.data or {})
         # Read the indexes before anything changes, so no autoflush writes the instance twice.
         ready_rows = select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")

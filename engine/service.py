@@ -280,7 +280,7 @@ class Engine:
                 changes={k: [None, v] for k, v in data.items()},
             )
             run = Run(workflow, self.clock)
-            self._recorder.advance(s, inst, dep.id, run, writer, actor, run.step)
+            self._recorder.advance(s, inst, run, writer, actor, run.step)
             return instance_view(s, inst)
 
     def _load(self, s: Session, inst: Instance) -> BpmnWorkflow:
@@ -428,7 +428,7 @@ class Engine:
                 writer = hist.EventWriter(s, inst, self.clock())
                 run = Run(workflow, self.clock)
                 self._recorder.advance(
-                    s, inst, inst.deployment_id, run, writer, actor, lambda: run.complete(task, data),
+                    s, inst, run, writer, actor, lambda: run.complete(task, data),
                     completing=task_id, form_data=data,
                 )
                 return instance_view(s, inst)
@@ -478,7 +478,7 @@ class Engine:
             writer.append("retried", actor, element_id=inst.incident_element,
                           detail={"message": inst.incident_message})
             run = Run(workflow, self.clock)
-            self._recorder.advance(s, inst, inst.deployment_id, run, writer, actor, run.refresh_timers)
+            self._recorder.advance(s, inst, run, writer, actor, run.refresh_timers)
             return instance_view(s, inst)
 
     # -- timers -------------------------------------------------------------
