@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from . import history as hist
@@ -48,9 +48,25 @@ def expression_names(expression: str) -> frozenset[str]:
     return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
-def set_offers(s: Session, task_id: str, open_: bool) -> None:
-    """Open or close a task's offers to its candidate groups (claimed, done: closed)."""
-    s.execute(update(TaskGroup).where(TaskGroup.task_id == task_id).values(open=open_))
+_OFFERS = TaskGroup.metadata.tables[TaskGroup.__tablename__]
+
+
+def sync_offers(session: Session, _context: Any, _instances: Any) -> None:
+    """Before each flush: a changed task's group offers follow it. An offer is open while
+    the task is ready and nobody holds it, and carries the task's due date; one place keeps
+    this copy true for every writer (completion, claim, cancel, due-date change)."""
+    for row in session.dirty:
+        if not isinstance(row, HumanTask):
+            continue
+        attrs = inspect(row).attrs
+        if not any(attrs[name].history.has_changes() for name in ("state", "assignee", "due_at")):
+            continue
+        # Core statement on the flush's connection: no autoflush from inside the flush.
+        session.connection().execute(
+            update(_OFFERS)
+            .where(_OFFERS.c.task_id == row.id)
+            .values(open=row.state == "ready" and row.assignee is None, due_at=row.due_at)
+        )
 
 
 class Recorder:
@@ -130,7 +146,6 @@ class Recorder:
                     row = existing.pop(tid, None)
                     if row is not None:
                         row.state, row.completed_at, row.completed_by = "completed", now, actor
-                        set_offers(s, tid, False)
                     writer.append("task_completed", actor, element_id=ident, task_id=tid, changes=delta)
                 elif is_timer(task):
                     due = timer_due(task)
@@ -160,7 +175,6 @@ class Recorder:
                     row = existing.pop(tid, None)
                     if row is not None:
                         row.state, row.completed_at = "cancelled", now
-                        set_offers(s, tid, False)
                     writer.append("task_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
                 else:
                     writer.append("element_cancelled", SYSTEM_ACTOR, element_id=ident, task_id=tid)
@@ -255,7 +269,6 @@ class Recorder:
             if due_at is None or due_at == old:
                 continue
             row.due_at = due_at
-            s.execute(update(TaskGroup).where(TaskGroup.task_id == tid).values(due_at=due_at))
             writer.append("task_due_changed", SYSTEM_ACTOR, element_id=row.element_id, task_id=tid,
                           detail={"from": old.isoformat() if old else None, "to": due_at.isoformat()})
 

@@ -17,7 +17,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -45,7 +45,7 @@ from .errors import (
 )
 from .models import Deployment, HumanTask, Instance, TaskGroup, Timer
 from .queries import Queries
-from .recorder import Recorder, check_required, set_offers
+from .recorder import Recorder, check_required, sync_offers
 from .rows import deployment_view, instance_view, task_view
 from .runtime import Run
 from .scripting import script_engine
@@ -75,6 +75,7 @@ class Engine:
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
         self.sessionmaker = sessions
+        event.listen(sessions, "before_flush", sync_offers)
         # Read-only work (task lists, history, inbox queries) never waits for SQLite's write lock.
         self.read_sessionmaker: sessionmaker[Session] = sessionmaker(
             bind=readonly(sessions.kw["bind"]), expire_on_commit=False
@@ -366,7 +367,6 @@ class Engine:
             with self._tx() as s:
                 row, inst = self._locked_ready_task(s, task_id)
                 detail = change(row)
-                set_offers(s, task_id, row.assignee is None)
                 writer = hist.EventWriter(s, inst, self.clock())
                 writer.append(type_, actor, element_id=row.element_id, task_id=task_id, detail=detail)
                 inst.updated_at = writer.at
@@ -456,7 +456,6 @@ class Engine:
             writer = hist.EventWriter(s, inst, self.clock())
             for row in s.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")):
                 row.state, row.completed_at = "cancelled", writer.at
-                set_offers(s, row.id, False)
                 writer.append("task_cancelled", actor, element_id=row.element_id, task_id=row.id)
             s.execute(delete(Timer).where(Timer.instance_id == inst.id))
             workflow.cancel()
