@@ -1,14 +1,23 @@
-"""Anjie's workflow engine: SpiffWorkflow underneath, one facade (`Engine`) on top. No Flask here."""
+"""Anjie's workflow engine: SpiffWorkflow underneath, one facade (`Engine`) on top. No Flask here.
 
-from .clock import FakeClock, system_clock
+Everything `webapp/` and `anjie/` use is exported here; they import nothing else of `engine`.
+"""
+
+from .accounts import ROLES, UserView
+from .calendar import CalendarDay, CalendarYear
+from .clock import Clock, FakeClock, system_clock
 from .config import Settings
 from .errors import (
+    AccountError,
+    AccountLocked,
+    CalendarOverrideInvalid,
     ConcurrentModification,
     DataInvalid,
     DiagramInvalid,
     EngineError,
     InstanceNotFound,
     InstanceNotRunnable,
+    LoginFailed,
     NotAuthorized,
     NotCaseLeader,
     Problem,
@@ -16,7 +25,11 @@ from .errors import (
     TaskClaimed,
     TaskNotFound,
     TaskNotReady,
+    UserExists,
+    UserNotFound,
+    WeakPassword,
 )
+from .queries import MAX_PAGE, InboxFilter, LedgerFilter
 from .service import Engine
 from .views import (
     ChainReport,
@@ -30,7 +43,15 @@ from .views import (
 )
 
 __all__ = [
+    "MAX_PAGE",
+    "ROLES",
+    "AccountError",
+    "AccountLocked",
+    "CalendarDay",
+    "CalendarOverrideInvalid",
+    "CalendarYear",
     "ChainReport",
+    "Clock",
     "ConcurrentModification",
     "DataInvalid",
     "Deployment",
@@ -40,9 +61,12 @@ __all__ = [
     "EventView",
     "FakeClock",
     "FormField",
+    "InboxFilter",
     "InstanceNotFound",
     "InstanceNotRunnable",
     "InstanceView",
+    "LedgerFilter",
+    "LoginFailed",
     "NotAuthorized",
     "NotCaseLeader",
     "Problem",
@@ -54,5 +78,9 @@ __all__ = [
     "TaskNotReady",
     "TaskView",
     "TimerView",
+    "UserExists",
+    "UserNotFound",
+    "UserView",
+    "WeakPassword",
     "system_clock",
 ]

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from engine.errors import EngineError
+from engine.errors import AccountError, AccountLocked, LoginFailed, UserExists, UserNotFound, WeakPassword
 from engine.models import ApiToken, User, UserGroup
 
 #: The groups the product knows; each maps to diagram lanes and candidate groups.
@@ -27,39 +27,6 @@ ROLES: tuple[str, ...] = (
     "auditor",
     "admin",
 )
-
-
-class AccountError(EngineError):
-    """Root of the account errors; each carries the username it is about."""
-
-    def __init__(self, message: str, username: str | None = None) -> None:
-        super().__init__(message)
-        self.username = username
-
-
-class UserNotFound(AccountError):
-    """No user has this name."""
-
-
-class UserExists(AccountError):
-    """A user with this name exists already; pick another name or change that user."""
-
-
-class LoginFailed(AccountError):
-    """The name or the password is wrong (deliberately not saying which)."""
-
-
-class AccountLocked(AccountError):
-    """Too many failed logins: the account is locked until `locked_until`."""
-
-    def __init__(self, username: str, locked_until: datetime) -> None:
-        super().__init__(f"account {username!r} is locked until {locked_until:%Y-%m-%d %H:%M}",
-                         username)
-        self.locked_until = locked_until
-
-
-class WeakPassword(AccountError):
-    """The password is too short to be accepted."""
 
 
 @dataclass(frozen=True)

@@ -26,17 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import workdays
-from .errors import EngineError
+from .errors import CalendarOverrideInvalid
 from .models import CalendarOverride
-
-
-class CalendarOverrideInvalid(EngineError, ValueError):
-    """An override names a bad date or kind; use an ISO date and `workday` or `holiday`."""
-
-    def __init__(self, value: str, reason: str) -> None:
-        self.value = value
-        self.reason = reason
-        super().__init__(f"calendar override {value!r}: {reason}")
 
 
 @dataclass(frozen=True)

@@ -137,3 +137,45 @@ class TaskClaimed(EngineError):
         self.task_id = task_id
         self.assignee = assignee
         super().__init__(f"task {task_id} is held by {assignee}")
+
+
+class AccountError(EngineError):
+    """Root of the account errors; each carries the username it is about."""
+
+    def __init__(self, message: str, username: str | None = None) -> None:
+        super().__init__(message)
+        self.username = username
+
+
+class UserNotFound(AccountError):
+    """No user has this name."""
+
+
+class UserExists(AccountError):
+    """A user with this name exists already; pick another name or change that user."""
+
+
+class LoginFailed(AccountError):
+    """The name or the password is wrong (deliberately not saying which)."""
+
+
+class AccountLocked(AccountError):
+    """Too many failed logins: the account is locked until `locked_until`."""
+
+    def __init__(self, username: str, locked_until: datetime) -> None:
+        super().__init__(f"account {username!r} is locked until {locked_until:%Y-%m-%d %H:%M}",
+                         username)
+        self.locked_until = locked_until
+
+
+class WeakPassword(AccountError):
+    """The password is too short to be accepted."""
+
+
+class CalendarOverrideInvalid(EngineError, ValueError):
+    """An override names a bad date or kind; use an ISO date and `workday` or `holiday`."""
+
+    def __init__(self, value: str, reason: str) -> None:
+        self.value = value
+        self.reason = reason
+        super().__init__(f"calendar override {value!r}: {reason}")
