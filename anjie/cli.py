@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine import DiagramInvalid, Engine, EngineError, InstanceView
-from engine.deploy import read_source
+from engine import DiagramInvalid, Engine, EngineError, InstanceView, format_diagram
 
 _opened: list[Engine] = []
 
@@ -56,25 +55,21 @@ def _ordered(files: list[str]) -> list[Path]:
 def cmd_validate(args: argparse.Namespace) -> int:
     engine = _engine(args)
     bad = 0
-    pending: list[tuple[str, bytes]] = []
+    paths = []
     for path in _ordered(args.files):
-        if not path.exists():
+        if path.exists():
+            paths.append(path)
+        else:
             print(f"{path}: no such file", file=sys.stderr)
             bad += 1
+    for path, check in zip(paths, engine.check(list(paths)), strict=True):
+        if check.ok:
+            print(f"{path}: ok ({check.kind}: {', '.join(check.ids)})")
             continue
-        from engine.deploy import parse_diagram
-
-        try:
-            diagram, _ = parse_diagram(path, engine.decision_sources() + pending)
-        except DiagramInvalid as exc:
-            bad += 1
-            print(f"{path}: INVALID")
-            for problem in exc.problems:
-                print(f"  - {problem}")
-            continue
-        if diagram.kind == "dmn":
-            pending.append(read_source(path))
-        print(f"{path}: ok ({diagram.kind}: {', '.join(diagram.process_ids or diagram.decision_ids)})")
+        bad += 1
+        print(f"{path}: INVALID")
+        for problem in check.problems:
+            print(f"  - {problem}")
     return 1 if bad else 0
 
 
@@ -145,6 +140,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_format(args: argparse.Namespace) -> int:
+    """Rewrite diagrams one element per line, as Camunda Modeler writes them (`--check`: only report)."""
+    unformatted = 0
+    for path in _ordered(args.files):
+        raw = path.read_bytes()
+        formatted = format_diagram(raw)
+        if formatted == raw:
+            continue
+        unformatted += 1
+        if args.check:
+            print(f"{path}: not formatted")
+        else:
+            path.write_bytes(formatted)
+            print(f"{path}: formatted")
+    return 1 if args.check and unformatted else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="anjie", description="Anjie (案结) workflow engine")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -185,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify-history", parents=[common], help="check the history hash chains")
     p.add_argument("instance", type=int, nargs="?")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("format", help="rewrite diagrams one element per line (as Camunda Modeler does)")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not formatted")
+    p.set_defaults(func=cmd_format)
 
     # Commands of the scheduler and the web app register themselves when installed.
     for module in ("anjie.timercli", "anjie.webcli"):

@@ -9,10 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from engine import Engine, Settings
-from engine.calendar import CalendarOverrideInvalid
-from engine.scripting import parse_datetime
-from engine.timers import run_scheduler
+from engine import CalendarOverrideInvalid, Engine, Settings, parse_datetime, run_scheduler
 
 
 @contextmanager

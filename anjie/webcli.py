@@ -9,8 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine import Engine, Settings
-from engine.accounts import AccountError
+from engine import AccountError, Engine, Settings
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 
@@ -103,7 +102,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 def start_scheduler(engine: Engine) -> Any:
     """Start the timer scheduler in this process, sweeping every ANJIE_TIMER_INTERVAL_SECONDS."""
-    from engine.timers import start_scheduler as start
+    from engine import start_scheduler as start
 
     return start(engine, interval=engine.settings.timer_interval_seconds)
 

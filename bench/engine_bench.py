@@ -31,10 +31,10 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser  # noqa: E4
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
-from anjie.sample_case import MAIN_PATH  # noqa: E402
 from engine import Engine, FakeClock  # noqa: E402
 from engine.database import scratch_database  # noqa: E402
 from engine.scripting import HELPERS  # noqa: E402
+from webapp.sample_case import MAIN_PATH  # noqa: E402
 
 PROCESSES = ROOT / "processes"
 PATH = MAIN_PATH

@@ -135,8 +135,8 @@ def main() -> None:
             server = make_server("127.0.0.1", 0, app, threaded=True)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             port = server.server_port
-            print(f"database: {engine.dialect}; {args.instances} cases, {args.clients} clients, "
-                  f"3 tasks per case")
+            dialect = engine.sessionmaker.kw["bind"].dialect.name
+            print(f"database: {dialect}; {args.instances} cases, {args.clients} clients, 3 tasks per case")
 
             timings = Timings()
             clerk = Client(port, engine.accounts.create_token("clerk"), timings)

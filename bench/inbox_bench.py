@@ -53,7 +53,7 @@ def fill(engine: Engine, n: int) -> None:
             instances.append(dict(
                 id=iid, deployment_id=dep_id, process_key="simple_review", version=1,
                 business_key=f"XF-{iid:06d}", campaign_id=f"c-{i % 4}", risk_colour=COLOURS[i % 3],
-                risk_class="ABC"[i % 3], status="running",
+                case_class="ABC"[i % 3], status="running",
                 data={"title": f"案件{iid}", "case_leader": f"leader{i % 50}"},
                 state="{}", serializer_version=2, revision=1, started_at=NOW, started_by="bench",
                 updated_at=NOW, last_seq=0, last_hash="",

@@ -8,6 +8,7 @@ test PostgreSQL (ANJIE_TEST_POSTGRES_URL), which is dropped afterwards.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -20,7 +21,7 @@ from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import Engine, FakeClock, Settings  # noqa: E402
+from engine import Engine, FakeClock  # noqa: E402
 from engine.clock import system_clock  # noqa: E402
 from engine.database import scratch_database  # noqa: E402
 from engine.models import Event, Timer  # noqa: E402
@@ -51,7 +52,8 @@ def fresh_database(url: str | None, dialect: str) -> Iterator[str]:
     if url:
         yield url
         return
-    with scratch_database(dialect, Settings.from_env().test_postgres_url) as scratch:
+    base = os.environ.get("ANJIE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    with scratch_database(dialect, base) as scratch:
         yield scratch
 
 

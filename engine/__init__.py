@@ -3,16 +3,19 @@
 Everything `webapp/` and `anjie/` use is exported here; they import nothing else of `engine`.
 """
 
-from .accounts import ROLES, UserView
+from .accounts import ROLES, Accounts, UserView
 from .calendar import CalendarDay, CalendarYear
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
+from .deployments import DiagramCheck
+from .diagram_format import format_diagram, same_content
 from .errors import (
     AccountError,
     AccountLocked,
     CalendarOverrideInvalid,
     ConcurrentModification,
     DataInvalid,
+    DiagramFormatError,
     DiagramInvalid,
     EngineError,
     InstanceNotFound,
@@ -29,8 +32,12 @@ from .errors import (
     UserNotFound,
     WeakPassword,
 )
-from .queries import MAX_PAGE, InboxFilter, LedgerFilter
+from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
+from .safe_xml import safe_parser
+from .scripting import parse_datetime
 from .service import Engine
+from .states import SYSTEM_ACTOR, EventType, InstanceStatus, TaskState
+from .timers import run_scheduler, start_scheduler
 from .views import (
     ChainReport,
     Deployment,
@@ -45,7 +52,9 @@ from .views import (
 __all__ = [
     "MAX_PAGE",
     "ROLES",
+    "SYSTEM_ACTOR",
     "AccountError",
+    "Accounts",
     "AccountLocked",
     "CalendarDay",
     "CalendarOverrideInvalid",
@@ -55,15 +64,19 @@ __all__ = [
     "ConcurrentModification",
     "DataInvalid",
     "Deployment",
+    "DiagramCheck",
+    "DiagramFormatError",
     "DiagramInvalid",
     "Engine",
     "EngineError",
+    "EventType",
     "EventView",
     "FakeClock",
     "FormField",
     "InboxFilter",
     "InstanceNotFound",
     "InstanceNotRunnable",
+    "InstanceStatus",
     "InstanceView",
     "LedgerFilter",
     "LoginFailed",
@@ -71,16 +84,24 @@ __all__ = [
     "NotCaseLeader",
     "Problem",
     "ProcessNotFound",
+    "Queries",
     "ReplayView",
     "Settings",
     "TaskClaimed",
     "TaskNotFound",
     "TaskNotReady",
+    "TaskState",
     "TaskView",
     "TimerView",
     "UserExists",
     "UserNotFound",
     "UserView",
     "WeakPassword",
+    "format_diagram",
+    "parse_datetime",
+    "run_scheduler",
+    "safe_parser",
+    "same_content",
+    "start_scheduler",
     "system_clock",
 ]

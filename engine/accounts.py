@@ -90,9 +90,15 @@ class Accounts:
     #: scrypt cost; tests lower it on their own instance to stay fast.
     scrypt_n = _SCRYPT_N
 
-    def __init__(self, sessionmaker: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+    def __init__(self, sessionmaker: sessionmaker[Session], clock: Callable[[], datetime], *,
+                 reads: sessionmaker[Session] | None = None, max_failures: int = 5,
+                 lock_for: timedelta = timedelta(minutes=15)) -> None:
         self._sessions = sessionmaker
+        # Lookups (every page's user, the user list) read without taking SQLite's write lock.
+        self._reads = reads or sessionmaker
         self._clock = clock
+        self.max_failures = max_failures
+        self.lock_for = lock_for
 
     # -- users -------------------------------------------------------------------------------
 
@@ -117,7 +123,7 @@ class Accounts:
 
     def user(self, username: str) -> UserView:
         """The user with this name; raises UserNotFound."""
-        with self._sessions() as session:
+        with self._reads() as session:
             return _view(self._load(session, username))
 
     def find_user(self, username: str) -> UserView | None:
@@ -129,7 +135,7 @@ class Accounts:
 
     def users(self) -> list[UserView]:
         """All users, by name."""
-        with self._sessions() as session:
+        with self._reads() as session:
             rows = session.scalars(
                 select(User).options(selectinload(User.groups)).order_by(User.username))
             return [_view(u) for u in rows]

@@ -25,7 +25,15 @@ class Settings:
     max_data_bytes: int = 1_000_000
     upload_dir: str = "instance/uploads"
     max_upload_bytes: int = 20_000_000
-    test_postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    #: How long a web sign-in lasts without signing in again.
+    session_lifetime_hours: float = 8.0
+    #: Failed logins in a row before an account locks, and for how many minutes.
+    login_max_failures: int = 5
+    login_lock_minutes: float = 15.0
+    #: A task due within this many days is "near due" in the inbox.
+    near_due_days: float = 3.0
+    #: How long the working-day calendar's local overrides are cached, in seconds.
+    calendar_cache_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -18,6 +18,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .errors import DiagramInvalid, Problem
+from .safe_xml import safe_parser
 from .scripting import ScriptFailed, compile_expression, compile_script
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -90,16 +91,8 @@ def parse_xml(name: str, raw: bytes) -> Any:
     head = text.lstrip()[:200]
     if head.startswith("<?xml") and re.search(r"encoding=[\"'](?!utf-8)", head, re.IGNORECASE):
         raise DiagramInvalid([Problem("only UTF-8 XML is accepted", file=name)])
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=False,
-    )
     try:
-        root = etree.fromstring(text.encode("utf-8"), parser)
+        root = etree.fromstring(text.encode("utf-8"), safe_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         raise DiagramInvalid([Problem(f"not well-formed XML: {exc.msg}", line=line, file=name)]) from None

@@ -179,3 +179,7 @@ class CalendarOverrideInvalid(EngineError, ValueError):
         self.value = value
         self.reason = reason
         super().__init__(f"calendar override {value!r}: {reason}")
+
+
+class DiagramFormatError(EngineError, ValueError):
+    """The document cannot be formatted: not well-formed, or it has a DOCTYPE or entity."""

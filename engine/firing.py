@@ -4,26 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import history as hist
+from .clock import Clock
 from .errors import ConcurrentModification
+from .instances import Instances
 from .models import Instance, Timer
-from .recorder import SYSTEM_ACTOR
-from .runtime import Run
-
-if TYPE_CHECKING:
-    from .service import Engine
+from .states import SYSTEM_ACTOR, EventType, InstanceStatus
+from .transactions import Transactions
+from .views import TimerView
 
 # Issue 4: how often one sweep retries an instance after losing a race on it.
 _MAX_RACES = 3
 
 
-def fire_due_timers(engine: Engine, now: datetime | None = None, *, stop: Callable[[], bool] | None = None) -> int:
+class Timers:
+    """The timer index: list waiting timers, fire the due ones."""
+
+    def __init__(self, tx: Transactions, instances: Instances, clock: Clock) -> None:
+        self.tx = tx
+        self.instances = instances
+        self.clock = clock
+
+    def waiting(self, due_before: datetime | None = None) -> list[TimerView]:
+        """Waiting timers, soonest first."""
+        with self.tx.read() as s:
+            q = select(Timer).order_by(Timer.due_at)
+            if due_before is not None:
+                q = q.where(Timer.due_at <= due_before)
+            return [TimerView(t.instance_id, t.element_id, hist.utc(t.due_at)) for t in s.scalars(q)]
+
+    def fire_due(self, now: datetime | None = None, *, stop: Callable[[], bool] | None = None) -> int:
+        """Fire every timer due at `now` (default: the clock), oldest first; return how many fired."""
+        return fire_due_timers(self, now, stop=stop)
+
+
+def fire_due_timers(timers: Timers, now: datetime | None = None, *, stop: Callable[[], bool] | None = None) -> int:
     """Fire every timer due at `now` (default: the clock), oldest first; return how many fired.
 
     Each instance is handled in its own transaction; with several schedulers on
@@ -32,7 +52,7 @@ def fire_due_timers(engine: Engine, now: datetime | None = None, *, stop: Callab
     leaves an incident on its instance and the sweep goes on with the others. `stop`
     (asked between instances) ends a long sweep early, e.g. when the scheduler shuts down.
     """
-    at = now or engine.clock()
+    at = now or timers.clock()
     fired = 0
     done: set[int] = set()
     # Issue 4: a race lost again and again on one instance (a bug, not a competitor)
@@ -43,7 +63,7 @@ def fire_due_timers(engine: Engine, now: datetime | None = None, *, stop: Callab
             return fired
         claimed: list[int] = []
         try:
-            count, instance_id = _fire_one(engine, at, done, claimed)
+            count, instance_id = _fire_one(timers, at, done, claimed)
         except (StaleDataError, IntegrityError, ConcurrentModification, OperationalError) as exc:
             if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
                 raise
@@ -58,29 +78,25 @@ def fire_due_timers(engine: Engine, now: datetime | None = None, *, stop: Callab
         fired += count
 
 
-def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) -> tuple[int, int | None]:
+def _fire_one(timers: Timers, at: datetime, done: set[int], claimed: list[int]) -> tuple[int, int | None]:
+    tx, instances = timers.tx, timers.instances
     try:
-        with engine._tx() as s:
+        with tx.write() as s:
             q = select(Timer).where(Timer.due_at <= at)
             if done:
                 q = q.where(Timer.instance_id.not_in(done))
-            q = q.order_by(Timer.due_at).limit(1)
-            if engine.dialect == "postgresql":
-                q = q.with_for_update(skip_locked=True)
-            timer = s.scalars(q).first()
+            timer = s.scalars(tx.locked(q.order_by(Timer.due_at).limit(1), skip_locked=True)).first()
             if timer is None:
                 return 0, None
             inst_q = select(Instance).where(Instance.id == timer.instance_id)
-            if engine.dialect == "postgresql":
-                inst_q = inst_q.with_for_update(skip_locked=True)
-            inst = s.scalars(inst_q).first()
+            inst = s.scalars(tx.locked(inst_q, skip_locked=True)).first()
             if inst is None:
                 # Another scheduler holds this instance; leave its timers to that one.
                 done.add(timer.instance_id)
                 return 0, timer.instance_id
             element = timer.element_id
             claimed.append(inst.id)
-            workflow = engine._load(s, inst)
+            workflow = instances.load(s, inst)
             writer = hist.EventWriter(s, inst, at)
             before = len(writer.written)
             # Issue 4: catch up one due time at a time, oldest first. The workflow runs
@@ -105,9 +121,9 @@ def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) 
                 def step_clock(t: datetime = step_at) -> datetime:
                     return t
 
-                run = Run(workflow, step_clock)
-                engine._recorder.advance(s, inst, run, writer, SYSTEM_ACTOR, run.refresh_timers)
-                if inst.status == "error":
+                run = instances.run(s, inst, workflow, step_clock)
+                instances.record(s, inst, run, run.refresh_timers(), writer, SYSTEM_ACTOR)
+                if inst.status == InstanceStatus.ERROR:
                     settled = True  # the incident removed its timers
                     break
             if not settled:
@@ -115,28 +131,28 @@ def _fire_one(engine: Engine, at: datetime, done: set[int], claimed: list[int]) 
                 # picked again and again. Settled instances need no entry, which keeps this
                 # NOT IN list short even when a sweep catches up on thousands of timers.
                 done.add(inst.id)
-            count = sum(1 for e in writer.written[before:] if e.type == "timer_fired")
+            count = sum(1 for e in writer.written[before:] if e.type == EventType.TIMER_FIRED)
             return count, inst.id
     except (StaleDataError, IntegrityError, ConcurrentModification, OperationalError):
         raise
     except Exception as exc:  # noqa: BLE001 - issue 4: one bad instance must not stop the sweep
         if not claimed:
             raise
-        _timer_failed(engine, claimed[0], element, at, f"{type(exc).__name__}: {exc}")
+        _timer_failed(tx, claimed[0], element, at, f"{type(exc).__name__}: {exc}")
         return 0, claimed[0]
 
 
-def _timer_failed(engine: Engine, instance_id: int, element_id: str, at: datetime, message: str) -> None:
-    # Issue 4: an unexpected failure while firing (not a script incident, which _advance
+def _timer_failed(tx: Transactions, instance_id: int, element_id: str, at: datetime, message: str) -> None:
+    # Issue 4: an unexpected failure while firing (not a script incident, which the run
     # records in the same transaction) is recorded as an incident in a fresh transaction.
     # The instance's timer rows go, so the next sweep does not fail on it again;
     # `retry` loads the instance and recreates them.
-    with engine._tx() as s:
-        inst = engine._instance(s, instance_id)
+    with tx.write() as s:
+        inst = tx.instance(s, instance_id)
         writer = hist.EventWriter(s, inst, at)
-        writer.append("error", SYSTEM_ACTOR, element_id=element_id,
+        writer.append(EventType.INCIDENT_RAISED, SYSTEM_ACTOR, element_id=element_id,
                       detail={"message": message, "while": "firing a timer"})
-        inst.status, inst.incident_element, inst.incident_message = "error", element_id, message
+        inst.status, inst.incident_element, inst.incident_message = InstanceStatus.ERROR, element_id, message
         inst.updated_at = writer.at
         s.execute(delete(Timer).where(Timer.instance_id == instance_id))
 

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Event, Instance
+from .states import EventType
+from .transactions import Transactions
 from .views import BrokenLink, ChainReport, EventView, ReplayView
 
 GENESIS = "0" * 64
@@ -59,7 +61,7 @@ class EventWriter:
         self.at = utc(at)
         self.written: list[Event] = []
 
-    def append(self, type_: str, actor: str, *, element_id: str | None = None,
+    def append(self, type_: EventType, actor: str, *, element_id: str | None = None,
                task_id: str | None = None, detail: dict[str, Any] | None = None,
                changes: dict[str, Any] | None = None, at: datetime | None = None) -> Event:
         inst = self.instance
@@ -70,7 +72,7 @@ class EventWriter:
         changes_j = jsonable(changes or {})
         digest = event_hash(prev, inst.id, seq, type_, element_id, task_id, actor, when, detail_j, changes_j)
         event = Event(
-            instance_id=inst.id, seq=seq, type=type_, element_id=element_id, task_id=task_id,
+            instance_id=inst.id, seq=seq, type=str(type_), element_id=element_id, task_id=task_id,
             actor=actor, at=when, detail=detail_j, changes=changes_j, prev_hash=prev, hash=digest,
         )
         self.session.add(event)
@@ -81,9 +83,10 @@ class EventWriter:
 
 
 def to_view(event: Event) -> EventView:
+    """An event as the facade shows it, its type under today's name (`EventType.from_stored`)."""
     return EventView(
         seq=event.seq,
-        type=event.type,
+        type=EventType.from_stored(event.type),
         element_id=event.element_id,
         actor=event.actor,
         at=utc(event.at),
@@ -95,6 +98,7 @@ def to_view(event: Event) -> EventView:
 
 
 def events_of(session: Session, instance_id: int) -> list[Event]:
+    """Every stored event of an instance, in order."""
     return list(session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
 
 
@@ -132,15 +136,16 @@ def verify_chain(session: Session, instance_ids: list[int]) -> ChainReport:
 
 # What each event type says about the element instance (Spiff task) it names.
 _STATE_OF = {
-    "task_ready": "active",
-    "element_started": "active",
-    "timer_waiting": "waiting",
-    "task_completed": "completed",
-    "element_completed": "completed",
-    "timer_fired": "completed",
-    "element_cancelled": "cancelled",
-    "task_cancelled": "cancelled",
+    EventType.TASK_READY: "active",
+    EventType.ELEMENT_STARTED: "active",
+    EventType.TIMER_WAITING: "waiting",
+    EventType.TASK_COMPLETED: "completed",
+    EventType.ELEMENT_COMPLETED: "completed",
+    EventType.TIMER_FIRED: "completed",
+    EventType.ELEMENT_CANCELLED: "cancelled",
+    EventType.TASK_CANCELLED: "cancelled",
 }
+_ENDS = (EventType.INSTANCE_CANCELLED, EventType.INSTANCE_COMPLETED)
 
 
 def replay_events(instance_id: int, events: list[Event], step: int) -> ReplayView:
@@ -155,11 +160,12 @@ def replay_events(instance_id: int, events: list[Event], step: int) -> ReplayVie
                 data.pop(key, None)
             else:
                 data[key] = after
-        state = _STATE_OF.get(event.type)
+        type_ = EventType.from_stored(event.type)
+        state = _STATE_OF.get(type_) if isinstance(type_, EventType) else None
         if state and event.element_id:
             key = event.task_id or f"{event.element_id}:{event.seq}"
             task_state[key] = (event.element_id, state)
-        if event.type in ("cancelled", "instance_completed"):
+        if type_ in _ENDS:
             for key, (element, st) in list(task_state.items()):
                 if st in ("active", "waiting"):
                     task_state[key] = (element, "cancelled")
@@ -176,3 +182,31 @@ def replay_events(instance_id: int, events: list[Event], step: int) -> ReplayVie
         cancelled=[e for e in by_state["cancelled"] if e not in by_state["completed"]],
         data=data,
     )
+
+
+class History:
+    """Reads of the append-only history: events, chain verification, replay."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self.tx = tx
+
+    def events(self, instance_id: int) -> list[EventView]:
+        """Every event of an instance, in order."""
+        with self.tx.read() as s:
+            self.tx.instance(s, instance_id)
+            return [to_view(e) for e in events_of(s, instance_id)]
+
+    def verify(self, instance_id: int | None = None) -> ChainReport:
+        """Check the hash chains (of one instance, or all); `.ok` is True when intact."""
+        with self.tx.read() as s:
+            if instance_id is not None:
+                ids = [instance_id]
+            else:
+                ids = list(s.scalars(select(Instance.id).order_by(Instance.id)))
+            return verify_chain(s, ids)
+
+    def replay(self, instance_id: int, step: int) -> ReplayView:
+        """The instance as it stood after event `step`, rebuilt from stored history only."""
+        with self.tx.read() as s:
+            self.tx.instance(s, instance_id)
+            return replay_events(instance_id, events_of(s, instance_id), step)

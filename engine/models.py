@@ -65,7 +65,7 @@ class Instance(Base):
     campaign_id: Mapped[str | None] = mapped_column(String(200), index=True)
     # Copied from the case data at every save so the ledger and inbox can filter in SQL.
     risk_colour: Mapped[str | None] = mapped_column(String(20), index=True)
-    risk_class: Mapped[str | None] = mapped_column(String(20), index=True)
+    case_class: Mapped[str | None] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(Text)

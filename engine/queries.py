@@ -16,14 +16,16 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from engine.models import HumanTask, Instance, TaskGroup
+from engine.states import TaskState
 
-READY = "ready"
+READY = TaskState.READY
 #: The last page number anyone can ask for; larger numbers are read as this one.
 MAX_PAGE = 1_000_000
 #: A task due within this time is "near due" (临期).
+#: The default "near due" window (Settings.near_due_days).
 NEAR_DUE = timedelta(days=3)
 #: Case data fields the ledger's free-text search looks in, besides the business key.
-SEARCH_FIELDS: tuple[str, ...] = ("title", "petitioner", "petitioner_name", "subject", "demand")
+SEARCH_FIELDS: tuple[str, ...] = ("title", "petitioner_names", "subject", "demand")
 #: The case data field that names the case leader (包案领导).
 LEADER_FIELD = "case_leader"
 
@@ -55,7 +57,7 @@ class InboxItem:
     business_key: str | None
     campaign_id: str | None
     risk_colour: str | None
-    risk_class: str | None
+    case_class: str | None
     title: str | None
     overdue: bool
     near_due: bool
@@ -94,7 +96,7 @@ class LedgerFilter:
     text: str | None = None
     campaign_id: str | None = None
     risk_colour: str | None = None
-    risk_class: str | None = None
+    case_class: str | None = None
     phase: str | None = None  # the element id of a ready task: where the case stands
     leader: str | None = None
     status: str | None = None
@@ -111,7 +113,7 @@ class LedgerRow:
     business_key: str | None
     campaign_id: str | None
     risk_colour: str | None
-    risk_class: str | None
+    case_class: str | None
     status: str
     title: str | None
     leader: str | None
@@ -150,9 +152,11 @@ class Choices:
 class Queries:
     """Inbox and ledger reads over the engine's tables."""
 
-    def __init__(self, sessionmaker: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+    def __init__(self, sessionmaker: sessionmaker[Session], clock: Callable[[], datetime], *,
+                 near_due: timedelta = NEAR_DUE) -> None:
         self._sessions = sessionmaker
         self._clock = clock
+        self.near_due = near_due
 
     # -- inbox ---------------------------------------------------------------------------------
 
@@ -176,7 +180,7 @@ class Queries:
             counts = self._inbox_counts(session, mine, offered, now)
             rows = session.execute(
                 select(HumanTask, Instance.business_key, Instance.campaign_id, Instance.risk_colour,
-                       Instance.risk_class, Instance.data["title"].as_string())
+                       Instance.case_class, Instance.data["title"].as_string())
                 .join(merged, merged.c.task_id == HumanTask.id)
                 .join(Instance, Instance.id == HumanTask.instance_id)
                 .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
@@ -188,10 +192,10 @@ class Queries:
                 element_id=t.element_id, name=t.name, assignee=t.assignee,
                 candidate_groups=list(t.candidate_groups or []),
                 due_at=_aware(t.due_at, now), created_at=_aware(t.created_at, now) or t.created_at,
-                business_key=bk, campaign_id=camp, risk_colour=colour, risk_class=cls,
+                business_key=bk, campaign_id=camp, risk_colour=colour, case_class=cls,
                 title=title,
                 overdue=_is_overdue(t.due_at, now),
-                near_due=_is_near_due(t.due_at, now),
+                near_due=_is_near_due(t.due_at, now, self.near_due),
             )
             for t, bk, camp, colour, cls, title in rows
         ]
@@ -205,7 +209,7 @@ class Queries:
             total, overdue, near = session.execute(select(
                 func.count(func.distinct(task)),
                 func.count(func.distinct(case((due < now, task)))),
-                func.count(func.distinct(case((and_(due >= now, due < now + NEAR_DUE), task)))),
+                func.count(func.distinct(case((and_(due >= now, due < now + self.near_due), task)))),
             )).one()
             return int(total), int(overdue), int(near)
 
@@ -273,7 +277,7 @@ class Queries:
                 result.append(LedgerRow(
                     instance_id=inst.id, process_key=inst.process_key,
                     business_key=inst.business_key, campaign_id=inst.campaign_id,
-                    risk_colour=inst.risk_colour, risk_class=inst.risk_class, status=inst.status,
+                    risk_colour=inst.risk_colour, case_class=inst.case_class, status=inst.status,
                     title=ttl, leader=lead,
                     started_at=_aware(inst.started_at, now) or inst.started_at,
                     ended_at=_aware(inst.ended_at, now),
@@ -332,28 +336,30 @@ def _visible_to(username: str, groups: list[str], mine_only: bool) -> ColumnElem
 
 def _inbox_filters(flt: InboxFilter, now: datetime, due_at: Any) -> list[ColumnElement[bool]]:
     """The filter's conditions; `due_at` is the due-date column of the source being filtered."""
-    conditions: list[ColumnElement[bool]] = []
+    conditions = _case_filters(flt.campaign_id, flt.risk_colour)
     if flt.process_key:
         conditions.append(HumanTask.process_key == flt.process_key)
-    if flt.campaign_id:
-        conditions.append(Instance.campaign_id == flt.campaign_id)
-    if flt.risk_colour:
-        conditions.append(Instance.risk_colour == flt.risk_colour)
     if flt.overdue:
         conditions.append(due_at < now)
     return conditions
 
 
-def _ledger_filters(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool]]:
+def _case_filters(campaign_id: str | None, risk_colour: str | None) -> list[ColumnElement[bool]]:
+    """The conditions on the case that inbox and ledger filters share."""
     conditions: list[ColumnElement[bool]] = []
+    if campaign_id:
+        conditions.append(Instance.campaign_id == campaign_id)
+    if risk_colour:
+        conditions.append(Instance.risk_colour == risk_colour)
+    return conditions
+
+
+def _ledger_filters(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool]]:
+    conditions = _case_filters(flt.campaign_id, flt.risk_colour)
     if flt.process_key:
         conditions.append(Instance.process_key == flt.process_key)
-    if flt.campaign_id:
-        conditions.append(Instance.campaign_id == flt.campaign_id)
-    if flt.risk_colour:
-        conditions.append(Instance.risk_colour == flt.risk_colour)
-    if flt.risk_class:
-        conditions.append(Instance.risk_class == flt.risk_class)
+    if flt.case_class:
+        conditions.append(Instance.case_class == flt.case_class)
     if flt.status:
         conditions.append(Instance.status == flt.status)
     if flt.leader:
@@ -391,6 +397,6 @@ def _is_overdue(due: datetime | None, now: datetime) -> bool:
     return aware is not None and aware < now
 
 
-def _is_near_due(due: datetime | None, now: datetime) -> bool:
+def _is_near_due(due: datetime | None, now: datetime, window: timedelta) -> bool:
     aware = _aware(due, now)
-    return aware is not None and now <= aware < now + NEAR_DUE
+    return aware is not None and now <= aware < now + window

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import history as hist
 from .models import Deployment, HumanTask, Instance
+from .states import TaskState
 from .views import Deployment as DeploymentView
 from .views import FormField, InstanceView, TaskView
 
@@ -42,7 +43,7 @@ def instance_view(s: Session, inst: Instance) -> InstanceView:
     """An instance with its ready human tasks."""
     tasks = s.scalars(
         select(HumanTask)
-        .where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")
+        .where(HumanTask.instance_id == inst.id, HumanTask.state == TaskState.READY)
         .order_by(HumanTask.created_at)
     )
     return InstanceView(

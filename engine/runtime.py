@@ -1,8 +1,10 @@
 """Running a loaded workflow: steps, guards against SpiffWorkflow traps, and what changed.
 
 A `Run` wraps one BpmnWorkflow for one operation. It snapshots task states before the
-operation and, after it, reports what changed as history events, the ready human tasks
-and the waiting timers, so the service can write them in the same transaction.
+operation and, after it, reports what changed (the `Outcome`): element state changes, the
+case data they produced, the assignee and due date of each new human task (evaluated from
+the diagram's expressions), moved deadlines and the waiting timers. The recorder writes
+that down in the operation's transaction.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .clock import using_clock
+from .expressions import Expressions, expression_names
 from .scripting import ScriptFailed
 
 # SpiffWorkflow's task iterators stop at depth 1,000 and then report a workflow as
 # completed while work is left. Refuse well before that.
 MAX_TREE_DEPTH = 900
-HUMAN_TYPES = {"userTask", "manualTask"}
+_MISSING = object()
 
 
 class Incident(Exception):
@@ -40,23 +43,44 @@ class Incident(Exception):
 
 @dataclass
 class Change:
-    """One element instance whose state changed during the operation."""
+    """One element instance whose state changed during the operation.
+
+    `human` says whether it is a person's task; `delta` is what it changed in the case data
+    when it completed (before, after per key); `assignee` and `due_at` are what its
+    expressions said when it became ready.
+    """
 
     task: Task
     element_id: str
     before: int | None
     after: int
+    human: bool = False
+    delta: dict[str, list[Any]] = field(default_factory=dict)
+    assignee: str | None = None
+    due_at: datetime | None = None
 
 
 @dataclass
 class Outcome:
-    """What an operation did, for the service to persist."""
+    """What an operation did, for the recorder to write down.
+
+    - changes: element instances whose state changed, in the order they changed.
+    - data: the case data after the operation.
+    - due_dates: new due dates of people's tasks that were open before and stay open, where
+      the data their due-date expression reads changed.
+    - timers: every waiting timer (task id -> element id, due time).
+    - completed: an end event was reached.
+    - unhandled: signals and messages nothing waited for.
+    - incident: what failed, if anything; the instance then goes to error.
+    """
 
     changes: list[Change] = field(default_factory=list)
-    ready_human: list[Task] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    due_dates: dict[str, datetime] = field(default_factory=dict)
     timers: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     completed: bool = False
     unhandled: list[str] = field(default_factory=list)
+    incident: Incident | None = None
 
 
 def all_tasks(workflow: BpmnWorkflow) -> list[Task]:
@@ -90,6 +114,28 @@ def max_depth(tasks: list[Task]) -> int:
     return best
 
 
+def is_timer(task: Task) -> bool:
+    """True for a timer event (date, duration or cycle)."""
+    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+
+
+def is_human(task: Task, meta: dict[str, Any]) -> bool:
+    """True for a person's task (a user or manual task)."""
+    return meta.get("type") in ("userTask", "manualTask") or bool(task.task_spec.manual)
+
+
+def data_delta(task: Task, current: dict[str, Any]) -> dict[str, list[Any]]:
+    """What this task itself changed in the case data (not what it inherited)."""
+    parent = task.parent.data if task.parent is not None else {}
+    delta: dict[str, list[Any]] = {}
+    for key, value in task.data.items():
+        if key.startswith("_") or key == "data_objects":
+            continue
+        if parent.get(key, _MISSING) != value and current.get(key, _MISSING) != value:
+            delta[key] = [current.get(key), value]
+    return delta
+
+
 def timer_due(task: Task) -> datetime | None:
     """When a waiting timer task comes due, from SpiffWorkflow's internal data."""
     definition = getattr(task.task_spec, "event_definition", None)
@@ -112,12 +158,72 @@ def timer_due(task: Task) -> datetime | None:
 
 
 class Run:
-    """One operation on one loaded workflow, under the engine clock."""
+    """One operation on one loaded workflow, under the engine clock.
 
-    def __init__(self, workflow: BpmnWorkflow, clock: Callable[[], datetime]) -> None:
+    Each operation (`step`, `refresh_timers`, `complete`) returns the `Outcome`: what changed,
+    the case data after it, and what the diagram's expressions say about the people's tasks.
+    A failure does not raise: it is the outcome's `incident`.
+    """
+
+    def __init__(
+        self,
+        workflow: BpmnWorkflow,
+        clock: Callable[[], datetime],
+        *,
+        elements: dict[str, Any],
+        expressions: Expressions,
+        case_data: dict[str, Any],
+    ) -> None:
         self.workflow = workflow
         self.clock = clock
+        self.elements = elements
+        self.expressions = expressions
+        self.case_data = case_data
         self._before = {t.id: t.state for t in all_tasks(workflow)}
+
+    def step(self) -> Outcome:
+        """Run engine tasks (scripts, gateways, events) until only people or timers are left."""
+        return self._operate(self.workflow.do_engine_steps)
+
+    def refresh_timers(self) -> Outcome:
+        """Fire every timer due at the clock, then step."""
+        def refresh() -> None:
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+
+        return self._operate(refresh)
+
+    def complete(self, task: Task, data: dict[str, Any]) -> Outcome:
+        """Complete a ready human task with `data`, then step.
+
+        What the person entered is recorded in the task's delta even where it equals earlier data.
+        """
+        def run() -> None:
+            task.data.update(data)
+            task.run()
+            self.workflow.do_engine_steps()
+
+        return self._operate(run, completing=str(task.id), form_data=data)
+
+    def _operate(
+        self, action: Callable[[], Any], *, completing: str | None = None, form_data: dict[str, Any] | None = None
+    ) -> Outcome:
+        incident: Incident | None = None
+        try:
+            self._guard(action)
+            self._check_depth()
+        except Incident as exc:
+            incident = exc
+        try:
+            out = self._outcome(completing, form_data or {})
+        except Incident as exc:
+            out = Outcome(data=dict(self.case_data))
+            incident = incident or exc
+        out.incident = incident
+        if incident is not None:
+            # A failed operation sets no timers and moves no deadline: the instance waits for a retry.
+            out.timers, out.due_dates = {}, {}
+        return out
 
     def _guard(self, action: Callable[[], Any]) -> Any:
         try:
@@ -143,30 +249,6 @@ class Run:
             message = f"{message}: {cause}"
         return Incident(element, message)
 
-    def step(self) -> None:
-        """Run engine tasks (scripts, gateways, events) until only people or timers are left."""
-        self._guard(self.workflow.do_engine_steps)
-        self._check_depth()
-
-    def refresh_timers(self) -> None:
-        """Fire every timer due at the clock, then step."""
-        def refresh() -> None:
-            self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
-
-        self._guard(refresh)
-        self._check_depth()
-
-    def complete(self, task: Task, data: dict[str, Any]) -> None:
-        """Complete a ready human task with `data`, then step."""
-        def run() -> None:
-            task.data.update(data)
-            task.run()
-            self.workflow.do_engine_steps()
-
-        self._guard(run)
-        self._check_depth()
-
     def _check_depth(self) -> None:
         if max_depth(all_tasks(self.workflow)) > MAX_TREE_DEPTH:
             raise Incident(
@@ -175,8 +257,8 @@ class Run:
                 "the engine stopped it instead of losing work",
             )
 
-    def outcome(self) -> Outcome:
-        """Changes since the snapshot, ready human tasks and waiting timers."""
+    def _outcome(self, completing: str | None, form_data: dict[str, Any]) -> Outcome:
+        """Changes since the snapshot, the case data after them, waiting timers."""
         out = Outcome()
         # Signals and messages nothing in the instance waited for: SpiffWorkflow keeps them
         # for the caller, and would keep them (in every save) for ever if nobody took them.
@@ -191,16 +273,23 @@ class Run:
                 continue
             out.changes.append(Change(task, ident, before, task.state))
         out.changes.sort(key=lambda c: (c.task.last_state_change or 0))
-        for task in tasks:
-            ident = element_id(task)
-            if ident is None:
-                continue
-            if task.state == TaskState.READY and task.task_spec.manual:
-                out.ready_human.append(task)
-            if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
-                due = timer_due(task)
-                if due is not None:
-                    out.timers[str(task.id)] = (ident, due)
+        data = dict(self.case_data)
+        for change in out.changes:
+            meta = self.elements.get(change.element_id, {})
+            change.human = is_human(change.task, meta)
+            if change.after == TaskState.COMPLETED:
+                change.delta = data_delta(change.task, data)
+                if change.human and str(change.task.id) == completing:
+                    for key, value in form_data.items():
+                        change.delta.setdefault(key, [data.get(key), value])
+                for key, (_before, value) in change.delta.items():
+                    data[key] = value
+            elif change.after == TaskState.READY and change.human:
+                change.assignee = self.expressions.assignee(change.task, meta, data)
+                change.due_at = self.expressions.due_at(change.task, meta, data)
+        out.data = data
+        out.due_dates = self._moved_due_dates(tasks, data)
+        out.timers = waiting_timers(self.workflow)
         out.completed = bool(self.workflow.is_completed())
         if out.completed and not any(
             t.state == TaskState.COMPLETED and type(t.task_spec).__name__ == "EndEvent"
@@ -208,3 +297,45 @@ class Run:
         ):
             raise Incident(None, "the engine reports completion but no end event was reached")
         return out
+
+    def _moved_due_dates(self, tasks: list[Task], data: dict[str, Any]) -> dict[str, datetime]:
+        """Open tasks whose due-date expression reads data that just changed get the new date
+        (e.g. an approved extension moves the handling tasks' deadline)."""
+        changed = {key for key, value in data.items() if self.case_data.get(key, _MISSING) != value}
+        if not changed:
+            return {}
+        moved: dict[str, datetime] = {}
+        for task in tasks:
+            if task.state != TaskState.READY or self._before.get(task.id) != TaskState.READY:
+                continue
+            ident = element_id(task)
+            meta = self.elements.get(ident, {}) if ident else {}
+            expression = meta.get("due_date")
+            if not is_human(task, meta) or not expression or not (expression_names(expression) & changed):
+                continue
+            due = self.expressions.due_at(task, meta, data)
+            if due is not None:
+                moved[str(task.id)] = due
+        return moved
+
+
+def ready_human_tasks(workflow: BpmnWorkflow, elements: dict[str, Any]) -> list[Task]:
+    """Every person's task ready in the workflow (what the task index must show as open)."""
+    found = []
+    for task in all_tasks(workflow):
+        ident = element_id(task)
+        if ident is not None and task.state == TaskState.READY and is_human(task, elements.get(ident, {})):
+            found.append(task)
+    return found
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[str, datetime]]:
+    """Every waiting timer of the workflow: task id -> element id, due time."""
+    found: dict[str, tuple[str, datetime]] = {}
+    for task in all_tasks(workflow):
+        ident = element_id(task)
+        if ident is not None and task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
+            due = timer_due(task)
+            if due is not None:
+                found[str(task.id)] = (ident, due)
+    return found

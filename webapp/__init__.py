@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from engine.config import Settings
+from engine import Settings
 from webapp.services import ENGINE_KEY, SETTINGS_KEY
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="anjie_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_lifetime_hours),
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1_000_000,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BABEL_DEFAULT_LOCALE="zh_CN",
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     if engine is None:
         from engine import Engine
 
-        engine = Engine.open(settings.database_url)
+        engine = Engine.open(settings=settings)
     app.extensions[ENGINE_KEY] = engine
     app.extensions[SETTINGS_KEY] = settings
 
@@ -51,12 +51,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         errors,
         i18n,
         inbox,
+        labels,
         ledger,
         tasks,
         users,
     )
 
     i18n.init_app(app)
+    app.jinja_env.globals["event_label"] = labels.event_label
+    app.jinja_env.globals["status_label"] = labels.status_label
     auth.init_app(app)
     errors.init_app(app)
     for module in (auth, inbox, tasks, cases, ledger, deployments, users, errors, i18n):

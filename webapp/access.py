@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-ROLES = ("intake_clerk", "coordinator", "case_leader", "case_handler", "supervisor",
-         "leading_group", "designer", "auditor", "admin")
+# The one list of roles is the engine's; re-exported here for the routes that offer them.
+from engine import ROLES as ROLES
 
 #: Roles that read every case, task and history (auditors change nothing).
 READ_ALL = frozenset({"coordinator", "supervisor", "leading_group", "auditor", "admin"})

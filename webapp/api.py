@@ -12,8 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from werkzeug.wrappers import Response
 
-from engine.errors import DiagramInvalid
-from engine.queries import MAX_PAGE, InboxFilter
+from engine import MAX_PAGE, DiagramInvalid, InboxFilter
 from webapp import access, cases, tasks
 from webapp.auth import current_user
 from webapp.errors import error_response

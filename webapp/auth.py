@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine.accounts import AccountLocked, LoginFailed, UserView
+from engine import AccountLocked, LoginFailed, UserView
 from webapp import access
 from webapp.i18n import format_when
 from webapp.services import accounts

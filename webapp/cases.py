@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine.views import EventView, InstanceView
+from engine import EventView, InstanceStatus, InstanceView
 from webapp import access
 from webapp.auth import current_user, require
 from webapp.labels import data_labels, element_names, option_names
@@ -85,9 +85,9 @@ def show(instance_id: int) -> str:
         step=step, replayed_at=history[-1].at if step is not None and history else None,
         labels=labels, options=option_names(xml),
         markers=markers, attachments=attachment_store().list(instance_id),
-        may_cancel=instance.status == "running"
+        may_cancel=instance.status == InstanceStatus.RUNNING
         and access.has_any(user.groups, access.COORDINATE),
-        may_retry=instance.status == "error" and access.has_any(user.groups, access.RETRY),
+        may_retry=instance.status == InstanceStatus.ERROR and access.has_any(user.groups, access.RETRY),
         summary=shown, other_data=other)
 
 
@@ -134,7 +134,7 @@ def retry(instance_id: int) -> Any:
 
 
 #: Fields asked for when registering a case; the process's first task asks for the rest.
-START_FIELDS = ("title", "petitioner_name", "demand")
+START_FIELDS = ("title", "petitioner_names", "demand")
 
 
 @bp.route("/new", methods=["GET", "POST"])

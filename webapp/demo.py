@@ -10,8 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from anjie.sample_case import MAIN_PATH, REGISTER
 from engine import Engine, EngineError
+from webapp.sample_case import MAIN_PATH, REGISTER
 
 #: The demo users, named after their role, and their groups.
 DEMO_USERS: dict[str, list[str]] = {
@@ -34,7 +34,7 @@ CASES: list[tuple[str, str, dict[str, Any], int]] = [
     ("企业改制职工社保接续问题", "李某", {"subject": "enterprise_restructuring", "escalated_petition": True}, 2),
     ("旧城改造房屋拆迁安置", "赵某", {"subject": "demolition", "repeat_count": 2}, 4),
     ("小区物业维修基金使用", "孙某", {"subject": "property_management", "repeat_count": 0}, 7),
-    ("农村宅基地确权纠纷", "周某", {"subject": "rural_affairs", "repeat_count": 1}, 1),
+    ("农村宅基地确权纠纷", "周某", {"subject": "agriculture", "repeat_count": 1}, 1),
     ("学校周边噪声污染", "吴某", {"subject": "environment", "repeat_count": 0, "backlog_case": False}, 11),
     ("劳动报酬拖欠（三跨）", "郑某", {"subject": "labour_social_security", "three_cross": True}, 16),
 ]
@@ -49,7 +49,7 @@ def campaign_windows(engine: Engine) -> dict[str, Any]:
 
     return {"campaign_id": CAMPAIGN, "campaign_name": CAMPAIGN, "title": CAMPAIGN,
             "mobilise_end": end(7), "investigate_end": end(21), "resolve_end": end(120),
-            "inspect_end": end(135), "target_resolve_rate": 90, "target_stop_rate": 85}
+            "inspect_end": end(135), "target_resolve_rate": 90, "target_petitioning_stopped_rate": 85}
 
 
 @dataclass(frozen=True)

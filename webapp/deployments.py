@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import DiagramInvalid
+from engine import DiagramInvalid
 from webapp import access
 from webapp.auth import current_user, require
 from webapp.services import engine

@@ -10,8 +10,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from engine.accounts import AccountError, UserNotFound
-from engine.errors import (
+from engine import (
+    AccountError,
     ConcurrentModification,
     DataInvalid,
     EngineError,
@@ -21,6 +21,7 @@ from engine.errors import (
     TaskClaimed,
     TaskNotFound,
     TaskNotReady,
+    UserNotFound,
 )
 from webapp.i18n import format_when
 

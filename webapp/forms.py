@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from engine.views import FormField
+from engine import FormField
 
 TEXTAREA_HINTS = ("textarea", "multiline", "long_text")
 

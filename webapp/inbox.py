@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from engine.queries import InboxFilter
+from engine import InboxFilter
 from webapp.auth import current_user
 from webapp.services import queries
 

@@ -5,17 +5,66 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from lxml import etree
 
+from engine import EventType, InstanceStatus, TaskState, safe_parser
+
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+
+
+#: What people read for each history event type; every type has a label (a test checks).
+EVENT_LABELS = {
+    EventType.INSTANCE_STARTED: lazy_gettext("Case started"),
+    EventType.INSTANCE_COMPLETED: lazy_gettext("Case closed"),
+    EventType.INSTANCE_CANCELLED: lazy_gettext("Case cancelled"),
+    EventType.INSTANCE_RETRIED: lazy_gettext("Case retried"),
+    EventType.INCIDENT_RAISED: lazy_gettext("Error"),
+    EventType.TASK_READY: lazy_gettext("Task opened"),
+    EventType.TASK_CLAIMED: lazy_gettext("Task claimed"),
+    EventType.TASK_UNCLAIMED: lazy_gettext("Task given back"),
+    EventType.TASK_ASSIGNED: lazy_gettext("Task assigned"),
+    EventType.TASK_COMPLETED: lazy_gettext("Task completed"),
+    EventType.TASK_CANCELLED: lazy_gettext("Task cancelled"),
+    EventType.TASK_DUE_CHANGED: lazy_gettext("Due date changed"),
+    EventType.TIMER_WAITING: lazy_gettext("Deadline set"),
+    EventType.TIMER_FIRED: lazy_gettext("Deadline reached"),
+    EventType.ELEMENT_STARTED: lazy_gettext("Step started"),
+    EventType.ELEMENT_WAITING: lazy_gettext("Waiting"),
+    EventType.ELEMENT_COMPLETED: lazy_gettext("Step done"),
+    EventType.ELEMENT_CANCELLED: lazy_gettext("Step cancelled"),
+    EventType.EVENT_UNHANDLED: lazy_gettext("Signal nobody waited for"),
+}
+
+
+#: What people read for each instance status and task state.
+STATUS_LABELS = {
+    InstanceStatus.RUNNING: lazy_gettext("Running"),
+    InstanceStatus.WAITING: lazy_gettext("Waiting"),
+    InstanceStatus.COMPLETED: lazy_gettext("Completed"),
+    InstanceStatus.CANCELLED: lazy_gettext("Cancelled"),
+    InstanceStatus.ERROR: lazy_gettext("Stopped by an error"),
+    TaskState.READY: lazy_gettext("Ready"),
+}
+
+
+def status_label(value: str) -> str:
+    """The label of an instance status or task state (the value itself when unknown)."""
+    label = STATUS_LABELS.get(value)
+    return str(label) if label is not None else value
+
+
+def event_label(event_type: str) -> str:
+    """The label of a history event type (the type itself for one this version does not know)."""
+    label = EVENT_LABELS.get(EventType.from_stored(event_type))
+    return str(label) if label is not None else event_type
 
 
 @lru_cache(maxsize=32)
 def element_names(xml: bytes) -> dict[str, str]:
     """Element id → name, read from the diagram, for a readable timeline."""
     try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False,
-                                                            no_network=True))
+        root = etree.fromstring(xml, parser=safe_parser())
     except etree.XMLSyntaxError:
         return {}
     return {el.get("id"): el.get("name") for el in root.iter()
@@ -25,14 +74,13 @@ def element_names(xml: bytes) -> dict[str, str]:
 def data_labels(xml: bytes) -> dict[str, str]:
     """Case data key → label people read: the diagram's form labels, then the common keys."""
     labels = {
-        "title": _("Title"), "risk_colour": _("Risk colour"), "risk_class": _("Class"),
+        "title": _("Title"), "risk_colour": _("Risk colour"), "case_class": _("Class"),
         "campaign_id": _("Campaign"), "case_leader": _("Case leader"),
-        "case_handler": _("Case handler"), "petitioner_name": _("Petitioner"),
+        "case_handler": _("Case handler"), "petitioner_names": _("Petitioner"),
         "demand": _("Demand"),
     }
     try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False,
-                                                            no_network=True))
+        root = etree.fromstring(xml, parser=safe_parser())
     except etree.XMLSyntaxError:
         return labels
     for field in root.iter(f"{{{CAMUNDA_NS}}}formField"):
@@ -45,8 +93,7 @@ def data_labels(xml: bytes) -> dict[str, str]:
 def option_names(xml: bytes) -> dict[str, dict[str, str]]:
     """Field id → {option id → option name}, so a case shows 来访 rather than `visit`."""
     try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False,
-                                                            no_network=True))
+        root = etree.fromstring(xml, parser=safe_parser())
     except etree.XMLSyntaxError:
         return {}
     names: dict[str, dict[str, str]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from engine.queries import LedgerFilter
+from engine import InstanceStatus, LedgerFilter
 from webapp import access
 from webapp.auth import require
 from webapp.inbox import COLOURS
@@ -14,7 +14,7 @@ bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
 PER_PAGE = 50
 CLASSES = ("A", "B", "C")
-STATUSES = ("running", "completed", "cancelled", "error")
+STATUSES = (InstanceStatus.RUNNING, InstanceStatus.COMPLETED, InstanceStatus.CANCELLED, InstanceStatus.ERROR)
 
 
 def ledger_filter() -> LedgerFilter:
@@ -27,7 +27,7 @@ def ledger_filter() -> LedgerFilter:
         text=args.get("q") or None,
         campaign_id=args.get("campaign") or None,
         risk_colour=colour if colour in COLOURS else None,
-        risk_class=cls if cls in CLASSES else None,
+        case_class=cls if cls in CLASSES else None,
         phase=args.get("phase") or None,
         leader=args.get("leader") or None,
         status=status if status in STATUSES else None,

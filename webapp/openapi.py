@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.queries import MAX_PAGE
+from engine import MAX_PAGE
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +66,7 @@ SCHEMAS: dict[str, Any] = {
         "name": _nullable(STR), "assignee": _nullable(STR),
         "candidate_groups": {"type": "array", "items": STR}, "due_at": _nullable(TIME),
         "created_at": TIME, "business_key": _nullable(STR), "campaign_id": _nullable(STR),
-        "risk_colour": _nullable(STR), "risk_class": _nullable(STR), "title": _nullable(STR),
+        "risk_colour": _nullable(STR), "case_class": _nullable(STR), "title": _nullable(STR),
         "overdue": BOOL, "near_due": BOOL}),
     "InboxCounts": _obj({k: INT for k in ("total", "mine", "claimable", "overdue",
                                           "near_due")}),

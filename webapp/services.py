@@ -7,10 +7,7 @@ from typing import TYPE_CHECKING, cast
 from flask import current_app
 
 if TYPE_CHECKING:
-    from engine import Engine
-    from engine.accounts import Accounts
-    from engine.config import Settings
-    from engine.queries import Queries
+    from engine import Accounts, Engine, Queries, Settings
 
 ENGINE_KEY = "anjie.engine"
 SETTINGS_KEY = "anjie.settings"

@@ -9,8 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine.errors import DataInvalid, TaskNotReady
-from engine.views import InstanceView, TaskView
+from engine import DataInvalid, InstanceView, TaskNotReady, TaskState, TaskView
 from webapp import access, forms
 from webapp.attachments import AttachmentRefused, AttachmentStore
 from webapp.auth import current_user
@@ -28,7 +27,7 @@ def attachment_store() -> AttachmentStore:
 def may_work(task: TaskView) -> bool:
     """The current user may claim or complete this ready task."""
     user = current_user()
-    return task.state == "ready" and access.may_work_task(
+    return task.state == TaskState.READY and access.may_work_task(
         user.username, user.groups, task.assignee, task.candidate_groups)
 
 
@@ -42,10 +41,10 @@ def may_see(task: TaskView) -> bool:
 def load(task_id: str, *, work: bool) -> TaskView:
     """The task, or 403 if the current user may not see it (work=False) or work it."""
     task = engine().task(task_id)
-    if task.state == "ready" and work and not may_work(task):
+    if task.state == TaskState.READY and work and not may_work(task):
         abort(403)
     user = current_user()
-    if work and task.state != "ready" and "auditor" not in user.groups and (
+    if work and task.state != TaskState.READY and "auditor" not in user.groups and (
             user.username == task.assignee or set(user.groups) & set(task.candidate_groups)):
         # It could have been this user's: say who completed it first, and when (409).
         raise TaskNotReady(task.id, task.state, completed_by=task.completed_by,
@@ -84,7 +83,7 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
     page = render_template(
         "tasks/show.html", task=task, instance=instance, values=values, errors=errors,
         widget=forms.widget, may_work=may_work(task), summary=shown, other_data=other,
-        may_assign=task.state == "ready" and access.has_any(user.groups, access.COORDINATE),
+        may_assign=task.state == TaskState.READY and access.has_any(user.groups, access.COORDINATE),
         attachments=attachment_store().list(instance.id),
         labels=labels, options=option_names(xml))
     return page, status
@@ -160,7 +159,7 @@ def complete(task_id: str) -> Any:
         return render_page(task, engine().instance(task.instance_id), values, errors, 400)
     flash(_("Task completed: %(name)s.", name=task.name or task.element_id), "success")
     for nxt in instance.tasks:
-        if nxt.state == "ready" and access.may_work_task(
+        if nxt.state == TaskState.READY and access.may_work_task(
                 user.username, user.groups, nxt.assignee, nxt.candidate_groups):
             return redirect(url_for("tasks.show", task_id=nxt.id))
     return redirect(url_for("inbox.index"))

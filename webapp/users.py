@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.accounts import UserExists, WeakPassword
+from engine import UserExists, WeakPassword
 from webapp import access
 from webapp.auth import current_user, require
 from webapp.services import accounts

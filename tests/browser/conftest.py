@@ -1,4 +1,6 @@
-"""Browser fixtures: the app served on a free loopback port, and headless Debian Chromium."""
+"""Browser fixtures: the app served on a free loopback port, and headless Debian Chromium.
+
+Browser tests are marked `sqlite_only`: they check what people see, not what the database does."""
 
 from __future__ import annotations
 
@@ -12,10 +14,8 @@ from werkzeug.serving import make_server
 
 from tests.webapp.conftest import (  # noqa: F401 - fixtures shared with the web app tests
     app,
-    clock,
-    database_url,
-    engine,
     settings,
+    web_engine,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -22,13 +22,13 @@ SHOTS = (
 )
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_handler_journey(browser: Any, live_server: str, engine: Engine) -> None:
-    case = start_case(engine, title="村集体土地征收补偿款分配争议", bk="XF-2025-0001")
-    start_case(engine, title="企业改制职工社保接续", bk="XF-2025-0002", risk_colour="yellow",
-               risk_class="B")
-    start_case(engine, title="小区物业维修基金使用", bk="XF-2025-0003", risk_colour="green",
-               risk_class="C")
+@pytest.mark.sqlite_only
+def test_handler_journey(browser: Any, live_server: str, web_engine: Engine) -> None:
+    case = start_case(web_engine, title="村集体土地征收补偿款分配争议", bk="XF-2025-0001")
+    start_case(web_engine, title="企业改制职工社保接续", bk="XF-2025-0002", risk_colour="yellow",
+               case_class="B")
+    start_case(web_engine, title="小区物业维修基金使用", bk="XF-2025-0003", risk_colour="green",
+               case_class="C")
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     page = context.new_page()
     errors: list[str] = []
@@ -70,13 +70,13 @@ def test_handler_journey(browser: Any, live_server: str, engine: Engine) -> None
         context.close()
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_coordinator_ledger(browser: Any, live_server: str, engine: Engine) -> None:
+@pytest.mark.sqlite_only
+def test_coordinator_ledger(browser: Any, live_server: str, web_engine: Engine) -> None:
     for n, (title, colour, cls) in enumerate([("土地征收补偿", "red", "A"),
                                               ("房屋拆迁安置", "yellow", "B"),
                                               ("宅基地确权", "green", "C")], start=1):
-        start_case(engine, title=title, bk=f"XF-2025-{n:04d}", risk_colour=colour,
-                   risk_class=cls)
+        start_case(web_engine, title=title, bk=f"XF-2025-{n:04d}", risk_colour=colour,
+                   case_class=cls)
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     try:

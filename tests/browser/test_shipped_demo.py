@@ -15,18 +15,18 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from engine import Engine, FakeClock, Settings
+from engine import Engine, Settings
 from tests.browser.test_handler_journey import SHOTS
-from tests.conftest import PROCESSES
+from tests.conftest import PROCESSES, EngineWith
 from webapp import create_app
 from webapp.demo import DemoResult, seed
 
 
 @pytest.fixture
-def demo(db_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[tuple[str, Engine, DemoResult]]:
+def demo(engine_with: EngineWith, db_url: str, tmp_path: Path) -> Iterator[tuple[str, Engine, DemoResult]]:
     """The demo seeded on the shipped diagrams, served on a free loopback port."""
     settings = Settings(database_url=db_url, secret_key="demo-test", upload_dir=str(tmp_path / "up"))
-    engine = Engine.open(db_url, clock=clock, settings=settings)
+    engine = engine_with(settings=settings)
     engine.accounts.scrypt_n = 2**4
     result = seed(engine, PROCESSES)
     server = make_server("127.0.0.1", 0, create_app(settings, engine=engine), threaded=True)
@@ -38,7 +38,6 @@ def demo(db_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[tuple[str, E
         server.shutdown()
         thread.join()
         server.server_close()
-        engine.close()
 
 
 def _login(page: Any, base: str, user: str, password: str) -> None:
@@ -49,7 +48,7 @@ def _login(page: Any, base: str, user: str, password: str) -> None:
     page.wait_for_selector("table.list")
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_handler_works_the_shipped_petition_case(browser: Any, demo: tuple[str, Engine, DemoResult]) -> None:
     base, engine, result = demo
     assert len(result.case_ids) == 7
@@ -89,7 +88,7 @@ def test_handler_works_the_shipped_petition_case(browser: Any, demo: tuple[str, 
         context.close()
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_coordinator_reads_the_demo_ledger(browser: Any, demo: tuple[str, Engine, DemoResult]) -> None:
     base, _engine, result = demo
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")

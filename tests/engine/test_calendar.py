@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from anjie.cli import main
 from engine import Engine, FakeClock
-from engine.calendar import Calendar, CalendarOverrideInvalid
+from engine.calendar import CalendarOverrideInvalid
 from engine.workdays import add_working_days, is_working_day, make_up_workdays, next_day_of_month
+from tests.conftest import EngineWith
 
 from .test_timers import DEADLINE_WAIT
 
 FRIDAY_BEFORE_NATIONAL_DAY = datetime(2025, 9, 26, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    """The test clock on the Friday before the 2025 National Day holiday."""
-    return FakeClock(FRIDAY_BEFORE_NATIONAL_DAY)
-
-
-@pytest.fixture
-def engine(db_url: str, clock: FakeClock) -> Iterator[Engine]:
-    """An engine with the deadline diagram deployed and a calendar cache that never goes stale."""
-    eng = Engine.open(db_url, clock=clock)
-    eng.calendar.ttl_seconds = 0
-    eng.deploy(DEADLINE_WAIT, actor="designer")
-    yield eng
-    eng.close()
+def before_national_day(engine_with: EngineWith, clock: FakeClock) -> Engine:
+    """An engine on the Friday before the 2025 National Day holiday, with the deadline diagram
+    deployed and a calendar cache that never goes stale."""
+    clock.set(FRIDAY_BEFORE_NATIONAL_DAY)
+    engine = engine_with(DEADLINE_WAIT)
+    engine.calendar.ttl_seconds = 0
+    return engine
 
 
 def test_national_calendar_has_holidays_and_make_up_workdays() -> None:
@@ -61,7 +53,8 @@ def test_next_day_of_month_does_not_drift() -> None:
     assert next_day_of_month(date(2025, 1, 31), 31) == date(2025, 2, 28)
 
 
-def test_overrides_can_be_set_listed_and_cleared(engine: Engine) -> None:
+def test_overrides_can_be_set_listed_and_cleared(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = before_national_day(engine_with, clock)
     cal = engine.calendar
     assert cal.is_working_day("2025-10-09")
     cal.set_override("2025-10-09", "holiday", actor="admin")
@@ -82,7 +75,8 @@ def test_overrides_can_be_set_listed_and_cleared(engine: Engine) -> None:
         cal.set_override("2025-10-09", "half-day", actor="admin")
 
 
-def test_show_lists_the_year_with_overrides(engine: Engine) -> None:
+def test_show_lists_the_year_with_overrides(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = before_national_day(engine_with, clock)
     year = engine.calendar.show(2025)
     assert year.published and year.working_days == 248
     kinds = {d.day: (d.kind, d.source) for d in year.days}
@@ -96,8 +90,9 @@ def test_show_lists_the_year_with_overrides(engine: Engine) -> None:
 
 
 def test_working_day_timer_follows_the_calendar_and_local_overrides(
-    engine: Engine, clock: FakeClock
+    engine_with: EngineWith, clock: FakeClock
 ) -> None:
+    engine = before_national_day(engine_with, clock)
     plain = engine.start(
         "deadline_wait", {"days": 5, "working": True, "divisor": 1}, actor="clerk"
     ).id
@@ -126,28 +121,15 @@ def test_working_day_timer_follows_the_calendar_and_local_overrides(
 
 
 def test_an_override_made_elsewhere_is_seen_after_the_cache_expires(
-    engine: Engine, db_url: str, clock: FakeClock
+    engine_with: EngineWith, clock: FakeClock
 ) -> None:
+    engine = before_national_day(engine_with, clock)
     engine.calendar.ttl_seconds = 3600
     assert engine.calendar.is_working_day("2025-10-09")
-    other = Engine.open(db_url, clock=clock)  # another process: the CLI, another web worker
-    try:
-        other.calendar.set_override("2025-10-09", "holiday", actor="admin")
-    finally:
-        other.close()
+    other = engine_with()  # another process: the CLI, another web worker
+    other.calendar.set_override("2025-10-09", "holiday", actor="admin")
+    other.close()
     assert engine.calendar.is_working_day("2025-10-09")  # still cached
     engine.calendar.invalidate()
     assert not engine.calendar.is_working_day("2025-10-09")
 
-
-def test_calendar_commands(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["calendar", "override", "2025-10-09", "holiday", "--database-url", db_url]) == 0
-    assert main(["calendar", "show", "2025", "--database-url", db_url]) == 0
-    out = capsys.readouterr().out
-    assert "2025: 247 working days" in out
-    assert "2025-10-09 Thu  holiday  local" in out
-    assert "2025-09-28 Sun  workday  national" in out
-    assert main(["calendar", "override", "2025-10-09", "clear", "--database-url", db_url]) == 0
-    assert main(["calendar", "override", "9 Oct", "holiday", "--database-url", db_url]) == 2
-    assert "not an ISO date" in capsys.readouterr().err
-    assert Calendar  # the service class is public for the web app's admin page

@@ -10,9 +10,10 @@ import time
 
 from sqlalchemy import select
 
-from engine import Engine, FakeClock
+from engine import Engine
 from engine.models import HumanTask, Instance
 from engine.runtime import all_tasks
+from tests.conftest import EngineWith
 from tests.engine import bpmn_builder as b
 
 TASKS_PER_CASE = 60
@@ -33,7 +34,7 @@ def _check_consistent(engine: Engine) -> int:
     done = 0
     with engine.read_sessionmaker() as s:
         for inst in s.scalars(select(Instance)):
-            workflow = engine._load(s, inst)
+            workflow = engine.workflow(inst.id)
             ready_in_state = {str(t.id) for t in all_tasks(workflow) if t.state == 16 and t.task_spec.manual}
             ready_in_index = set(s.scalars(select(HumanTask.id).where(
                 HumanTask.instance_id == inst.id, HumanTask.state == "ready")))
@@ -48,16 +49,16 @@ def _check_consistent(engine: Engine) -> int:
     return done
 
 
-def test_sigkill_mid_work_never_leaves_a_half_written_operation(engine: Engine, clock: FakeClock) -> None:
+def test_sigkill_mid_work_never_leaves_a_half_written_operation(engine_with: EngineWith, db_url: str) -> None:
+    engine = engine_with()
     engine.deploy(b.user_tasks_process("long", TASKS_PER_CASE), actor="d")
     for _ in range(10):  # enough work that the worker is still busy when killed
         engine.start("long", actor="clerk")
-    url = engine.sessionmaker.kw["bind"].url.render_as_string(hide_password=False)
     ctx = multiprocessing.get_context("spawn")
     progress = []
     for round_ in range(3):
         ready = ctx.Event()
-        proc = ctx.Process(target=_work_until_killed, args=(url, ready))
+        proc = ctx.Process(target=_work_until_killed, args=(db_url, ready))
         proc.start()
         assert ready.wait(60)
         time.sleep(0.2 + random.random() * 0.5)

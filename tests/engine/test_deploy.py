@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from engine import DiagramInvalid, Engine
+from tests.conftest import EngineWith
 from tests.engine import bpmn_builder as b
 
 SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
 
 
-def test_same_content_same_version_changed_content_next_version(engine: Engine) -> None:
+def test_same_content_same_version_changed_content_next_version(engine_with: EngineWith) -> None:
+    engine = engine_with()
     first = engine.deploy(SIMPLE, actor="designer")
     again = engine.deploy(SIMPLE, actor="designer")
     assert [(d.process_key, d.version) for d in first] == [("simple_review", 1)]
@@ -48,11 +50,13 @@ PARAMETER_ENTITY = """<?xml version="1.0"?>
 
 
 @pytest.mark.parametrize("doc", [XXE, BILLION_LAUGHS, PARAMETER_ENTITY], ids=["xxe", "laughs", "param"])
-def test_any_doctype_is_refused(engine: Engine, doc: str) -> None:
+def test_any_doctype_is_refused(engine_with: EngineWith, doc: str) -> None:
+    engine = engine_with()
     assert any("DOCTYPE" in p for p in _refused(engine, doc))
 
 
-def test_non_utf8_and_non_xml_and_non_bpmn_are_refused(engine: Engine) -> None:
+def test_non_utf8_and_non_xml_and_non_bpmn_are_refused(engine_with: EngineWith) -> None:
+    engine = engine_with()
     latin = b.user_tasks_process("p").replace("任务", "t\u00e9").encode("latin-1")
     assert any("UTF-8" in p for p in _refused(engine, latin))
     assert any("UTF-8" in p for p in _refused(engine, '<?xml version="1.0" encoding="GBK"?><a/>'))
@@ -60,12 +64,14 @@ def test_non_utf8_and_non_xml_and_non_bpmn_are_refused(engine: Engine) -> None:
     assert any("not a BPMN or DMN" in p for p in _refused(engine, "<html><body/></html>"))
 
 
-def test_no_executable_process_is_refused(engine: Engine) -> None:
+def test_no_executable_process_is_refused(engine_with: EngineWith) -> None:
+    engine = engine_with()
     doc = b.process("p", '<bpmn:startEvent id="begin"/>', executable=False)
     assert any("no executable process" in p for p in _refused(engine, doc))
 
 
-def test_duplicate_ids_and_missing_flow_targets_are_all_listed(engine: Engine) -> None:
+def test_duplicate_ids_and_missing_flow_targets_are_all_listed(engine_with: EngineWith) -> None:
+    engine = engine_with()
     doc = b.process(
         "p",
         '<bpmn:startEvent id="begin"/><bpmn:userTask id="twice"/><bpmn:userTask id="twice"/>'
@@ -78,7 +84,8 @@ def test_duplicate_ids_and_missing_flow_targets_are_all_listed(engine: Engine) -
 
 
 @pytest.mark.parametrize("reserved", ["Start", "End"])
-def test_reserved_ids_are_refused_with_the_element_named(engine: Engine, reserved: str) -> None:
+def test_reserved_ids_are_refused_with_the_element_named(engine_with: EngineWith, reserved: str) -> None:
+    engine = engine_with()
     doc = b.user_tasks_process("p", 1).replace('id="begin"', f'id="{reserved}"').replace(
         'sourceRef="begin"', f'sourceRef="{reserved}"'
     )
@@ -94,28 +101,33 @@ def test_reserved_ids_are_refused_with_the_element_named(engine: Engine, reserve
         ("<bpmn:timeDuration>\"P1X\"</bpmn:timeDuration>", "not valid ISO 8601"),
     ],
 )
-def test_bad_timer_expressions_are_caught_at_deploy(engine: Engine, timer: str, expect: str) -> None:
+def test_bad_timer_expressions_are_caught_at_deploy(engine_with: EngineWith, timer: str, expect: str) -> None:
+    engine = engine_with()
     problems = _refused(engine, b.timer_process("p", timer))
     assert any(expect in p and "'wait'" in p for p in problems), problems
 
 
-def test_a_chain_too_long_to_parse_is_a_problem_not_a_crash(engine: Engine) -> None:
+def test_a_chain_too_long_to_parse_is_a_problem_not_a_crash(engine_with: EngineWith) -> None:
+    engine = engine_with()
     problems = _refused(engine, b.chain_process("p", 600))
     assert any("too long to parse" in p for p in problems)
 
 
-def test_schema_errors_name_the_line(engine: Engine) -> None:
+def test_schema_errors_name_the_line(engine_with: EngineWith) -> None:
+    engine = engine_with()
     doc = b.process("p", '<bpmn:startEvent id="begin"><bpmn:bogus/></bpmn:startEvent>')
     problems = _refused(engine, doc)
     assert any("line" in p for p in problems)
 
 
-def test_forbidden_script_is_refused_at_deploy(engine: Engine) -> None:
+def test_forbidden_script_is_refused_at_deploy(engine_with: EngineWith) -> None:
+    engine = engine_with()
     problems = _refused(engine, b.script_process("p", "import os"))
     assert any("run_script" in p for p in problems)
 
 
-def test_validate_reports_without_deploying(engine: Engine) -> None:
+def test_validate_reports_without_deploying(engine_with: EngineWith) -> None:
+    engine = engine_with()
     assert engine.validate(SIMPLE) == []
     assert engine.validate(b.timer_process("p", "<bpmn:timeDuration>PT1S</bpmn:timeDuration>"))
     assert engine.deployments() == []

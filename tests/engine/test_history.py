@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from engine import Engine, FakeClock
+from tests.conftest import EngineWith
 
 SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
 
@@ -23,7 +24,8 @@ def _run_case(engine: Engine, clock: FakeClock) -> int:
     return inst.id
 
 
-def test_history_answers_who_changed_what_when_through_which_task(engine: Engine, clock: FakeClock) -> None:
+def test_history_answers_who_changed_what_when_through_which_task(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with()
     iid = _run_case(engine, clock)
     events = engine.history(iid)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
@@ -34,7 +36,8 @@ def test_history_answers_who_changed_what_when_through_which_task(engine: Engine
     assert len({e.hash for e in events}) == len(events)
 
 
-def test_the_database_refuses_edits_and_deletes_of_events(engine: Engine, clock: FakeClock) -> None:
+def test_the_database_refuses_edits_and_deletes_of_events(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with()
     iid = _run_case(engine, clock)
     db = engine.sessionmaker.kw["bind"]
     for sql in (f"UPDATE event SET actor = 'mallory' WHERE instance_id = {iid}",
@@ -55,7 +58,8 @@ def _drop_guard(engine: Engine) -> None:
             conn.execute(text("DROP TRIGGER event_no_delete"))
 
 
-def test_an_edit_behind_the_products_back_is_detected(engine: Engine, clock: FakeClock) -> None:
+def test_an_edit_behind_the_products_back_is_detected(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with()
     iid = _run_case(engine, clock)
     other = engine.start("simple_review", actor="clerk").id
     _drop_guard(engine)
@@ -68,7 +72,8 @@ def test_an_edit_behind_the_products_back_is_detected(engine: Engine, clock: Fak
 
 
 @pytest.mark.parametrize("where", ["middle", "last"])
-def test_a_deleted_event_is_detected(engine: Engine, clock: FakeClock, where: str) -> None:
+def test_a_deleted_event_is_detected(engine_with: EngineWith, clock: FakeClock, where: str) -> None:
+    engine = engine_with()
     iid = _run_case(engine, clock)
     last = engine.history(iid)[-1].seq
     seq = 4 if where == "middle" else last
@@ -79,7 +84,8 @@ def test_a_deleted_event_is_detected(engine: Engine, clock: FakeClock, where: st
     assert not report.ok and report.broken[0].seq == seq
 
 
-def test_replay_rebuilds_each_step_from_events(engine: Engine, clock: FakeClock) -> None:
+def test_replay_rebuilds_each_step_from_events(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with()
     iid = _run_case(engine, clock)
     events = engine.history(iid)
     ready = next(e.seq for e in events if e.type == "task_ready" and e.element_id == "accept_case")

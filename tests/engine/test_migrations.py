@@ -7,9 +7,11 @@ from alembic.migration import MigrationContext
 
 from engine import Engine
 from engine.models import Base
+from tests.conftest import EngineWith
 
 
-def test_migrations_produce_the_models_schema(engine: Engine) -> None:
+def test_migrations_produce_the_models_schema(engine_with: EngineWith) -> None:
+    engine = engine_with()
     with engine.sessionmaker.kw["bind"].connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []

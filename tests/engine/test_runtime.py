@@ -7,7 +7,6 @@ import multiprocessing
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,33 +20,23 @@ from engine import (
     TaskClaimed,
     TaskNotReady,
 )
+from tests.conftest import DIAGRAMS, EngineWith
 from tests.engine import bpmn_builder as b
 
-SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
+SIMPLE = DIAGRAMS / "simple_review.bpmn"
 
 
-@pytest.fixture
-def reopen(clock: FakeClock):  # type: ignore[no-untyped-def]
-    """Open a new engine on the same database: nothing survives but what was saved."""
-    opened: list[Engine] = []
-
-    def _reopen(engine: Engine, _clock: FakeClock) -> Engine:
-        url = engine.sessionmaker.kw["bind"].url.render_as_string(hide_password=False)
-        engine.close()
-        fresh = Engine.open(url, clock=clock)
-        opened.append(fresh)
-        return fresh
-
-    yield _reopen
-    for eng in opened:
-        eng.close()
+def reopened(engine: Engine, engine_with: EngineWith) -> Engine:
+    """Close `engine` and open a new one on the same database: nothing survives but what was saved."""
+    engine.close()
+    return engine_with()
 
 
 @pytest.mark.parametrize("save_restore", [False, True])
 def test_simple_review_path_with_escalation(
-    engine: Engine, clock: FakeClock, save_restore: bool, reopen  # type: ignore[no-untyped-def]
+    engine_with: EngineWith, clock: FakeClock, save_restore: bool
 ) -> None:
-    engine.deploy(SIMPLE, actor="designer")
+    engine = engine_with(SIMPLE)
     inst = engine.start("simple_review", {"handler": "zhang"}, actor="clerk", business_key="XF-2026-001")
     accept = inst.tasks[0]
     assert (accept.element_id, accept.candidate_groups) == ("accept_case", ["coordinator"])
@@ -55,12 +44,12 @@ def test_simple_review_path_with_escalation(
     form = engine.task(accept.id).form
     assert [(f.id, f.required) for f in form] == [("accepted", True), ("comment", False)]
     if save_restore:
-        engine = reopen(engine, clock)
+        engine = reopened(engine, engine_with)
     clock.advance(days=16)
     assert engine.fire_due_timers() == 1
     assert {t.element_id for t in engine.tasks(instance_id=inst.id)} == {"accept_case", "escalate"}
     if save_restore:
-        engine = reopen(engine, clock)
+        engine = reopened(engine, engine_with)
     with pytest.raises(DataInvalid) as info:
         engine.complete(accept.id, {"comment": "缺少受理意见"}, actor="coord")
     assert info.value.field == "accepted"
@@ -69,7 +58,7 @@ def test_simple_review_path_with_escalation(
     assert handle.assignee == "zhang"
     escalate = [t for t in after.tasks if t.element_id == "escalate"][0]
     if save_restore:
-        engine = reopen(engine, clock)
+        engine = reopened(engine, engine_with)
     engine.complete(escalate.id, {}, actor="supervisor")
     done = engine.complete(handle.id, {}, actor="zhang")
     assert done.status == "completed" and done.tasks == []
@@ -85,8 +74,8 @@ def test_simple_review_path_with_escalation(
     assert engine.verify_history().ok
 
 
-def test_not_accepted_path_ends_and_cancels_the_boundary_timer(engine: Engine) -> None:
-    engine.deploy(SIMPLE, actor="designer")
+def test_not_accepted_path_ends_and_cancels_the_boundary_timer(engine_with: EngineWith) -> None:
+    engine = engine_with(SIMPLE)
     inst = engine.start("simple_review", actor="clerk")
     done = engine.complete(inst.tasks[0].id, {"accepted": False}, actor="coord")
     assert done.status == "completed"
@@ -105,7 +94,10 @@ def test_not_accepted_path_ends_and_cancels_the_boundary_timer(engine: Engine) -
         ({"f": {1, 2}}, "f"),
     ],
 )
-def test_hostile_task_data_is_refused_before_anything_is_stored(engine: Engine, bad: dict, field: str | None) -> None:
+def test_hostile_task_data_is_refused_before_anything_is_stored(
+    engine_with: EngineWith, bad: dict, field: str | None
+) -> None:
+    engine = engine_with()
     engine.deploy(b.user_tasks_process("p", 1), actor="d")
     inst = engine.start("p", actor="clerk")
     before = engine.history(inst.id)
@@ -117,7 +109,8 @@ def test_hostile_task_data_is_refused_before_anything_is_stored(engine: Engine, 
     assert engine.instance(inst.id).tasks == inst.tasks
 
 
-def test_deep_nesting_is_refused_not_crashing(engine: Engine) -> None:
+def test_deep_nesting_is_refused_not_crashing(engine_with: EngineWith) -> None:
+    engine = engine_with()
     engine.deploy(b.user_tasks_process("p", 1), actor="d")
     deep: dict = {}
     node = deep
@@ -130,7 +123,8 @@ def test_deep_nesting_is_refused_not_crashing(engine: Engine) -> None:
         engine.start("p", ["not", "a", "dict"], actor="clerk")  # type: ignore[arg-type]
 
 
-def test_a_loop_too_deep_for_spiff_goes_to_error_not_completed(engine: Engine) -> None:
+def test_a_loop_too_deep_for_spiff_goes_to_error_not_completed(engine_with: EngineWith) -> None:
+    engine = engine_with()
     engine.deploy(b.loop_process("loop", 600), actor="d")
     inst = engine.start("loop", actor="clerk")
     assert inst.status == "error"
@@ -140,7 +134,8 @@ def test_a_loop_too_deep_for_spiff_goes_to_error_not_completed(engine: Engine) -
     assert ok.status == "running" and ok.data["n"] == 50
 
 
-def test_claim_unclaim_assign_and_who_may_complete(engine: Engine) -> None:
+def test_claim_unclaim_assign_and_who_may_complete(engine_with: EngineWith) -> None:
+    engine = engine_with()
     engine.deploy(b.user_tasks_process("p", 2), actor="d")
     inst = engine.start("p", actor="clerk")
     task = inst.tasks[0]
@@ -166,8 +161,8 @@ def test_claim_unclaim_assign_and_who_may_complete(engine: Engine) -> None:
     ]
 
 
-def test_cancel_stops_everything(engine: Engine) -> None:
-    engine.deploy(SIMPLE, actor="designer")
+def test_cancel_stops_everything(engine_with: EngineWith) -> None:
+    engine = engine_with(SIMPLE)
     inst = engine.start("simple_review", actor="clerk")
     cancelled = engine.cancel(inst.id, actor="coordinator", reason="重复登记")
     assert cancelled.status == "cancelled" and cancelled.tasks == []
@@ -198,7 +193,8 @@ def race(n: int, action: Callable[[str], object], lost: tuple[type[Exception], .
     return results
 
 
-def test_two_threads_completing_one_task_exactly_one_counts(engine: Engine) -> None:
+def test_two_threads_completing_one_task_exactly_one_counts(engine_with: EngineWith) -> None:
+    engine = engine_with()
     engine.deploy(b.user_tasks_process("p", 2), actor="d")
     inst = engine.start("p", actor="clerk")
     task_id = inst.tasks[0].id
@@ -223,15 +219,15 @@ def _complete_in_process(url: str, task_id: str, name: str, start, out) -> None:
         eng.close()
 
 
-def test_two_processes_completing_one_task_exactly_one_counts(engine: Engine) -> None:
+def test_two_processes_completing_one_task_exactly_one_counts(engine_with: EngineWith, db_url: str) -> None:
+    engine = engine_with()
     engine.deploy(b.user_tasks_process("p", 2), actor="d")
     inst = engine.start("p", actor="clerk")
-    url = engine.sessionmaker.kw["bind"].url.render_as_string(hide_password=False)
     ctx = multiprocessing.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
     task_id = inst.tasks[0].id
     procs = [
-        ctx.Process(target=_complete_in_process, args=(url, task_id, f"p{i}", start, out)) for i in range(3)
+        ctx.Process(target=_complete_in_process, args=(db_url, task_id, f"p{i}", start, out)) for i in range(3)
     ]
     for p in procs:
         p.start()
@@ -243,7 +239,8 @@ def test_two_processes_completing_one_task_exactly_one_counts(engine: Engine) ->
     assert [e.type for e in engine.history(inst.id)].count("task_completed") == 1
 
 
-def test_concurrent_claims_one_wins_the_others_get_a_clear_error(engine: Engine) -> None:
+def test_concurrent_claims_one_wins_the_others_get_a_clear_error(engine_with: EngineWith) -> None:
+    engine = engine_with()
     engine.deploy(b.user_tasks_process("p", 1), actor="d")
     inst = engine.start("p", actor="clerk")
     task_id = inst.tasks[0].id
@@ -253,8 +250,9 @@ def test_concurrent_claims_one_wins_the_others_get_a_clear_error(engine: Engine)
     assert engine.verify_history(inst.id).ok
 
 
-def test_group_offers_follow_claims_and_completion(engine: Engine) -> None:
+def test_group_offers_follow_claims_and_completion(engine_with: EngineWith) -> None:
     """A group inbox lists a task only while it is ready and nobody holds it."""
+    engine = engine_with()
     engine.deploy(b.user_tasks_process("p", 2), actor="d")
     inst = engine.start("p", actor="clerk")
     task_id = inst.tasks[0].id
@@ -276,8 +274,9 @@ def test_group_offers_follow_claims_and_completion(engine: Engine) -> None:
     assert (page.counts.total, page.counts.claimable) == (0, 0)
 
 
-def test_open_tasks_follow_a_deadline_changed_in_another_branch(engine: Engine, clock: FakeClock) -> None:
+def test_open_tasks_follow_a_deadline_changed_in_another_branch(engine_with: EngineWith, clock: FakeClock) -> None:
     """`work` (due at `deadline`) stays open while a parallel branch extends `deadline`."""
+    engine = engine_with()
     doc = b.process("p", "\n".join([
         '<bpmn:startEvent id="begin"/>',
         '<bpmn:scriptTask id="set"><bpmn:script>deadline = add_days(now(), 10)</bpmn:script></bpmn:scriptTask>',
@@ -305,7 +304,8 @@ def test_open_tasks_follow_a_deadline_changed_in_another_branch(engine: Engine, 
     assert [(i.task_id, i.due_at) for i in offered] == [(work.id, moved.due_at)]
 
 
-def test_a_signal_nothing_waits_for_is_recorded_not_kept(engine: Engine) -> None:
+def test_a_signal_nothing_waits_for_is_recorded_not_kept(engine_with: EngineWith) -> None:
+    engine = engine_with()
     doc = b.process("p", "\n".join([
         '<bpmn:startEvent id="begin"/>',
         '<bpmn:intermediateThrowEvent id="shout"><bpmn:signalEventDefinition signalRef="nobody_listens"/>'

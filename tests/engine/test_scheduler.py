@@ -8,37 +8,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from anjie.cli import main
 from engine import Engine, FakeClock
 from engine.models import Event, Instance, Timer
 from engine.timers import run_scheduler, start_scheduler, sweep
+from tests.conftest import EngineWith
 
 from .test_timers import DEADLINE_WAIT, START
 
 TIMERS = 1000
 BOUNDED_WAIT = 90.0  # seconds; the two processes need a few
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """The test clock, on a Monday morning in March 2025."""
-    return FakeClock(START)
-
-
-@pytest.fixture
-def engine(db_url: str, clock: FakeClock) -> Iterator[Engine]:
-    """An engine on the fresh database with the deadline diagram deployed."""
-    eng = Engine.open(db_url, clock=clock)
-    eng.deploy(DEADLINE_WAIT, actor="designer")
-    yield eng
-    eng.close()
 
 
 def wait_until(condition: object, timeout: float) -> bool:
@@ -69,9 +53,10 @@ def counts(engine: Engine) -> tuple[int, int, int]:
 
 
 def test_two_scheduler_processes_fire_1000_timers_exactly_once(
-    engine: Engine, db_url: str, tmp_path: Path
+    engine_with: EngineWith, db_url: str, tmp_path: Path
 ) -> None:
-    # The instances are started on the test clock in March 2025, so against the machine
+    engine = engine_with(DEADLINE_WAIT)
+    # The instances are started on the test clock in March 2026, so against the machine
     # clock of the two `anjie scheduler` processes every timer is long overdue.
     for _ in range(TIMERS):
         engine.start("deadline_wait", {"days": 1, "working": False, "divisor": 1}, actor="clerk")
@@ -126,7 +111,8 @@ def test_two_scheduler_processes_fire_1000_timers_exactly_once(
     print(f"timers fired per process: {per_process}")
 
 
-def test_background_scheduler_sweeps_on_the_engine_clock(engine: Engine, clock: FakeClock) -> None:
+def test_background_scheduler_sweeps_on_the_engine_clock(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with(DEADLINE_WAIT)
     inst = engine.start(
         "deadline_wait", {"days": 15, "working": False, "divisor": 1}, actor="clerk"
     ).id
@@ -145,8 +131,9 @@ def test_background_scheduler_sweeps_on_the_engine_clock(engine: Engine, clock: 
 
 
 def test_a_failing_sweep_is_logged_and_the_scheduler_goes_on(
-    engine: Engine, caplog: pytest.LogCaptureFixture
+    engine_with: EngineWith, caplog: pytest.LogCaptureFixture
 ) -> None:
+    engine = engine_with(DEADLINE_WAIT)
     calls: list[int] = []
 
     def broken(now: object = None, *, stop: object = None) -> int:
@@ -161,7 +148,8 @@ def test_a_failing_sweep_is_logged_and_the_scheduler_goes_on(
     assert "timer sweep failed" in caplog.text
 
 
-def test_run_scheduler_stops_on_a_signal(engine: Engine, clock: FakeClock) -> None:
+def test_run_scheduler_stops_on_a_signal(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with(DEADLINE_WAIT)
     inst = engine.start(
         "deadline_wait", {"days": 1, "working": False, "divisor": 1}, actor="clerk"
     ).id
@@ -178,27 +166,3 @@ def test_run_scheduler_stops_on_a_signal(engine: Engine, clock: FakeClock) -> No
     assert engine.instance(inst).status == "completed"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
-
-def test_timers_command_lists_instance_element_and_due_time(
-    engine: Engine, db_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    soon = engine.start(
-        "deadline_wait", {"days": 2, "working": False, "divisor": 1}, actor="clerk"
-    ).id
-    late = engine.start(
-        "deadline_wait", {"days": 20, "working": False, "divisor": 1}, actor="clerk"
-    ).id
-    assert main(["timers", "--database-url", db_url]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == [
-        "instance",
-        str(soon),
-        "deadline_reached",
-        "due",
-        "2025-03-05T09:00:00+00:00",
-    ]
-    assert out[1].split()[:2] == ["instance", str(late)]
-    assert out[-1] == "2 waiting timers"
-    assert main(["timers", "--due-before", "2025-03-10", "--database-url", db_url]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert len(out) == 2 and out[-1].startswith("1 waiting timers due before 2025-03-10")

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from engine import Engine, FakeClock
+from engine import FakeClock
 from engine.scripting import RestrictedEnvironment, ScriptFailed
+from tests.conftest import EngineWith
 from tests.engine import bpmn_builder as b
 
 ESCAPES = [
@@ -60,7 +61,8 @@ def test_helpers_and_plain_python_work() -> None:
     assert env.evaluate("total > 5 and 'x' in 'xyz'", ctx) is True
 
 
-def test_system_exit_becomes_an_incident_and_others_carry_on(engine: Engine) -> None:
+def test_system_exit_becomes_an_incident_and_others_carry_on(engine_with: EngineWith) -> None:
+    engine = engine_with()
     engine.deploy(b.script_process("exits", "raise SystemExit(3)"), actor="d")
     engine.deploy(b.script_process("fine", "x = 1"), actor="d")
     bad = engine.start("exits", actor="clerk")
@@ -68,10 +70,11 @@ def test_system_exit_becomes_an_incident_and_others_carry_on(engine: Engine) -> 
     assert bad.incident_element == "run_script" and "SystemExit" in (bad.incident_message or "")
     good = engine.start("fine", actor="clerk")
     assert good.status == "running" and good.data["x"] == 1
-    assert [e.type for e in engine.history(bad.id)][-1] == "error"
+    assert [e.type for e in engine.history(bad.id)][-1] == "incident_raised"
 
 
-def test_endless_loop_in_a_diagram_is_an_incident(engine: Engine) -> None:
+def test_endless_loop_in_a_diagram_is_an_incident(engine_with: EngineWith) -> None:
+    engine = engine_with()
     engine.settings.script_timeout_seconds = 1.0
     engine.deploy(b.script_process("spin", "while True:\n    pass"), actor="d")
     start = time.monotonic()
@@ -80,7 +83,8 @@ def test_endless_loop_in_a_diagram_is_an_incident(engine: Engine) -> None:
     assert inst.status == "error" and "time limit" in (inst.incident_message or "")
 
 
-def test_retry_runs_the_failed_script_again(engine: Engine, clock: FakeClock) -> None:
+def test_retry_runs_the_failed_script_again(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with()
     # The script fails until the clock passes a date: retry after that succeeds.
     engine.deploy(b.script_process("later", "assert now() > '2026-04-01'\nok = True"), actor="d")
     inst = engine.start("later", {"case": "A-1"}, actor="clerk")
@@ -92,10 +96,11 @@ def test_retry_runs_the_failed_script_again(engine: Engine, clock: FakeClock) ->
     assert retried.status == "running" and retried.data["ok"] is True
     assert [t.element_id for t in retried.tasks] == ["check"]
     types = [e.type for e in engine.history(inst.id)]
-    assert types.count("error") == 2 and types.count("retried") == 2
+    assert types.count("incident_raised") == 2 and types.count("instance_retried") == 2
 
 
-def test_task_data_may_not_shadow_helpers(engine: Engine) -> None:
+def test_task_data_may_not_shadow_helpers(engine_with: EngineWith) -> None:
+    engine = engine_with()
     engine.deploy(b.script_process("p", "x = 1"), actor="d")
     from engine import DataInvalid
 

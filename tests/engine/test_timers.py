@@ -6,18 +6,15 @@ Every test moves a FakeClock; nothing sleeps. Each runs on SQLite and on Postgre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from engine import Engine, FakeClock
 from engine.models import Event, Instance, Timer
+from tests.conftest import DIAGRAMS, MONDAY, EngineWith
 
-START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
-DIAGRAMS = Path(__file__).parent / "diagrams"
+START = MONDAY  # where the test clock starts
 
 # start -> set_deadline -> (timer: deadline) -> after_deadline -> end.
 # `after_deadline` divides by `divisor`, so divisor=0 makes the step after the timer fail.
@@ -49,21 +46,6 @@ DEADLINE_WAIT = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    """The test clock, on a Monday morning in March 2025."""
-    return FakeClock(START)
-
-
-@pytest.fixture
-def engine(db_url: str, clock: FakeClock) -> Iterator[Engine]:
-    """An engine on the fresh database, reading the test clock, with the test diagrams deployed."""
-    eng = Engine.open(db_url, clock=clock)
-    eng.deploy(DEADLINE_WAIT, actor="designer")
-    yield eng
-    eng.close()
-
-
 def start_wait(engine: Engine, days: float, *, working: bool = False, divisor: int = 1) -> int:
     inst = engine.start(
         "deadline_wait", {"days": days, "working": working, "divisor": divisor}, actor="clerk"
@@ -80,7 +62,8 @@ def parse(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def test_nothing_fires_before_its_due_time(engine: Engine, clock: FakeClock) -> None:
+def test_nothing_fires_before_its_due_time(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with(DEADLINE_WAIT)
     start_wait(engine, 15)
     clock.advance(days=15, seconds=-1)
     assert engine.fire_due_timers() == 0
@@ -91,8 +74,9 @@ def test_nothing_fires_before_its_due_time(engine: Engine, clock: FakeClock) -> 
 
 
 def test_catch_up_fires_in_due_order_recording_due_and_fired(
-    engine: Engine, clock: FakeClock
+    engine_with: EngineWith, clock: FakeClock
 ) -> None:
+    engine = engine_with(DEADLINE_WAIT)
     days = [9, 3, 15, 1, 7]
     ids = {d: start_wait(engine, d) for d in days}
     # Nothing ran for a month: every timer is overdue and fires at the next sweep.
@@ -111,8 +95,9 @@ def test_catch_up_fires_in_due_order_recording_due_and_fired(
 
 
 def test_failing_step_after_a_timer_leaves_an_incident_and_others_fire(
-    engine: Engine, clock: FakeClock
+    engine_with: EngineWith, clock: FakeClock
 ) -> None:
+    engine = engine_with(DEADLINE_WAIT)
     good_before = start_wait(engine, 1)
     bad = start_wait(engine, 2, divisor=0)
     good_after = start_wait(engine, 3)
@@ -123,19 +108,20 @@ def test_failing_step_after_a_timer_leaves_an_incident_and_others_fire(
     assert failed.incident_element == "after_deadline"
     assert "division" in (failed.incident_message or "")
     types = [e.type for e in engine.history(bad)]
-    assert "timer_fired" in types and types[-1] == "error"
+    assert "timer_fired" in types and types[-1] == "incident_raised"
     assert engine.instance(good_before).status == "completed"
     assert engine.instance(good_after).status == "completed"
     # The incident is recorded once, not again at every sweep.
     clock.advance(minutes=5)
     assert engine.fire_due_timers() == 0
-    assert [e.type for e in engine.history(bad)].count("error") == 1
+    assert [e.type for e in engine.history(bad)].count("incident_raised") == 1
     assert engine.verify_history().ok
 
 
 def test_unloadable_instance_becomes_an_incident_and_does_not_block_the_sweep(
-    engine: Engine, clock: FakeClock
+    engine_with: EngineWith, clock: FakeClock
 ) -> None:
+    engine = engine_with(DEADLINE_WAIT)
     first = start_wait(engine, 1)
     broken = start_wait(engine, 2)
     last = start_wait(engine, 3)
@@ -155,7 +141,8 @@ def test_unloadable_instance_becomes_an_incident_and_does_not_block_the_sweep(
     assert engine.verify_history().ok
 
 
-def test_timers_lists_waiting_timers_soonest_first(engine: Engine, clock: FakeClock) -> None:
+def test_timers_lists_waiting_timers_soonest_first(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with(DEADLINE_WAIT)
     late, soon = start_wait(engine, 20), start_wait(engine, 2)
     timers = engine.timers()
     assert [(t.instance_id, t.element_id) for t in timers] == [
@@ -200,9 +187,9 @@ weekly_bulletin_cycle = "R" + str(weeks) + "/" + first + "/P7D"</bpmn:script>
 
 
 def test_weekly_bulletin_comes_due_every_week_and_catches_up_once_per_missed_week(
-    engine: Engine, clock: FakeClock
+    engine_with: EngineWith, clock: FakeClock
 ) -> None:
-    engine.deploy(WEEKLY_BULLETIN, actor="designer")
+    engine = engine_with(DEADLINE_WAIT, WEEKLY_BULLETIN)
     inst = engine.start("weekly_bulletin", {"weeks": 4}, actor="coordinator").id
 
     def bulletins() -> list[str]:
@@ -228,8 +215,8 @@ def test_weekly_bulletin_comes_due_every_week_and_catches_up_once_per_missed_wee
     assert engine.timers() == []
 
 
-def test_closing_the_phase_stops_the_weekly_bulletin(engine: Engine, clock: FakeClock) -> None:
-    engine.deploy(WEEKLY_BULLETIN, actor="designer")
+def test_closing_the_phase_stops_the_weekly_bulletin(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with(DEADLINE_WAIT, WEEKLY_BULLETIN)
     inst = engine.start("weekly_bulletin", {"weeks": 10}, actor="coordinator").id
     phase = next(t for t in engine.tasks(instance_id=inst) if t.element_id == "resolve_phase")
     assert len(engine.timers()) == 1
@@ -240,9 +227,9 @@ def test_closing_the_phase_stops_the_weekly_bulletin(engine: Engine, clock: Fake
 
 
 def test_human_task_due_dates_sort_the_inbox_and_overdue_tasks_escalate(
-    engine: Engine, clock: FakeClock
+    engine_with: EngineWith, clock: FakeClock
 ) -> None:
-    engine.deploy(DIAGRAMS / "simple_review.bpmn", actor="designer")
+    engine = engine_with(DEADLINE_WAIT, DIAGRAMS / "simple_review.bpmn")
     first = engine.start("simple_review", {}, actor="clerk").id  # accept due in 15 days
     clock.advance(days=5)
     second = engine.start("simple_review", {}, actor="clerk").id  # due 5 days later than the first

@@ -7,27 +7,27 @@ from typing import Any
 
 import pytest
 
-from engine import Engine, FakeClock
-from tests.conftest import PROCESSES
+from engine import FakeClock
+from tests.conftest import PROCESSES, EngineWith
 
 LANES = {"intake_clerk", "coordinator", "case_leader", "case_handler", "supervisor", "leading_group"}
+# Decisions first: the processes call them.
+SHIPPED = [PROCESSES / name for name in ("risk_colour.dmn", "petition_case.bpmn", "backlog_campaign.bpmn")]
 
 
 class Driver:
     """Works one instance through the engine; with `save_restore` it reopens the engine after every step."""
 
-    def __init__(self, db_url: str, clock: FakeClock, save_restore: bool) -> None:
-        self.db_url, self.clock, self.save_restore = db_url, clock, save_restore
-        self.engine = Engine.open(db_url, clock=clock)
-        for name in ("risk_colour.dmn", "petition_case.bpmn", "backlog_campaign.bpmn"):
-            self.engine.deploy(PROCESSES / name, actor="designer")
+    def __init__(self, engine_with: EngineWith, clock: FakeClock, save_restore: bool) -> None:
+        self.engine_with, self.clock, self.save_restore = engine_with, clock, save_restore
+        self.engine = engine_with(*SHIPPED)
         self.instance_id = 0
         self.done: list[Any] = []  # TaskViews in completion order
 
     def _step(self) -> None:
         if self.save_restore:
             self.engine.close()
-            self.engine = Engine.open(self.db_url, clock=self.clock)
+            self.engine = self.engine_with()
 
     def start(self, key: str, data: dict[str, Any] | None = None) -> None:
         self.instance_id = self.engine.start(key, data or {}, actor="clerk").id
@@ -77,16 +77,10 @@ class Driver:
         replayed = self.engine.replay(self.instance_id, events[-1].seq)
         assert set(self.path()) <= set(replayed.completed)
 
-    def close(self) -> None:
-        self.engine.close()
-
 
 @pytest.fixture(params=[False, True], ids=["live", "save_restore"])
-def driver(request: pytest.FixtureRequest, db_url: str, clock: FakeClock) -> Iterator[Driver]:
-    """A driver on a fresh database with the shipped diagrams deployed."""
-    d = Driver(db_url, clock, request.param)
-    try:
-        yield d
-        d.check_history()  # every scenario also checks what history recorded
-    finally:
-        d.close()
+def driver(request: pytest.FixtureRequest, engine_with: EngineWith, clock: FakeClock) -> Iterator[Driver]:
+    """A driver on a fresh database with the shipped diagrams deployed (`engine_with` closes its engines)."""
+    d = Driver(engine_with, clock, request.param)
+    yield d
+    d.check_history()  # every scenario also checks what history recorded

@@ -9,7 +9,7 @@ from tests.processes.conftest import Driver
 START = dict(campaign_id="c-2026", campaign_name="2026年信访积案化解专项行动",
              mobilise_end="2026-03-15T18:00:00+08:00", investigate_end="2026-03-31T18:00:00+08:00",
              resolve_end="2026-05-31T18:00:00+08:00", inspect_end="2026-06-10T18:00:00+08:00",
-             target_resolve_rate=90, target_stop_rate=85)
+             target_resolve_rate=90, target_petitioning_stopped_rate=85)
 
 
 def test_four_phases_with_bulletins_and_monthly_reports(driver: Driver) -> None:
@@ -17,7 +17,7 @@ def test_four_phases_with_bulletins_and_monthly_reports(driver: Driver) -> None:
     d.start("backlog_campaign", START)
     assert d.task("publish_campaign_plan").lane == "leading_group"
     d.complete("publish_campaign_plan", leading_group_members="书记、镇长", campaign_plan_ref="doc:p",
-               target_resolve_rate=90, target_stop_rate=85)
+               target_resolve_rate=90, target_petitioning_stopped_rate=85)
     d.advance(days=14)  # mobilise window ends 15 Mar
     assert d.ready() == ["organise_screening", "register_ledger"]
     d.complete("organise_screening", screened_units="12个村社区", screened_petition_count=140)

@@ -10,6 +10,8 @@ from flask import Flask
 from engine import Engine
 from tests.webapp.conftest import PASSWORD, ROLE_USERS, start_case
 
+pytestmark = pytest.mark.sqlite_only  # who may do what: nothing the database decides
+
 ROLES = list(ROLE_USERS)
 ALL = set(ROLES)
 READ_ALL = {"coordinator", "supervisor", "auditor", "admin"}
@@ -51,11 +53,11 @@ def routes(case: Any, task_id: str, other_task: str) -> list[Route]:
 
 
 @pytest.fixture
-def world(engine: Engine) -> tuple[Any, str, str]:
+def world(web_engine: Engine) -> tuple[Any, str, str]:
     """Two cases: one waiting unclaimed for case handlers, one held by handler2."""
-    case = start_case(engine)
-    other = start_case(engine, title="另一件")
-    engine.claim(other.tasks[0].id, actor="handler2")
+    case = start_case(web_engine)
+    other = start_case(web_engine, title="另一件")
+    web_engine.claim(other.tasks[0].id, actor="handler2")
     return case, case.tasks[0].id, other.tasks[0].id
 
 

@@ -16,9 +16,9 @@ from tests.webapp.conftest import PROCESS, start_case
 
 
 @pytest.fixture
-def tokens(engine: Engine) -> dict[str, str]:
+def tokens(web_engine: Engine) -> dict[str, str]:
     """A bearer token for every test user."""
-    return {name: engine.accounts.create_token(name)
+    return {name: web_engine.accounts.create_token(name)
             for name in ("clerk", "handler", "handler2", "designer", "auditor", "coordinator")}
 
 
@@ -26,6 +26,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.mark.sqlite_only
 def test_token_required(client: FlaskClient, auth: Any) -> None:
     resp = client.get("/api/v1/tasks")
     assert resp.status_code == 401 and resp.json["status"] == 401
@@ -36,7 +37,7 @@ def test_token_required(client: FlaskClient, auth: Any) -> None:
 
 
 def test_case_lifecycle_over_api(client: FlaskClient, tokens: dict[str, str],
-                                 engine: Engine) -> None:
+                                 web_engine: Engine) -> None:
     h = bearer(tokens["handler"])
     assert client.get("/api/v1/me", headers=h).json["groups"] == ["case_handler"]
     resp = client.post("/api/v1/instances", headers=bearer(tokens["clerk"]), json={
@@ -69,6 +70,7 @@ def test_case_lifecycle_over_api(client: FlaskClient, tokens: dict[str, str],
                       headers=bearer(tokens["auditor"])).json["business_key"] == "XF-9"
 
 
+@pytest.mark.sqlite_only
 def test_deploy_over_api(client: FlaskClient, tokens: dict[str, str]) -> None:
     source = PROCESS.read_bytes()
     assert client.post("/api/v1/deployments", headers=bearer(tokens["auditor"]),
@@ -82,6 +84,7 @@ def test_deploy_over_api(client: FlaskClient, tokens: dict[str, str]) -> None:
     assert client.get("/api/v1/deployments", headers=bearer(tokens["auditor"])).json
 
 
+@pytest.mark.sqlite_only
 def test_auditor_changes_nothing(client: FlaskClient, tokens: dict[str, str],
                                  case: Any) -> None:
     h = bearer(tokens["auditor"])
@@ -92,11 +95,11 @@ def test_auditor_changes_nothing(client: FlaskClient, tokens: dict[str, str],
                            json={"data": {}}).status_code == 403
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_api_conforms_to_openapi(app: Flask, tokens: dict[str, str], engine: Engine) -> None:
+@pytest.mark.sqlite_only
+def test_api_conforms_to_openapi(app: Flask, tokens: dict[str, str], web_engine: Engine) -> None:
     """Every operation, with generated inputs, answers what the OpenAPI document says."""
-    case = start_case(engine)
-    engine.claim(case.tasks[0].id, actor="handler")
+    case = start_case(web_engine)
+    web_engine.claim(case.tasks[0].id, actor="handler")
     spec = app.test_client().get("/api/v1/openapi.json",
                                  headers=bearer(tokens["handler"])).json
     schema = schemathesis.openapi.from_dict(spec)

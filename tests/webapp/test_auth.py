@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Engine, FakeClock
 from tests.webapp.conftest import PASSWORD, Auth
+
+pytestmark = pytest.mark.sqlite_only  # sign-in flows: nothing the database decides
 
 
 def test_login_logout(client: FlaskClient, auth: Auth) -> None:
@@ -18,7 +21,7 @@ def test_login_logout(client: FlaskClient, auth: Auth) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_wrong_password_then_lockout(client: FlaskClient, auth: Auth, engine: Engine,
+def test_wrong_password_then_lockout(client: FlaskClient, auth: Auth, web_engine: Engine,
                                      clock: FakeClock) -> None:
     resp = auth.login("handler", "wrong password")
     assert resp.status_code == 200 and "用户名或密码错误" in resp.text
@@ -57,9 +60,9 @@ def test_csrf_is_required(app: Flask, client: FlaskClient) -> None:
     assert resp.status_code == 302
 
 
-def test_disabled_user_is_logged_out(client: FlaskClient, auth: Auth, engine: Engine) -> None:
+def test_disabled_user_is_logged_out(client: FlaskClient, auth: Auth, web_engine: Engine) -> None:
     auth.login("handler")
-    engine.accounts.set_active("handler", False)
+    web_engine.accounts.set_active("handler", False)
     assert client.get("/").status_code == 302
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -11,11 +12,11 @@ from engine import Engine, FakeClock
 from tests.webapp.conftest import DIAGRAMS, PASSWORD, Auth, start_case
 
 
-def test_inbox_orders_marks_filters_and_pages(client: FlaskClient, auth: Auth, engine: Engine,
+def test_inbox_orders_marks_filters_and_pages(client: FlaskClient, auth: Auth, web_engine: Engine,
                                               clock: FakeClock) -> None:
-    late = start_case(engine, title="晚到期", risk_colour="green")
+    late = start_case(web_engine, title="晚到期", risk_colour="green")
     clock.advance(days=2)
-    soon = start_case(engine, title="早到期", risk_colour="red")
+    soon = start_case(web_engine, title="早到期", risk_colour="red")
     clock.advance(days=14)  # the first case is now overdue, the second near due
     auth.login("handler")
     page = client.get("/").text
@@ -26,16 +27,17 @@ def test_inbox_orders_marks_filters_and_pages(client: FlaskClient, auth: Auth, e
     assert "晚到期" in client.get("/?campaign=2025年积案化解&process=web_petition").text
     assert "暂无待办任务" in client.get("/?mine=1").text
     for _ in range(30):
-        start_case(engine)
+        start_case(web_engine)
     page = client.get("/?page=2").text
     assert "第 2 页，共 2 页" in page
     assert late.id and soon.id
 
 
-def test_case_page(client: FlaskClient, auth: Auth, engine: Engine, case: Any) -> None:
+@pytest.mark.sqlite_only
+def test_case_page(client: FlaskClient, auth: Auth, web_engine: Engine, case: Any) -> None:
     tid = case.tasks[0].id
-    engine.claim(tid, actor="handler")
-    engine.complete(tid, {"visit_date": "2025-04-17", "visit_notes": "x"}, actor="handler")
+    web_engine.claim(tid, actor="handler")
+    web_engine.complete(tid, {"visit_date": "2025-04-17", "visit_notes": "x"}, actor="handler")
     auth.login("coordinator")
     page = client.get(f"/cases/{case.id}").text
     assert "起草答复" in page and "任务办结" in page and "见面听取诉求" in page
@@ -46,25 +48,28 @@ def test_case_page(client: FlaskClient, auth: Auth, engine: Engine, case: Any) -
     assert client.get("/cases/999").status_code == 404
 
 
-def test_cancel_case(client: FlaskClient, auth: Auth, engine: Engine, case: Any) -> None:
+@pytest.mark.sqlite_only
+def test_cancel_case(client: FlaskClient, auth: Auth, web_engine: Engine, case: Any) -> None:
     auth.login("coordinator")
     resp = client.post(f"/cases/{case.id}/cancel", data={"reason": ""})
-    assert engine.instance(case.id).status == "running"
+    assert web_engine.instance(case.id).status == "running"
     resp = client.post(f"/cases/{case.id}/cancel", data={"reason": "重复登记"})
     assert resp.status_code == 302
-    assert engine.instance(case.id).status == "cancelled"
+    assert web_engine.instance(case.id).status == "cancelled"
 
 
-def test_ledger_filters(client: FlaskClient, auth: Auth, engine: Engine,
+def test_ledger_filters(client: FlaskClient, auth: Auth, web_engine: Engine,
                         clock: FakeClock) -> None:
-    start_case(engine, title="土地征收", bk="XF-0001", risk_colour="red", risk_class="A")
-    start_case(engine, title="物业维修", bk="XF-0002", risk_colour="green", risk_class="C",
+    start_case(web_engine, title="土地征收", bk="XF-0001", risk_colour="red", case_class="A",
+               petitioner_names="张某、李某")
+    start_case(web_engine, title="物业维修", bk="XF-0002", risk_colour="green", case_class="C",
                case_leader="other")
     auth.login("coordinator")
     page = client.get("/ledger/").text
     assert "土地征收" in page and "物业维修" in page and "共 2 件" in page
     assert "物业维修" not in client.get("/ledger/?q=XF-0001").text
     assert "土地征收" not in client.get("/ledger/?q=物业").text
+    assert "物业维修" not in client.get("/ledger/?q=李某").text  # the petitioners, as the diagrams name them
     assert "土地征收" not in client.get("/ledger/?colour=green").text
     assert "物业维修" not in client.get("/ledger/?class=A").text
     assert "物业维修" not in client.get("/ledger/?leader=leader").text
@@ -75,7 +80,8 @@ def test_ledger_filters(client: FlaskClient, auth: Auth, engine: Engine,
     assert "共 0 件" in client.get("/ledger/?campaign=none").text
 
 
-def test_deploy_page(client: FlaskClient, auth: Auth, engine: Engine) -> None:
+@pytest.mark.sqlite_only
+def test_deploy_page(client: FlaskClient, auth: Auth, web_engine: Engine) -> None:
     auth.login("designer")
     assert "web_petition" in client.get("/deployments/").text
     resp = client.post("/deployments/", data={
@@ -87,7 +93,8 @@ def test_deploy_page(client: FlaskClient, auth: Auth, engine: Engine) -> None:
     assert client.post("/deployments/").status_code == 302
 
 
-def test_user_admin(app: Flask, client: FlaskClient, auth: Auth, engine: Engine) -> None:
+@pytest.mark.sqlite_only
+def test_user_admin(app: Flask, client: FlaskClient, auth: Auth, web_engine: Engine) -> None:
     auth.login("admin")
     assert "handler2" in client.get("/users/").text
     resp = client.post("/users/", data={"username": "wang", "password": "short",
@@ -96,20 +103,21 @@ def test_user_admin(app: Flask, client: FlaskClient, auth: Auth, engine: Engine)
     resp = client.post("/users/", data={"username": "wang", "password": "long enough 1",
                                         "groups": ["case_handler", "bogus"]})
     assert resp.status_code == 302
-    assert engine.accounts.user("wang").groups == ("case_handler",)
+    assert web_engine.accounts.user("wang").groups == ("case_handler",)
     assert client.post("/users/", data={"username": "wang", "password": "long enough 1"}
                        ).status_code == 400
     client.post("/users/wang/groups", data={"groups": ["case_leader"]})
-    assert engine.accounts.user("wang").groups == ("case_leader",)
+    assert web_engine.accounts.user("wang").groups == ("case_leader",)
     client.post("/users/wang/password", data={"password": "new password 2"})
-    engine.accounts.verify("wang", "new password 2")
+    web_engine.accounts.verify("wang", "new password 2")
     client.post("/users/wang/active", data={"active": "0"})
-    assert not engine.accounts.user("wang").is_active
+    assert not web_engine.accounts.user("wang").is_active
     client.post("/users/admin/active", data={"active": "0"})
-    assert engine.accounts.user("admin").is_active
+    assert web_engine.accounts.user("admin").is_active
     assert client.post("/users/nobody/groups").status_code == 404
 
 
+@pytest.mark.sqlite_only
 def test_error_pages_in_both_languages(client: FlaskClient, auth: Auth) -> None:
     auth.login("handler")
     resp = client.get("/nowhere")
@@ -122,7 +130,8 @@ def test_error_pages_in_both_languages(client: FlaskClient, auth: Auth) -> None:
     assert resp.json["status"] == 404
 
 
-def test_server_error_page(app: Flask, client: FlaskClient, auth: Auth, engine: Engine,
+@pytest.mark.sqlite_only
+def test_server_error_page(app: Flask, client: FlaskClient, auth: Auth, web_engine: Engine,
                            monkeypatch: Any) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     auth.login("handler")
@@ -130,19 +139,20 @@ def test_server_error_page(app: Flask, client: FlaskClient, auth: Auth, engine: 
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(type(engine.queries), "inbox", boom)
+    monkeypatch.setattr(type(web_engine.queries), "inbox", boom)
     resp = client.get("/")
     assert resp.status_code == 500 and "系统出现错误" in resp.text
     assert PASSWORD
 
 
-def test_case_page_replays_any_step_for_an_auditor(client: FlaskClient, auth: Auth, engine: Engine) -> None:
-    case = start_case(engine)
+@pytest.mark.sqlite_only
+def test_case_page_replays_any_step_for_an_auditor(client: FlaskClient, auth: Auth, web_engine: Engine) -> None:
+    case = start_case(web_engine)
     task = case.tasks[0]
-    engine.claim(task.id, actor="handler")
-    engine.complete(task.id, {"visit_date": "2025-04-17", "handling": "solve", "visit_notes": "听取"},
+    web_engine.claim(task.id, actor="handler")
+    web_engine.complete(task.id, {"visit_date": "2025-04-17", "handling": "solve", "visit_notes": "听取"},
                     actor="handler")
-    history = engine.history(case.id)
+    history = web_engine.history(case.id)
     first = history[0].seq
     auth.login("auditor")
     now_page = client.get(f"/cases/{case.id}").get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from engine import Engine
@@ -14,7 +15,8 @@ VISIT = {"visit_date": "2025-04-17", "visit_notes": "当面听取诉求", "petit
          "handling": "solve"}
 
 
-def test_claim_validate_complete_and_open_next(client: FlaskClient, auth: Auth, engine: Engine,
+@pytest.mark.sqlite_only
+def test_claim_validate_complete_and_open_next(client: FlaskClient, auth: Auth, web_engine: Engine,
                                                case: Any) -> None:
     auth.login("handler")
     tid = case.tasks[0].id
@@ -32,18 +34,19 @@ def test_claim_validate_complete_and_open_next(client: FlaskClient, auth: Auth, 
     assert resp.status_code == 400 and "请输入数字" in resp.text
     resp = client.post(f"/tasks/{tid}/complete", data=VISIT)
     assert resp.status_code == 302
-    nxt = engine.tasks(instance_id=case.id)[0]
+    nxt = web_engine.tasks(instance_id=case.id)[0]
     assert nxt.element_id == "draft_reply" and resp.location == f"/tasks/{nxt.id}"
-    data = engine.instance(case.id).data
+    data = web_engine.instance(case.id).data
     assert data["visit_date"] == "2025-04-17" and data["petitioner_count"] == 2
 
 
-def test_file_field_and_attachments(client: FlaskClient, auth: Auth, engine: Engine,
+@pytest.mark.sqlite_only
+def test_file_field_and_attachments(client: FlaskClient, auth: Auth, web_engine: Engine,
                                     case: Any) -> None:
-    engine.claim(case.tasks[0].id, actor="handler")
-    engine.complete(case.tasks[0].id, {"visit_date": "2025-04-17", "visit_notes": "x"},
+    web_engine.claim(case.tasks[0].id, actor="handler")
+    web_engine.complete(case.tasks[0].id, {"visit_date": "2025-04-17", "visit_notes": "x"},
                     actor="handler")
-    tid = engine.tasks(instance_id=case.id)[0].id
+    tid = web_engine.tasks(instance_id=case.id)[0].id
     auth.login("handler")
     client.post(f"/tasks/{tid}/claim")
     resp = client.post(f"/tasks/{tid}/complete", data={
@@ -55,7 +58,7 @@ def test_file_field_and_attachments(client: FlaskClient, auth: Auth, engine: Eng
     resp = client.post(f"/tasks/{tid}/complete", data={
         "reply_text": "答复", "reply_file": (io.BytesIO(b"%PDF-1.4"), "答复书.pdf")})
     assert resp.status_code == 302
-    record = engine.instance(case.id).data["reply_file"]
+    record = web_engine.instance(case.id).data["reply_file"]
     assert record["filename"] == "答复书.pdf"
     # the leader downloads it from the case page
     auth.logout()
@@ -67,32 +70,33 @@ def test_file_field_and_attachments(client: FlaskClient, auth: Auth, engine: Eng
     assert client.get(f"/cases/{case.id}/attachments/../../etc").status_code == 404
 
 
-def test_completed_by_someone_else_first(client: FlaskClient, auth: Auth, engine: Engine,
+def test_completed_by_someone_else_first(client: FlaskClient, auth: Auth, web_engine: Engine,
                                          case: Any) -> None:
     tid = case.tasks[0].id
     auth.login("handler")
     client.get(f"/tasks/{tid}")
-    engine.claim(tid, actor="handler2")
-    engine.complete(tid, {"visit_date": "2025-04-17", "visit_notes": "x"}, actor="handler2")
+    web_engine.claim(tid, actor="handler2")
+    web_engine.complete(tid, {"visit_date": "2025-04-17", "visit_notes": "x"}, actor="handler2")
     resp = client.post(f"/tasks/{tid}/complete", data=VISIT)
     assert resp.status_code == 409
     assert "handler2" in resp.text and "先行办结" in resp.text
 
 
-def test_unclaim_and_assign(client: FlaskClient, auth: Auth, engine: Engine, case: Any) -> None:
+def test_unclaim_and_assign(client: FlaskClient, auth: Auth, web_engine: Engine, case: Any) -> None:
     tid = case.tasks[0].id
     auth.login("handler")
     client.post(f"/tasks/{tid}/claim")
-    assert engine.task(tid).assignee == "handler"
+    assert web_engine.task(tid).assignee == "handler"
     client.post(f"/tasks/{tid}/unclaim")
-    assert engine.task(tid).assignee is None
+    assert web_engine.task(tid).assignee is None
     auth.logout()
     auth.login("coordinator")
     client.post(f"/tasks/{tid}/assign", data={"username": "handler2"})
-    assert engine.task(tid).assignee == "handler2"
+    assert web_engine.task(tid).assignee == "handler2"
     assert client.post(f"/tasks/{tid}/assign", data={"username": "nobody"}).status_code == 404
 
 
+@pytest.mark.sqlite_only
 def test_read_only_views(client: FlaskClient, auth: Auth, case: Any) -> None:
     auth.login("auditor")
     page = client.get(f"/tasks/{case.tasks[0].id}").text
@@ -101,14 +105,15 @@ def test_read_only_views(client: FlaskClient, auth: Auth, case: Any) -> None:
 
 
 def test_start_case_opens_first_task_or_case(client: FlaskClient, auth: Auth,
-                                             engine: Engine) -> None:
+                                             web_engine: Engine) -> None:
     auth.login("clerk")
     assert "web_petition" in client.get("/cases/new").text or "网页测试信访件" in \
         client.get("/cases/new").text
     resp = client.post("/cases/new", data={"process_key": "web_petition", "title": ""})
     assert resp.status_code == 400 and "此项为必填项" in resp.text
     resp = client.post("/cases/new", data={"process_key": "web_petition", "title": "新案",
-                                           "business_key": "XF-1"})
+                                           "business_key": "XF-1", "petitioner_names": "王某"})
     assert resp.status_code == 302
-    started = start_case(engine)  # engine keeps working alongside
+    assert web_engine.instance(1).data["petitioner_names"] == "王某"
+    started = start_case(web_engine)  # web_engine keeps working alongside
     assert started.id == 2

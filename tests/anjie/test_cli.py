@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from anjie.cli import main
+from tests.conftest import DIAGRAMS, PROCESSES
 
-SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
+SIMPLE = DIAGRAMS / "simple_review.bpmn"
 
 
 def test_validate_lists_every_problem_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,8 +49,24 @@ def test_bad_json_data_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_validate_the_shipped_processes_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    processes = sorted(str(p) for p in (Path(__file__).resolve().parents[2] / "processes").iterdir())
+    processes = sorted(str(p) for p in PROCESSES.iterdir())
     assert main(["validate", *processes, "--database-url", f"sqlite:///{tmp_path / 'v.db'}"]) == 0
     out = capsys.readouterr().out
     assert "GLOSSARY.md: skipped" in out
     assert "petition_case.bpmn: ok" in out and "backlog_campaign.bpmn: ok" in out and "risk_colour.dmn: ok" in out
+
+
+def test_format_rewrites_a_diagram_and_check_reports_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = (DIAGRAMS / "simple_review.bpmn").read_bytes()
+    squashed = tmp_path / "squashed.bpmn"
+    squashed.write_bytes(re.sub(rb">\s+<", b"><", shipped))
+    assert main(["format", "--check", str(squashed)]) == 1
+    assert "squashed.bpmn: not formatted" in capsys.readouterr().out
+    assert main(["format", str(squashed)]) == 0
+    assert main(["format", "--check", str(squashed)]) == 0
+    assert b"\n    <bpmn:startEvent" in squashed.read_bytes()
+
+
+def test_the_shipped_diagrams_are_formatted(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["format", "--check", *sorted(str(p) for p in PROCESSES.iterdir())]) == 0
+    assert "not formatted" not in capsys.readouterr().out

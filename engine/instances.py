@@ -1,0 +1,150 @@
+"""Instances: start a process, load and run its workflow, cancel it, retry it after an incident."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from . import history as hist
+from . import persistence
+from .clock import Clock
+from .config import Settings
+from .data import validate_data
+from .deployments import Deployments
+from .errors import InstanceNotRunnable
+from .expressions import Expressions
+from .models import HumanTask, Instance, Timer
+from .recorder import rebuild_indexes, record
+from .rows import instance_view
+from .runtime import Outcome, Run
+from .states import EventType, InstanceStatus, TaskState
+from .transactions import Transactions
+from .views import InstanceView
+
+
+class Instances:
+    """Process instances and their workflows; every change is one transaction."""
+
+    def __init__(
+        self, tx: Transactions, deployments: Deployments, script_engine: PythonScriptEngine, settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self.tx = tx
+        self.deployments = deployments
+        self.script_engine = script_engine
+        self.settings = settings
+        self.clock = clock
+        self.expressions = Expressions(script_engine, clock)
+
+    # -- the building blocks every writer uses -----------------------------------
+
+    def load(self, s: Session, inst: Instance) -> BpmnWorkflow:
+        """The instance's workflow, restored from its stored state."""
+        specs = self.deployments.specs(s, inst.deployment_id)
+        workflow = persistence.load_state(inst.state, inst.serializer_version, specs)
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    def run(self, s: Session, inst: Instance, workflow: BpmnWorkflow, clock: Clock | None = None) -> Run:
+        """A run of the loaded workflow; its steps see `clock` (default: the engine clock).
+
+        Assignee and due-date expressions always read the engine clock: a task opened by a
+        late timer is due from now, not from when the timer was due.
+        """
+        return Run(workflow, clock or self.clock, elements=self.deployments.elements(s, inst.deployment_id),
+                   expressions=self.expressions, case_data=dict(inst.data or {}))
+
+    def record(self, s: Session, inst: Instance, run: Run, outcome: Outcome, writer: hist.EventWriter,
+               actor: str) -> None:
+        """Write down what a run did, in the caller's transaction."""
+        record(s, inst, run.workflow, outcome, writer, actor, self.deployments.elements(s, inst.deployment_id))
+
+    # -- operations ---------------------------------------------------------------
+
+    def start(self, process_key: str, data: dict[str, Any] | None, *, actor: str, version: int | None,
+              business_key: str | None) -> InstanceView:
+        """Start an instance of the latest (or given) version with `data`; run it to its first wait."""
+        data = dict(validate_data(data, self.settings.max_data_bytes))
+        with self.tx.write() as s:
+            dep = self.deployments.row(s, process_key, version)
+            spec, subs = self.deployments.specs(s, dep.id)
+            workflow = BpmnWorkflow(spec, dict(subs), script_engine=self.script_engine)
+            for task in workflow.get_tasks(state=SpiffState.READY):
+                task.data.update(data)
+            now = self.clock()
+            inst = Instance(
+                deployment_id=dep.id, process_key=dep.process_key, version=dep.version, business_key=business_key,
+                status=InstanceStatus.RUNNING, data={}, state="", serializer_version=persistence.SERIALIZER_VERSION,
+                started_at=now, started_by=actor, updated_at=now, last_seq=0, last_hash="",
+            )
+            s.add(inst)
+            s.flush()
+            writer = hist.EventWriter(s, inst, now)
+            inst.data = dict(data)
+            writer.append(
+                EventType.INSTANCE_STARTED, actor,
+                detail={"process_key": dep.process_key, "version": dep.version, "business_key": business_key},
+                changes={k: [None, v] for k, v in data.items()},
+            )
+            run = self.run(s, inst, workflow)
+            self.record(s, inst, run, run.step(), writer, actor)
+            return instance_view(s, inst)
+
+    def view(self, instance_id: int) -> InstanceView:
+        """The instance: status, data and its ready human tasks."""
+        with self.tx.read() as s:
+            return instance_view(s, self.tx.instance(s, instance_id))
+
+    def cancel(self, instance_id: int, *, actor: str, reason: str) -> InstanceView:
+        """Stop an instance for good: its tasks are cancelled and its timers removed."""
+        with self.tx.write() as s:
+            inst = self.tx.instance(s, instance_id, lock=True)
+            if InstanceStatus(inst.status).is_ended:
+                raise InstanceNotRunnable(inst.id, inst.status, "cancel")
+            workflow = self.load(s, inst)
+            writer = hist.EventWriter(s, inst, self.clock())
+            ready = select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == TaskState.READY)
+            for row in s.scalars(ready):
+                row.state, row.completed_at = TaskState.CANCELLED, writer.at
+                writer.append(EventType.TASK_CANCELLED, actor, element_id=row.element_id, task_id=row.id)
+            s.execute(delete(Timer).where(Timer.instance_id == inst.id))
+            workflow.cancel()
+            writer.append(EventType.INSTANCE_CANCELLED, actor, detail={"reason": reason})
+            inst.status, inst.ended_at, inst.updated_at = InstanceStatus.CANCELLED, writer.at, writer.at
+            inst.state = persistence.dump_state(workflow)
+            inst.serializer_version = persistence.SERIALIZER_VERSION
+            s.flush()
+            return instance_view(s, inst)
+
+    def retry(self, instance_id: int, *, actor: str) -> InstanceView:
+        """Run an instance in error again from the element that failed."""
+        with self.tx.write() as s:
+            inst = self.tx.instance(s, instance_id, lock=True)
+            if inst.status != InstanceStatus.ERROR:
+                raise InstanceNotRunnable(inst.id, inst.status, "retry")
+            workflow = self.load(s, inst)
+            writer = hist.EventWriter(s, inst, self.clock())
+            writer.append(EventType.INSTANCE_RETRIED, actor, element_id=inst.incident_element,
+                          detail={"message": inst.incident_message})
+            run = self.run(s, inst, workflow)
+            self.record(s, inst, run, run.refresh_timers(), writer, actor)
+            return instance_view(s, inst)
+
+    def rebuild_indexes(self, instance_id: int) -> InstanceView:
+        """Rebuild the task, offer and timer indexes of an instance from its workflow (repair)."""
+        with self.tx.write() as s:
+            inst = self.tx.instance(s, instance_id, lock=True)
+            workflow = self.load(s, inst)
+            rebuild_indexes(s, inst, workflow, self.deployments.elements(s, inst.deployment_id),
+                            self.expressions, self.clock())
+            return instance_view(s, inst)
+
+    def workflow(self, instance_id: int) -> BpmnWorkflow:
+        """The instance's SpiffWorkflow workflow as stored, for inspection (changes to it are not saved)."""
+        with self.tx.read() as s:
+            return self.load(s, self.tx.instance(s, instance_id))

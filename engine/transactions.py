@@ -1,0 +1,81 @@
+"""Transactions: one write transaction per operation, read-only sessions, and the one row-lock helper.
+
+Writers of one instance queue on its row. On PostgreSQL that is `SELECT … FOR UPDATE`; on
+SQLite every write transaction starts with BEGIN IMMEDIATE (engine/database.py), which already
+serialises writers, so no row lock is taken there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .database import readonly
+from .errors import InstanceNotFound
+from .models import HumanTask, Instance
+
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+class Transactions:
+    """Opens the engine's sessions: `write()` for one operation, `read()` for queries."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessionmaker = sessions
+        self.bind = sessions.kw["bind"]
+        # Read-only work (task lists, history, inbox queries) never waits for SQLite's write lock.
+        self.read_sessionmaker: sessionmaker[Session] = sessionmaker(bind=readonly(self.bind), expire_on_commit=False)
+        self.dialect: str = self.bind.dialect.name
+
+    def on_flush(self, listener: Any) -> None:
+        """Run `listener(session, context, instances)` before every flush of a write session."""
+        event.listen(self.sessionmaker, "before_flush", listener)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed when the block ends, rolled back when it raises."""
+        session = self.sessionmaker()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session; nothing it does is ever committed."""
+        session = self.read_sessionmaker()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def locked(self, query: Select[T], *, skip_locked: bool = False) -> Select[T]:
+        """`query` with a row lock where the database needs one (PostgreSQL), else unchanged."""
+        if self.dialect == "postgresql":
+            return query.with_for_update(skip_locked=skip_locked)
+        return query
+
+    def instance(self, s: Session, instance_id: int, *, lock: bool = False) -> Instance:
+        """The instance row (locked for writing when `lock`); InstanceNotFound when missing."""
+        if lock:
+            inst = s.scalars(self.locked(select(Instance).where(Instance.id == instance_id))).first()
+        else:
+            inst = s.get(Instance, instance_id)
+        if inst is None:
+            raise InstanceNotFound(instance_id)
+        return inst
+
+    def instance_of_task(self, s: Session, task_id: str) -> Instance | None:
+        """The locked instance row that owns a human task (locked first, so the task is read after it)."""
+        owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+        return s.scalars(self.locked(select(Instance).where(Instance.id == owner))).first()
+
+    def dispose(self) -> None:
+        """Release the database connections."""
+        self.bind.dispose()

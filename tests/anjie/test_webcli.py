@@ -1,0 +1,36 @@
+"""anjie/webcli.py: `anjie user add|passwd` and `anjie token create`."""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import pytest
+
+from anjie import webcli
+from tests.conftest import EngineWith
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    webcli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+@pytest.mark.sqlite_only
+def test_user_and_token_commands(engine_with: EngineWith, db_url: str, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    engine = engine_with()
+    monkeypatch.setattr("sys.stdin", io.StringIO("first password 1\n"))
+    assert run(["user", "add", "wang", "--group", "case_handler", "-g", "case_leader",
+                "--database-url", db_url]) == 0
+    assert engine.accounts.user("wang").groups == ("case_handler", "case_leader")
+    monkeypatch.setattr("sys.stdin", io.StringIO("second password 2\n"))
+    assert run(["user", "passwd", "wang", "--database-url", db_url]) == 0
+    engine.accounts.verify("wang", "second password 2")
+    capsys.readouterr()
+    assert run(["token", "create", "wang", "--database-url", db_url]) == 0
+    token = capsys.readouterr().out.strip()
+    assert engine.accounts.verify_token(token).username == "wang"
+    assert run(["token", "create", "nobody", "--database-url", db_url]) == 1

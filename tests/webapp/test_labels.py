@@ -1,0 +1,43 @@
+"""webapp/labels.py: every history event type has a label people read, in Chinese first."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask_babel import force_locale
+
+from engine import EventType, InstanceStatus, TaskState
+from webapp import labels
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("event_type", list(EventType))
+def test_every_event_type_has_a_chinese_label(app: Flask, event_type: EventType) -> None:
+    assert event_type in labels.EVENT_LABELS, f"add a label for {event_type} to EVENT_LABELS"
+    with app.test_request_context(), force_locale("zh_CN"):
+        chinese = labels.event_label(event_type)
+    with app.test_request_context(), force_locale("en"):
+        english = labels.event_label(event_type)
+    assert chinese != english, f"{english!r} has no Chinese translation in messages.po"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese), chinese
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(("stored", "label"), [("cancelled", "案件撤销"), ("retried", "重新运行"), ("error", "错误")])
+def test_events_stored_under_old_names_get_their_labels(app: Flask, stored: str, label: str) -> None:
+    with app.test_request_context(), force_locale("zh_CN"):
+        assert labels.event_label(stored) == label
+
+
+@pytest.mark.sqlite_only
+def test_an_unknown_event_type_shows_as_itself(app: Flask) -> None:
+    with app.test_request_context(), force_locale("zh_CN"):
+        assert labels.event_label("made_up_type") == "made_up_type"
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("value", [*InstanceStatus, *TaskState])
+def test_every_status_and_task_state_has_a_chinese_label(app: Flask, value: str) -> None:
+    with app.test_request_context(), force_locale("zh_CN"):
+        chinese = labels.status_label(value)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese), f"{value!r} has no Chinese label: {chinese!r}"
