@@ -32,6 +32,7 @@ from .errors import (
     UserNotFound,
     WeakPassword,
 )
+from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
@@ -39,6 +40,7 @@ from .service import Engine
 from .states import SYSTEM_ACTOR, EventType, InstanceStatus, TaskState
 from .timers import run_scheduler, start_scheduler
 from .views import (
+    AttachmentView,
     ChainReport,
     Deployment,
     EventView,
@@ -73,6 +75,11 @@ __all__ = [
     "EventView",
     "FakeClock",
     "FormField",
+    "FieldProblem",
+    "FormInvalid",
+    "AttachmentView",
+    "initial_value",
+    "typed_default",
     "InboxFilter",
     "InstanceNotFound",
     "InstanceNotRunnable",

@@ -140,6 +140,14 @@ class Accounts:
                 select(User).options(selectinload(User.groups)).order_by(User.username))
             return [_view(u) for u in rows]
 
+    def holders(self, role: str) -> list[UserView]:
+        """Active users holding `role` (a group), by name: the choices of a user picker."""
+        with self._reads() as session:
+            rows = session.scalars(
+                select(User).join(UserGroup).where(UserGroup.group_name == role, User.is_active.is_(True))
+                .options(selectinload(User.groups)).order_by(User.username))
+            return [_view(u) for u in rows]
+
     def set_password(self, username: str, password: str) -> None:
         """Replace a user's password and lift any lock."""
         _check_strength(password, username)
@@ -243,6 +251,13 @@ class Accounts:
         if user is None:
             raise UserNotFound(f"no user named {username!r}", username)
         return user
+
+
+def holds_role(session: Session, username: str, role: str) -> bool:
+    """True if `username` is an active user holding `role` (a group)."""
+    q = select(User.id).join(UserGroup).where(User.username == username, UserGroup.group_name == role,
+                                              User.is_active.is_(True))
+    return session.scalar(q) is not None
 
 
 def _check_strength(password: str, username: str) -> None:

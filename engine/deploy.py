@@ -18,6 +18,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .errors import DiagramInvalid, Problem
+from .forms import declaration_problems, fields_of
 from .safe_xml import safe_parser
 from .scripting import ScriptFailed, compile_expression, compile_script
 
@@ -220,6 +221,8 @@ def _check_expressions(root: Any, name: str) -> list[Problem]:
                 except ScriptFailed as exc:
                     message = f"camunda:{attr} is not a valid expression: {exc}"
                     problems.append(Problem(message, el.get("id"), el.sourceline, name))
+        for f in fields_of({"form": _form_fields(el)}):
+            problems.extend(Problem(text, el.get("id"), el.sourceline, name) for text in declaration_problems(f))
     return problems
 
 
@@ -329,6 +332,9 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
             meta["assignee"] = el.get(f"{{{CAMUNDA_NS}}}assignee")
             meta["due_date"] = el.get(f"{{{CAMUNDA_NS}}}dueDate")
             meta["form"] = _form_fields(el)
+            approves = el.find("bpmn:extensionElements/camunda:properties/camunda:property[@name='approves']", NS)
+            if approves is not None and approves.get("value"):
+                meta["approves"] = [k.strip() for k in approves.get("value").split(",") if k.strip()]
         result[ident] = meta
     return result
 
@@ -348,17 +354,17 @@ def _form_fields(task: Any) -> list[dict[str, Any]]:
     fields: list[dict[str, Any]] = []
     for f in task.iterfind(".//camunda:formData/camunda:formField", NS):
         props = {p.get("id"): p.get("value") for p in f.iterfind("camunda:properties/camunda:property", NS)}
-        constraints = {c.get("name"): c.get("config") for c in f.iterfind("camunda:validation/camunda:constraint", NS)}
-        extra = {f"constraint_{k}": v for k, v in constraints.items() if k != "required" and v is not None}
+        rules = {c.get("name"): c.get("config") or "" for c in f.iterfind("camunda:validation/camunda:constraint", NS)}
         fields.append(
             {
                 "id": f.get("id"),
                 "label": f.get("label") or f.get("id"),
                 "type": f.get("type") or "string",
-                "required": "required" in constraints,
+                "required": "required" in rules,
                 "default": f.get("defaultValue"),
                 "options": [(v.get("id"), v.get("name")) for v in f.iterfind("camunda:value", NS)],
-                "properties": {**props, **extra},
+                "properties": props,
+                "rules": rules,
             }
         )
     return fields

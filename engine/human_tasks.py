@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import history as hist
+from .attachments import form_context
 from .clock import Clock
 from .data import validate_data
 from .errors import (
@@ -23,7 +24,7 @@ from .errors import (
     TaskNotFound,
     TaskNotReady,
 )
-from .forms import check_required
+from .forms import accept, fields_of
 from .instances import Instances
 from .models import HumanTask, Instance, TaskGroup
 from .rows import instance_view, task_view
@@ -114,7 +115,7 @@ class HumanTasks:
                 if task is None or task.state != SpiffState.READY:
                     raise TaskNotReady(task_id, "not ready")
                 meta = self.instances.deployments.elements(s, inst.deployment_id).get(row.element_id, {})
-                check_required(meta, {**task.data, **data})
+                data = accept(fields_of(meta), data, form_context(s, inst.id, task.data, self.clock()))
                 writer = hist.EventWriter(s, inst, self.clock())
                 run = self.instances.run(s, inst, workflow)
                 self.instances.record(s, inst, run, run.complete(task, data), writer, actor)

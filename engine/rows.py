@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import history as hist
+from .forms import fields_of
 from .models import Deployment, HumanTask, Instance
 from .states import TaskState
 from .views import Deployment as DeploymentView
-from .views import FormField, InstanceView, TaskView
+from .views import InstanceView, TaskView
 
 
 def deployment_view(d: Deployment) -> DeploymentView:
@@ -31,12 +32,9 @@ def task_view(t: HumanTask, meta: dict[str, Any] | None = None) -> TaskView:
         due_at=hist.utc(t.due_at) if t.due_at else None, state=t.state, created_at=hist.utc(t.created_at),
         completed_at=hist.utc(t.completed_at) if t.completed_at else None, completed_by=t.completed_by,
         documentation=meta.get("documentation"),
-        form=[
-            FormField(id=f["id"], label=f["label"], type=f["type"], required=f["required"], default=f.get("default"),
-                      options=[tuple(o) for o in f.get("options") or []], properties=dict(f.get("properties") or {}))
-            for f in meta.get("form") or []
-        ],
+        form=fields_of(meta), approves=list(meta.get("approves") or []),
     )
+
 
 
 def instance_view(s: Session, inst: Instance) -> InstanceView:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker as Sessions
 
 from .accounts import Accounts
+from .attachments import Attachments
 from .calendar import Calendar
 from .clock import Clock, system_clock
 from .config import Settings
@@ -53,6 +54,8 @@ class Engine:
         self._tasks = HumanTasks(self._tx, self._instances, clock)
         self._timers = Timers(self._tx, self._instances, clock)
         self._history = History(self._tx)
+        # A case's attachments, recorded as history events (the bytes stay with the web app).
+        self.attachments = Attachments(self._tx, clock)
         # Accounts and the inbox/ledger read models live beside the engine for the web app.
         self.accounts = Accounts(sessions, clock, reads=self._tx.read_sessionmaker,
                                  max_failures=settings.login_max_failures,

@@ -70,6 +70,7 @@ class EventType(StrEnum):
     - ELEMENT_COMPLETED: an engine element (script, gateway, event) completed.
     - ELEMENT_CANCELLED: an engine element was withdrawn (an interrupting boundary event).
     - EVENT_UNHANDLED: a signal or message was thrown that nothing in the instance waited for.
+    - ATTACHMENT_ADDED: someone attached a file to the case (name, size, sha256, form field).
     """
 
     INSTANCE_STARTED = "instance_started"
@@ -91,6 +92,7 @@ class EventType(StrEnum):
     ELEMENT_COMPLETED = "element_completed"
     ELEMENT_CANCELLED = "element_cancelled"
     EVENT_UNHANDLED = "event_unhandled"
+    ATTACHMENT_ADDED = "attachment_added"
 
     @classmethod
     def from_stored(cls, stored: str) -> EventType | str:

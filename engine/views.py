@@ -31,6 +31,24 @@ class FormField:
     default: str | None = None
     options: list[tuple[str, str]] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)
+    #: Declared rules (camunda:constraint name -> config, "" when it has none), docs/forms.md.
+    rules: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    """A file attached to a case, as its ATTACHMENT_ADDED event recorded it."""
+
+    id: str
+    instance_id: int
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+    uploaded_by: str
+    uploaded_at: datetime
+    task_id: str | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,8 @@ class TaskView:
     completed_by: str | None = None
     documentation: str | None = None
     form: list[FormField] = field(default_factory=list)
+    #: Case data keys this task approves (the element property `approves`), shown first.
+    approves: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

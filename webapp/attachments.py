@@ -4,6 +4,7 @@ root under the upload directory, one folder per case, with a small JSON record b
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
+
+from engine import Engine
 
 #: File types the dossier accepts, by extension, with the content type we answer downloads with.
 ALLOWED = {
@@ -47,6 +50,7 @@ class Attachment:
     uploaded_at: str
     task_id: str | None = None
     field: str | None = None
+    sha256: str = ""
 
     def record(self) -> dict[str, object]:
         """What goes into the case data for a file field."""
@@ -76,11 +80,21 @@ class AttachmentStore:
                                       mb=self.max_bytes // 1_000_000))
         att = Attachment(id=uuid.uuid4().hex, instance_id=instance_id, filename=filename,
                          content_type=ALLOWED[ext], size=len(body), uploaded_by=actor,
-                         uploaded_at=now.isoformat(), task_id=task_id, field=field)
+                         uploaded_at=now.isoformat(), task_id=task_id, field=field,
+                         sha256=hashlib.sha256(body).hexdigest())
         folder = self.root / str(instance_id)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{att.id}.bin").write_bytes(body)
         (folder / f"{att.id}.json").write_text(json.dumps(asdict(att), ensure_ascii=False))
+        return att
+
+    def attach(self, engine: Engine, instance_id: int, upload: FileStorage, *, actor: str,
+               task_id: str | None = None, field: str | None = None) -> Attachment:
+        """Store one upload and record it in the case's history (ATTACHMENT_ADDED)."""
+        att = self.save(instance_id, upload, actor=actor, now=engine.clock(), task_id=task_id, field=field)
+        engine.attachments.add(instance_id, attachment_id=att.id, filename=att.filename, size=att.size,
+                               sha256=att.sha256, content_type=att.content_type, actor=actor,
+                               task_id=task_id, field=field)
         return att
 
     def list(self, instance_id: int) -> list[Attachment]:

@@ -84,8 +84,8 @@ def show(instance_id: int) -> str:
         "cases/show.html", instance=instance, history=readable(history, names), names=names,
         step=step, replayed_at=history[-1].at if step is not None and history else None,
         labels=labels, options=option_names(xml),
-        markers=markers, attachments=attachment_store().list(instance_id),
-        may_cancel=instance.status == InstanceStatus.RUNNING
+        markers=markers, attachments=engine().attachments.list(instance_id),
+        may_cancel=instance.status in (InstanceStatus.RUNNING, InstanceStatus.ERROR)
         and access.has_any(user.groups, access.COORDINATE),
         may_retry=instance.status == InstanceStatus.ERROR and access.has_any(user.groups, access.RETRY),
         summary=shown, other_data=other)

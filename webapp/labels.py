@@ -11,6 +11,7 @@ from lxml import etree
 from engine import EventType, InstanceStatus, TaskState, safe_parser
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
 #: What people read for each history event type; every type has a label (a test checks).
@@ -34,6 +35,7 @@ EVENT_LABELS = {
     EventType.ELEMENT_COMPLETED: lazy_gettext("Step done"),
     EventType.ELEMENT_CANCELLED: lazy_gettext("Step cancelled"),
     EventType.EVENT_UNHANDLED: lazy_gettext("Signal nobody waited for"),
+    EventType.ATTACHMENT_ADDED: lazy_gettext("File attached"),
 }
 
 
@@ -69,6 +71,17 @@ def element_names(xml: bytes) -> dict[str, str]:
         return {}
     return {el.get("id"): el.get("name") for el in root.iter()
             if isinstance(el.tag, str) and el.get("id") and el.get("name")}
+
+
+def return_reasons(xml: bytes, element_id: str) -> list[str]:
+    """The names of the gateway flows that lead into `element_id`: why a task was sent back."""
+    try:
+        root = etree.fromstring(xml, parser=safe_parser())
+    except etree.XMLSyntaxError:
+        return []
+    gateways = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.tag.endswith("Gateway")}
+    return [flow.get("name") for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow")
+            if flow.get("targetRef") == element_id and flow.get("sourceRef") in gateways and flow.get("name")]
 
 
 def data_labels(xml: bytes) -> dict[str, str]:

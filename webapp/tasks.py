@@ -9,12 +9,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine import DataInvalid, InstanceView, TaskNotReady, TaskState, TaskView
+from engine import DataInvalid, EventType, EventView, FormInvalid, InstanceView, TaskNotReady, TaskState, TaskView
 from webapp import access, forms
 from webapp.attachments import AttachmentRefused, AttachmentStore
 from webapp.auth import current_user
-from webapp.labels import data_labels, option_names
-from webapp.services import engine, settings
+from webapp.labels import data_labels, option_names, return_reasons
+from webapp.services import accounts, engine, settings
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -79,14 +79,52 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
     user = current_user()
     xml = engine().diagram_xml(instance.process_key, instance.version)
     labels = data_labels(xml)
-    shown, other = summary(instance.data, labels)
+    approved = [(k, instance.data[k]) for k in task.approves if instance.data.get(k) not in (None, "")]
+    shown, other = summary({k: v for k, v in instance.data.items() if k not in task.approves}, labels)
+    history = engine().history(instance.id)
     page = render_template(
         "tasks/show.html", task=task, instance=instance, values=values, errors=errors,
         widget=forms.widget, may_work=may_work(task), summary=shown, other_data=other,
         may_assign=task.state == TaskState.READY and access.has_any(user.groups, access.COORDINATE),
-        attachments=attachment_store().list(instance.id),
+        attachments=engine().attachments.list(instance.id), fields=task.form,
+        choices=choices(task, instance), earlier=earlier_answers(task, history),
+        bounce=bounce(task, history, xml), approved=approved,
         labels=labels, options=option_names(xml))
     return page, status
+
+
+def choices(task: TaskView, instance: InstanceView) -> dict[str, list[tuple[str, str]]]:
+    """What user pickers (active holders of the field's role) and document fields (the case's
+    attachments) offer."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for f in task.form:
+        if f.type == "user":
+            found[f.id] = [(u.username, u.label) for u in accounts().holders(f.properties.get("role", ""))]
+        elif forms.widget(f) == "document":
+            found[f.id] = [(a.id, a.filename) for a in engine().attachments.list(instance.id)]
+    return found
+
+
+def earlier_answers(task: TaskView, history: list[EventView]) -> dict[str, list[tuple[Any, str, Any]]]:
+    """For `history` fields: what earlier passes through this task answered (when, who, what)."""
+    keep = {f.id for f in task.form if f.properties.get("history") == "true"}
+    found: dict[str, list[tuple[Any, str, Any]]] = {}
+    for e in history:
+        if e.type != EventType.TASK_COMPLETED or e.element_id != task.element_id or e.task_id == task.id:
+            continue
+        for key in keep & set(e.changes):
+            if e.changes[key][1] not in (None, ""):
+                found.setdefault(key, []).append((e.at, e.actor, e.changes[key][1]))
+    return found
+
+
+def bounce(task: TaskView, history: list[EventView], xml: bytes) -> tuple[EventView, list[str]] | None:
+    """When a gate sent this task back (it was completed before in this case): the last
+    completion, and the names of the flows that lead back to it (the reasons the diagram gives)."""
+    if task.state != TaskState.READY:
+        return None
+    done = [e for e in history if e.type == EventType.TASK_COMPLETED and e.element_id == task.element_id]
+    return (done[-1], return_reasons(xml, task.element_id)) if done else None
 
 
 @bp.post("/<task_id>/claim")
@@ -118,8 +156,6 @@ def assign(task_id: str) -> Response:
     username = request.form.get("username", "").strip()
     if not username:
         abort(400)
-    from webapp.services import accounts
-
     accounts().user(username)  # 404 for an unknown user
     engine().assign(task_id, username, actor=current_user().username)
     flash(_("Task assigned to %(name)s.", name=username), "success")
@@ -128,34 +164,31 @@ def assign(task_id: str) -> Response:
 
 @bp.post("/<task_id>/complete")
 def complete(task_id: str) -> Any:
-    """Validate the form; keep values and show errors, or complete and open the next task."""
+    """Store the form's uploads, then complete the task with what the user entered; on a
+    refusal show the form again as it was filled, each problem beside its field."""
     user = current_user()
     task = load(task_id, work=True)
-    values = {f.id: request.form.get(f.id, "") for f in task.form}
-    result = forms.validate(task.form, request.form)
-    store = attachment_store()
-    if result.ok:
-        for f in task.form:
-            upload = request.files.get(f.id)
-            if forms.widget(f) != "file" or upload is None or not upload.filename:
-                continue
-            try:
-                att = store.save(task.instance_id, upload, actor=user.username,
-                                 now=engine().clock(), task_id=task.id, field=f.id)
-            except AttachmentRefused as exc:
-                result.errors[f.id] = str(exc)
-            else:
-                result.data[f.id] = att.record()
-        for f in task.form:
-            if forms.widget(f) == "file" and f.required and f.id not in result.data:
-                result.errors.setdefault(f.id, _("Attach a file."))
-    if not result.ok:
+    data = forms.submitted(task.form, request.form)
+    errors: dict[str, str] = {}
+    for f in task.form:
+        upload = request.files.get(f.id)
+        if f.type != "file" or upload is None or not upload.filename:
+            continue
+        try:
+            data[f.id] = attachment_store().attach(engine(), task.instance_id, upload, actor=user.username,
+                                                   task_id=task.id, field=f.id).id
+        except AttachmentRefused as exc:
+            errors[f.id] = str(exc)
+    values = {f.id: "on" if data.get(f.id) is True else str(data.get(f.id) or "") for f in task.form}
+    if not errors:
+        try:
+            instance = engine().complete(task_id, data, actor=user.username)
+        except FormInvalid as exc:
+            errors = forms.messages(exc.problems)
+        except DataInvalid as exc:
+            errors = {exc.field if exc.field in values else "_form": str(exc)}
+    if errors:
         flash(_("Please correct the marked fields."), "error")
-        return render_page(task, engine().instance(task.instance_id), values, result.errors, 400)
-    try:
-        instance = engine().complete(task_id, result.data, actor=user.username)
-    except DataInvalid as exc:
-        errors = {exc.field or "_form": str(exc)}
         return render_page(task, engine().instance(task.instance_id), values, errors, 400)
     flash(_("Task completed: %(name)s.", name=task.name or task.element_id), "success")
     for nxt in instance.tasks:
@@ -177,8 +210,8 @@ def upload(task_id: str) -> Response:
         flash(_("Choose a file first."), "error")
     else:
         try:
-            attachment_store().save(task.instance_id, upload_file, actor=user.username,
-                                    now=engine().clock(), task_id=task.id)
+            attachment_store().attach(engine(), task.instance_id, upload_file, actor=user.username,
+                                      task_id=task.id)
             flash(_("File attached."), "success")
         except AttachmentRefused as exc:
             flash(str(exc), "error")

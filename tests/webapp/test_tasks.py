@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from typing import Any
 
@@ -31,7 +32,7 @@ def test_claim_validate_complete_and_open_next(client: FlaskClient, auth: Auth, 
     assert 'id="error-visit_date"' in resp.text and "此项为必填项" in resp.text
     assert "当面听取诉求" in resp.text
     resp = client.post(f"/tasks/{tid}/complete", data={**VISIT, "petitioner_count": "两"})
-    assert resp.status_code == 400 and "请输入数字" in resp.text
+    assert resp.status_code == 400 and "请输入整数" in resp.text
     resp = client.post(f"/tasks/{tid}/complete", data=VISIT)
     assert resp.status_code == 302
     nxt = web_engine.tasks(instance_id=case.id)[0]
@@ -58,14 +59,17 @@ def test_file_field_and_attachments(client: FlaskClient, auth: Auth, web_engine:
     resp = client.post(f"/tasks/{tid}/complete", data={
         "reply_text": "答复", "reply_file": (io.BytesIO(b"%PDF-1.4"), "答复书.pdf")})
     assert resp.status_code == 302
-    record = web_engine.instance(case.id).data["reply_file"]
-    assert record["filename"] == "答复书.pdf"
+    attachment_id = web_engine.instance(case.id).data["reply_file"]
+    event = next(e for e in web_engine.history(case.id) if e.type == "attachment_added")
+    assert (event.actor, event.detail["attachment_id"], event.detail["filename"], event.detail["size"]) == \
+        ("handler", attachment_id, "答复书.pdf", 8)
+    assert event.detail["sha256"] == hashlib.sha256(b"%PDF-1.4").hexdigest()
     # the leader downloads it from the case page
     auth.logout()
     auth.login("leader")
     page = client.get(f"/cases/{case.id}").text
     assert "答复书.pdf" in page
-    with client.get(f"/cases/{case.id}/attachments/{record['attachment_id']}") as resp:
+    with client.get(f"/cases/{case.id}/attachments/{attachment_id}") as resp:
         assert resp.status_code == 200 and resp.data == b"%PDF-1.4"
     assert client.get(f"/cases/{case.id}/attachments/../../etc").status_code == 404
 
