@@ -14,10 +14,12 @@ from . import deploy as parsing
 from . import persistence
 from .clock import Clock
 from .errors import DiagramInvalid, Problem, ProcessNotFound
+from .forms import fields_of
 from .models import Deployment
 from .rows import deployment_view
 from .transactions import Transactions
 from .views import Deployment as DeploymentView
+from .views import FormField
 
 # Two deployers of the same key race for its next version number; the loser tries again.
 _DEPLOY_ATTEMPTS = 3
@@ -139,6 +141,12 @@ class Deployments:
         """The diagram source a process (or decision) version was deployed from."""
         with self.tx.read() as s:
             return self.row(s, process_key, version, kind=None).source
+
+    def task_forms(self, process_key: str, version: int | None) -> dict[str, tuple[str | None, list[FormField]]]:
+        """Every human task of a process version: element id -> (name, form)."""
+        with self.tx.read() as s:
+            elements = self.elements(s, self.row(s, process_key, version).id)
+            return {k: (m.get("name"), fields_of(m)) for k, m in elements.items() if "form" in m}
 
     def row(self, s: Session, key: str, version: int | None, kind: str | None = "bpmn") -> Deployment:
         """The deployment row of a key at a version (the newest when None); ProcessNotFound if none."""

@@ -32,7 +32,7 @@ from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
 from .transactions import Transactions
-from .views import ChainReport, EventView, InstanceView, ReplayView, TaskView, TimerView
+from .views import ChainReport, EventView, FormField, InstanceView, ReplayView, TaskView, TimerView
 from .views import Deployment as DeploymentView
 
 
@@ -65,8 +65,7 @@ class Engine:
     @classmethod
     def open(cls, database_url: str | None = None, *, clock: Clock | None = None,
              settings: Settings | None = None) -> Engine:
-        """Open (and create or migrate) the database of `settings` (default: the ANJIE_* environment);
-        `database_url` overrides the settings' URL. SQLite by default, PostgreSQL by URL."""
+        """Open (create or migrate) the database of `settings` (default: ANJIE_*), or of `database_url`."""
         settings = settings or Settings.from_env()
         db = connect(database_url or settings.database_url)
         migrate(db)
@@ -85,7 +84,6 @@ class Engine:
     def close(self) -> None:
         """Release the database connections."""
         self._tx.dispose()
-
     # -- deployments --------------------------------------------------------
 
     def validate(self, source: Path | str | bytes) -> list[Problem]:
@@ -108,6 +106,10 @@ class Engine:
     def deployments(self) -> list[DeploymentView]:
         """Every deployment, newest version of each key first."""
         return self._deployments.all()
+
+    def task_forms(self, process_key: str, version: int | None = None) -> dict[str, tuple[str | None, list[FormField]]]:
+        """Every human task of a process version: element id -> (name, form), in diagram order."""
+        return self._deployments.task_forms(process_key, version)
 
     def diagram_xml(self, process_key: str, version: int | None = None) -> bytes:
         """The diagram source a process (or decision) version was deployed from."""
@@ -149,8 +151,8 @@ class Engine:
     def tasks(self, *, instance_id: int | None = None, assignee: str | None = None,
               candidate_group: str | None = None, state: str | None = "ready") -> list[TaskView]:
         """Human tasks from the indexed task table (workflows are not loaded)."""
-        return self._tasks.list(instance_id=instance_id, assignee=assignee,
-                                     candidate_group=candidate_group, state=state)
+        return self._tasks.list(instance_id=instance_id, assignee=assignee, candidate_group=candidate_group,
+                                state=state)
 
     def task(self, task_id: str) -> TaskView:
         """One human task with its form and documentation."""
@@ -169,15 +171,13 @@ class Engine:
         return self._tasks.assign(task_id, user, actor=actor)
 
     def complete(self, task_id: str, data: dict[str, Any] | None, *, actor: str) -> InstanceView:
-        """Complete a ready human task and run to the next wait; of two concurrent completions
-        exactly one counts, the other raises TaskNotReady (naming who) or ConcurrentModification."""
+        """Complete a ready task, its form checked (engine/forms.py), and run to the next wait."""
         return self._tasks.complete(task_id, data, actor=actor)
 
     # -- timers -------------------------------------------------------------
 
     def fire_due_timers(self, now: datetime | None = None, *, stop: Callable[[], bool] | None = None) -> int:
-        """Fire every timer due at `now` (default: the clock), oldest first, each instance in its
-        own transaction, exactly once across schedulers; return how many fired (engine/firing.py)."""
+        """Fire every timer due at `now` (default: the clock) exactly once; how many fired (engine/firing.py)."""
         return self._timers.fire_due(now, stop=stop)
 
     def timers(self, due_before: datetime | None = None) -> list[TimerView]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import DiagramInvalid
 from webapp import access
+from webapp import forms as task_forms
 from webapp.auth import current_user, require
 from webapp.services import engine
 
@@ -30,6 +31,27 @@ def render_page(problems: list[Any], status: int = 200) -> Any:
     return render_template("deployments/index.html", deployments=items, problems=problems,
                            may_deploy=access.has_any(current_user().groups, access.DEPLOY)
                            ), status
+
+
+@bp.get("/<process_key>/v<int:version>/forms")
+@require(access.SEE_DEPLOYMENTS)
+def forms(process_key: str, version: int) -> str:
+    """Every task form of a process version, as a new case first shows it (for designers)."""
+    return render_template("deployments/forms.html", process_key=process_key, version=version,
+                           tasks=engine().task_forms(process_key, version))
+
+
+@bp.get("/<process_key>/v<int:version>/forms/<element_id>")
+@require(access.SEE_DEPLOYMENTS)
+def form(process_key: str, version: int, element_id: str) -> str:
+    """One task's form drawn exactly as the task page draws it, on a case with no data yet."""
+    found = engine().task_forms(process_key, version).get(element_id)
+    if found is None:
+        abort(404)
+    name, fields = found
+    return render_template("deployments/form.html", process_key=process_key, version=version, name=name,
+                           element_id=element_id, fields=fields, values=task_forms.initial_values(fields, {}),
+                           errors={}, earlier={}, choices={}, widget=task_forms.widget)
 
 
 @bp.post("/")

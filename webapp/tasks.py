@@ -119,12 +119,16 @@ def earlier_answers(task: TaskView, history: list[EventView]) -> dict[str, list[
 
 
 def bounce(task: TaskView, history: list[EventView], xml: bytes) -> tuple[EventView, list[str]] | None:
-    """When a gate sent this task back (it was completed before in this case): the last
-    completion, and the names of the flows that lead back to it (the reasons the diagram gives)."""
+    """When a gate sent this task straight back (its own completion is the last thing anyone
+    did, no timer fired since): that completion, and the names of the gateway flows that lead
+    back to it (the reasons the diagram gives). A planned second pass is not a bounce."""
     if task.state != TaskState.READY:
         return None
-    done = [e for e in history if e.type == EventType.TASK_COMPLETED and e.element_id == task.element_id]
-    return (done[-1], return_reasons(xml, task.element_id)) if done else None
+    acts = [e for e in history if e.type in (EventType.TASK_COMPLETED, EventType.TIMER_FIRED)]
+    last = acts[-1] if acts else None
+    if last is None or last.type != EventType.TASK_COMPLETED or last.element_id != task.element_id:
+        return None
+    return last, return_reasons(xml, task.element_id)
 
 
 @bp.post("/<task_id>/claim")
