@@ -44,7 +44,6 @@ class Attachments:
     def list(self, instance_id: int) -> list[AttachmentView]:
         """The case's attachments, oldest first."""
         with self.tx.read() as s:
-            self.tx.instance(s, instance_id)
             return [_view(e) for e in _events(s, instance_id)]
 
 

@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     i18n.init_app(app)
     app.jinja_env.globals["event_label"] = labels.event_label
     app.jinja_env.globals["status_label"] = labels.status_label
+    app.jinja_env.globals["role_label"] = labels.role_label
+    app.jinja_env.filters["roles"] = labels.role_labels
     auth.init_app(app)
     errors.init_app(app)
     for module in (auth, inbox, tasks, cases, ledger, deployments, users, errors, i18n):

@@ -21,8 +21,10 @@ SEE_DEPLOYMENTS = frozenset({"designer", "auditor", "coordinator", "admin"})
 DEPLOY = frozenset({"designer"})
 #: Roles that reassign tasks and cancel cases.
 COORDINATE = frozenset({"coordinator"})
+#: Roles that cancel a case (running, or stopped by an incident).
+CANCEL = frozenset({"coordinator", "admin"})
 #: Roles that retry a case stopped by an incident.
-RETRY = frozenset({"coordinator", "designer"})
+RETRY = frozenset({"coordinator", "designer", "admin"})
 #: Only admins manage users.
 MANAGE_USERS = frozenset({"admin"})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -20,8 +21,9 @@ from flask_babel import gettext as _
 from engine import EventView, InstanceStatus, InstanceView
 from webapp import access
 from webapp.auth import current_user, require
+from webapp.i18n import DISPLAY_ZONE, format_when
 from webapp.labels import data_labels, element_names, option_names
-from webapp.services import engine, queries
+from webapp.services import accounts, engine, queries
 from webapp.tasks import attachment_store, summary
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -52,6 +54,41 @@ def readable(history: list[EventView], names: dict[str, str]) -> list[EventView]
     (gateways, joins) that changed no data are left out; the audit replay shows them all."""
     return [e for e in reversed(history)
             if not (e.type.startswith("element_") and not names.get(e.element_id or "") and not e.changes)]
+
+
+#: The deadlines the case page puts at the top, in the order people check them.
+DEADLINES = ("accept_deadline", "handling_deadline", "reply_deadline")
+
+
+def top_facts(data: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]:
+    """(label, value, css class) for the top of the case page: the deadlines with days left or
+    overdue, the extension, the class, the leader and the handler, in Chinese."""
+    facts: list[tuple[str, str, str]] = []
+    labels = {"accept_deadline": _("Acceptance deadline"), "handling_deadline": _("Handling deadline"),
+              "reply_deadline": _("Reply deadline")}
+    today = now.astimezone(DISPLAY_ZONE).date()
+    for key in DEADLINES:
+        try:
+            due = datetime.fromisoformat(str(data[key]))
+        except (KeyError, ValueError):
+            continue
+        days = (due.astimezone(DISPLAY_ZONE).date() - today).days if due.tzinfo else (due.date() - today).days
+        if days < 0:
+            note, css = _("%(n)s days overdue", n=-days), "overdue"
+        elif days == 0:
+            note, css = _("due today"), "near"
+        else:
+            note, css = _("%(n)s days left", n=days), "near" if days <= 3 else ""
+        facts.append((labels[key], f"{format_when(due)[:10]} · {note}", css))
+    if data.get("extension_count"):
+        facts.append((_("Extension"), _("extended %(n)s times", n=data["extension_count"]), ""))
+    if data.get("case_class"):
+        facts.append((_("Class"), str(data["case_class"]), ""))
+    for key, label in (("case_leader", _("Case leader")), ("case_handler", _("Case handler"))):
+        if data.get(key):
+            person = accounts().find_user(str(data[key]))
+            facts.append((label, person.label if person else str(data[key]), ""))
+    return facts
 
 
 @bp.get("/<int:instance_id>")
@@ -86,9 +123,9 @@ def show(instance_id: int) -> str:
         labels=labels, options=option_names(xml),
         markers=markers, attachments=engine().attachments.list(instance_id),
         may_cancel=instance.status in (InstanceStatus.RUNNING, InstanceStatus.ERROR)
-        and access.has_any(user.groups, access.COORDINATE),
+        and access.has_any(user.groups, access.CANCEL),
         may_retry=instance.status == InstanceStatus.ERROR and access.has_any(user.groups, access.RETRY),
-        summary=shown, other_data=other)
+        summary=shown, other_data=other, facts=top_facts(data, engine().clock()))
 
 
 @bp.get("/<int:instance_id>/diagram.xml")
@@ -112,7 +149,7 @@ def attachment(instance_id: int, attachment_id: str) -> Any:
 
 
 @bp.post("/<int:instance_id>/cancel")
-@require(access.COORDINATE)
+@require(access.CANCEL)
 def cancel(instance_id: int) -> Any:
     """Cancel a running case, with a reason."""
     reason = request.form.get("reason", "").strip()

@@ -50,6 +50,31 @@ STATUS_LABELS = {
 }
 
 
+#: Every role (group) of engine.ROLES, as the office calls it.
+ROLE_LABELS = {
+    "intake_clerk": lazy_gettext("Intake clerk"),
+    "coordinator": lazy_gettext("Coordinator"),
+    "case_leader": lazy_gettext("Case leader"),
+    "case_handler": lazy_gettext("Case handler"),
+    "supervisor": lazy_gettext("Supervisor"),
+    "leading_group": lazy_gettext("Leading group"),
+    "designer": lazy_gettext("Process designer"),
+    "auditor": lazy_gettext("Auditor"),
+    "admin": lazy_gettext("Administrator"),
+}
+
+
+def role_label(role: str) -> str:
+    """The name of a role (group) people read (the id itself for a group this version does not know)."""
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else role
+
+
+def role_labels(roles: list[str]) -> str:
+    """Several roles, named and joined the Chinese way."""
+    return "、".join(role_label(r) for r in roles)
+
+
 def status_label(value: str) -> str:
     """The label of an instance status or task state (the value itself when unknown)."""
     label = STATUS_LABELS.get(value)

@@ -21,7 +21,7 @@ def test_every_member_is_documented_in_one_sentence_of_its_docstring() -> None:
 
 
 def test_event_names_follow_one_scheme() -> None:
-    nouns = {"instance", "incident", "task", "timer", "element", "event"}
+    nouns = {"instance", "incident", "task", "timer", "element", "event", "attachment"}
     for member in EventType:
         noun, _, verb = member.value.partition("_")
         assert noun in nouns and verb, member.value
