@@ -28,6 +28,9 @@ NEAR_DUE = timedelta(days=3)
 SEARCH_FIELDS: tuple[str, ...] = ("title", "petitioner_names", "subject", "demand")
 #: The case data field that names the case leader (包案领导).
 LEADER_FIELD = "case_leader"
+#: The process of a campaign (专项行动): its instances are campaigns, not cases, and stay out of
+#: the ledger unless asked for by process key.
+CAMPAIGN_PROCESS = "backlog_campaign"
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class LedgerFilter:
     status: str | None = None
     overdue: bool = False
     process_key: str | None = None
+    worker: str | None = None  # cases where this user holds or held a task ("my cases")
 
 
 @dataclass(frozen=True)
@@ -358,6 +362,11 @@ def _ledger_filters(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool
     conditions = _case_filters(flt.campaign_id, flt.risk_colour)
     if flt.process_key:
         conditions.append(Instance.process_key == flt.process_key)
+    else:
+        conditions.append(Instance.process_key != CAMPAIGN_PROCESS)
+    if flt.worker:
+        conditions.append(exists().where(HumanTask.instance_id == Instance.id, or_(
+            HumanTask.assignee == flt.worker, HumanTask.completed_by == flt.worker)))
     if flt.case_class:
         conditions.append(Instance.case_class == flt.case_class)
     if flt.status:

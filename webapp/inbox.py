@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from engine import InboxFilter
+from engine import InboxFilter, LedgerFilter
 from webapp.auth import current_user
 from webapp.services import queries
 
@@ -36,3 +36,12 @@ def index() -> str:
                              per_page=PER_PAGE)
     return render_template("inbox/index.html", result=result, flt=inbox_filter(),
                            choices=queries().choices(), colours=COLOURS)
+
+
+@bp.get("/my-cases")
+def my_cases() -> str:
+    """The cases where I hold or held a task, newest first, with where each stands and its
+    next deadline."""
+    page = request.args.get("page", 1, type=int) or 1
+    result = queries().ledger(LedgerFilter(worker=current_user().username), page=page, per_page=PER_PAGE)
+    return render_template("inbox/my_cases.html", result=result)

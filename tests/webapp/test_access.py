@@ -26,6 +26,7 @@ def routes(case: Any, task_id: str, other_task: str) -> list[Route]:
     return [
         ("GET", "/", {}, ALL),
         ("GET", "/ledger/", {}, READ_ALL | {"clerk", "leader"}),
+        ("GET", "/my-cases", {}, ALL),
         ("GET", "/deployments/", {}, {"designer", "auditor", "coordinator", "admin"}),
         ("POST", "/deployments/", {}, {"designer"}),
         ("GET", "/deployments/web_petition/v1/forms", {}, {"designer", "auditor", "coordinator", "admin"}),
@@ -93,7 +94,7 @@ def test_every_page_needs_login(app: Flask, world: tuple[Any, str, str]) -> None
 def test_every_route_is_in_the_matrix(app: Flask) -> None:
     """A new route must be added to the matrix above (or to the API tests)."""
     covered = {
-        "auth.login", "auth.logout", "i18n.choose", "static", "inbox.index", "ledger.index",
+        "auth.login", "auth.logout", "i18n.choose", "static", "inbox.index", "inbox.my_cases", "ledger.index",
         "deployments.index", "deployments.deploy", "deployments.forms", "deployments.form", "users.index", "users.add",
         "users.set_groups", "users.set_password", "users.set_active", "cases.new", "cases.show",
         "cases.diagram", "cases.cancel", "cases.retry", "cases.attachment", "tasks.show",

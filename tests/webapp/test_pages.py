@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Engine, FakeClock
+from tests.engine import bpmn_builder as b
 from tests.webapp.conftest import DIAGRAMS, PASSWORD, Auth, start_case
 
 
@@ -46,6 +47,59 @@ def test_case_page(client: FlaskClient, auth: Auth, web_engine: Engine, case: An
     xml = client.get(f"/cases/{case.id}/diagram.xml")
     assert xml.mimetype == "application/xml" and b"BPMNDiagram" in xml.data
     assert client.get("/cases/999").status_code == 404
+
+
+@pytest.mark.sqlite_only
+def test_case_page_top_shows_deadlines_class_leader_and_handler(client: FlaskClient, auth: Auth,
+                                                                web_engine: Engine, clock: FakeClock) -> None:
+    web_engine.accounts.set_groups("leader", ["case_leader"])
+    case = start_case(web_engine, title="积案", case_class="B", case_leader="leader", case_handler="handler",
+                      accept_deadline="2026-03-05T09:00:00+08:00", handling_deadline="2026-02-27T09:00:00+08:00",
+                      extension_count=1)
+    auth.login("coordinator")
+    top = client.get(f"/cases/{case.id}").text.split('<dl class="case-top">')[1].split("</dl>")[0]
+    for text in ("受理期限", "2026-03-05 · 剩余 3 天", "办理期限", "已超期 3 天", "已延期 1 次", "B", "包案领导",
+                 "leader", "承办人", "handler"):
+        assert text in top, text
+
+
+@pytest.mark.sqlite_only
+def test_a_case_in_error_is_retried_then_cancelled_from_its_page(client: FlaskClient, auth: Auth,
+                                                                 web_engine: Engine) -> None:
+    web_engine.deploy(b.script_process("breaks", "x = 1 / divisor"), actor="designer")
+    inst = web_engine.start("breaks", {"divisor": 0}, actor="clerk")
+    assert inst.status == "error"
+    auth.login("admin")
+    page = client.get(f"/cases/{inst.id}").text
+    assert 'id="retry-top"' in page and 'id="cancel-top"' in page
+    assert client.post(f"/cases/{inst.id}/retry").status_code == 302
+    assert web_engine.instance(inst.id).status == "error"  # the fault is still there
+    assert client.post(f"/cases/{inst.id}/cancel", data={"reason": "录入错误"}).status_code == 302
+    assert web_engine.instance(inst.id).status == "cancelled"
+    assert web_engine.history(inst.id)[-1].detail == {"reason": "录入错误"}
+
+
+def test_my_cases_lists_the_cases_i_hold_or_held_a_task_of(client: FlaskClient, auth: Auth,
+                                                           web_engine: Engine) -> None:
+    held = start_case(web_engine, title="我办过的")
+    start_case(web_engine, title="别人的")
+    web_engine.claim(held.tasks[0].id, actor="handler")
+    web_engine.complete(held.tasks[0].id, {"visit_date": "2026-03-02", "visit_notes": "x"}, actor="handler")
+    auth.login("handler")
+    page = client.get("/my-cases").text
+    assert "我办过的" in page and "别人的" not in page and "起草答复" in page and "共 1 件" in page
+    auth.logout()
+    auth.login("handler2")
+    assert "您还没有办理过任何案件" in client.get("/my-cases").text
+
+
+def test_the_ledger_counts_cases_not_campaigns(client: FlaskClient, auth: Auth, web_engine: Engine) -> None:
+    web_engine.deploy(b.user_tasks_process("backlog_campaign", 1), actor="designer")
+    web_engine.start("backlog_campaign", {"title": "2026年专项行动"}, actor="coordinator")
+    start_case(web_engine, title="一件积案")
+    auth.login("coordinator")
+    page = client.get("/ledger/").text
+    assert "共 1 件" in page and "一件积案" in page and "2026年专项行动" not in page
 
 
 @pytest.mark.sqlite_only
@@ -96,7 +150,8 @@ def test_deploy_page(client: FlaskClient, auth: Auth, web_engine: Engine) -> Non
 @pytest.mark.sqlite_only
 def test_user_admin(app: Flask, client: FlaskClient, auth: Auth, web_engine: Engine) -> None:
     auth.login("admin")
-    assert "handler2" in client.get("/users/").text
+    page = client.get("/users/").text
+    assert "handler2" in page and "信访办登记人员" in page and "包案领导" in page and "> intake_clerk<" not in page
     resp = client.post("/users/", data={"username": "wang", "password": "short",
                                         "groups": ["case_handler"]})
     assert resp.status_code == 400 and "密码至少 8 位" in resp.text

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -121,3 +123,80 @@ def test_start_case_opens_first_task_or_case(client: FlaskClient, auth: Auth,
     assert web_engine.instance(1).data["petitioner_names"] == "王某"
     started = start_case(web_engine)  # web_engine keeps working alongside
     assert started.id == 2
+
+
+ALL_FIELDS = Path(__file__).resolve().parents[1] / "engine" / "diagrams" / "all_fields.bpmn"
+
+
+@pytest.fixture
+def form_task(web_engine: Engine) -> Any:
+    """A case of the all-fields diagram, its form task claimed by handler."""
+    web_engine.deploy(ALL_FIELDS, actor="designer")
+    inst = web_engine.start("all_fields", {}, actor="clerk")
+    web_engine.claim(inst.tasks[0].id, actor="handler")
+    return inst.tasks[0]
+
+
+@pytest.mark.sqlite_only
+def test_the_form_draws_typed_defaults_pickers_help_and_camera(client: FlaskClient, auth: Auth,
+                                                              form_task: Any) -> None:
+    auth.login("handler")
+    page = client.get(f"/tasks/{form_task.id}").text
+    assert re.search(r'id="f-urgent"\s*>', page) and re.search(r'id="f-checked" checked>', page)
+    assert 'id="f-days" value="5"' in page and '<option value="visit" selected>' in page
+    assert '<datalist id="users-leader">' in page and '<option value="leader">' in page
+    assert '<option value="handler">' not in page.split('<datalist id="users-leader">')[1].split("</datalist>")[0]
+    assert 'accept="image/*" capture="environment"' in page and "两到二十个字" in page
+
+
+@pytest.mark.sqlite_only
+def test_rules_are_shown_beside_their_fields_and_free_text_names_refused(
+        client: FlaskClient, auth: Auth, web_engine: Engine, form_task: Any) -> None:
+    auth.login("handler")
+    resp = client.post(f"/tasks/{form_task.id}/complete", data={
+        "note": "两个字", "days": "31", "override": "on", "meeting_date": "2026-03-09", "leader": "李明"})
+    assert resp.status_code == 400
+    for field_id, text in [("days", "最大允许值为 30"), ("reason", "此项为必填项"),
+                           ("meeting_date", "日期不能晚于今天"), ("leader", "请从列表中选择")]:
+        assert text in resp.text.split(f'id="error-{field_id}"')[1].split("</p>")[0], field_id
+    assert re.search(r'id="f-override" checked>', resp.text) and 'value="李明"' in resp.text
+    assert web_engine.task(form_task.id).state == "ready"
+
+
+@pytest.mark.sqlite_only
+def test_a_photo_uploads_with_the_form_and_survives_a_refusal(
+        client: FlaskClient, auth: Auth, web_engine: Engine, form_task: Any) -> None:
+    auth.login("handler")
+    resp = client.post(f"/tasks/{form_task.id}/complete", data={
+        "note": "x", "photo": (io.BytesIO(b"\x89PNG photo"), "现场.jpg")})
+    assert resp.status_code == 400 and "至少 2 个字" in resp.text
+    (att,) = web_engine.attachments.list(form_task.instance_id)
+    assert att.filename == "现场.jpg" and att.field == "photo"
+    assert f'type="hidden" name="photo" value="{att.id}"' in resp.text  # kept for the next try
+    resp = client.post(f"/tasks/{form_task.id}/complete", data={"note": "两个字", "photo": att.id,
+                                                                "evidence": att.id})
+    assert resp.status_code == 302
+    data = web_engine.instance(form_task.instance_id).data
+    assert data["photo"] == att.id and data["evidence"] == att.id and data["urgent"] is False
+
+
+@pytest.mark.sqlite_only
+def test_a_bounced_task_says_why_and_the_approval_shows_what_it_approves(
+        client: FlaskClient, auth: Auth, web_engine: Engine, form_task: Any) -> None:
+    auth.login("handler")
+    client.post(f"/tasks/{form_task.id}/complete", data={"note": "拟化解方案", "days": "25", "comment": "初稿"})
+    (again,) = web_engine.tasks(instance_id=form_task.instance_id)
+    page = client.get(f"/tasks/{again.id}").text
+    assert "本任务已被退回" in page and "延期超过二十天，须重新填写" in page
+    client.post(f"/tasks/{again.id}/claim")
+    page = client.get(f"/tasks/{again.id}").text
+    assert "初稿" in page.split("此前填写")[1]
+    assert '<textarea name="comment" id="f-comment" rows="4"></textarea>' in page
+    assert client.post(f"/tasks/{again.id}/complete", data={"note": "拟化解方案", "days": "10"}).status_code == 302
+    (approve,) = web_engine.tasks(instance_id=form_task.instance_id)
+    auth.logout()
+    auth.login("leader")
+    page = client.get(f"/tasks/{approve.id}").text
+    assert "本任务已被退回" not in page
+    top = page.split('class="approved-content"')[1].split("</div>")[0]
+    assert "待审定内容" in top and "拟化解方案" in top
