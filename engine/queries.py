@@ -31,6 +31,10 @@ LEADER_FIELD = "case_leader"
 #: The process of a campaign (专项行动): its instances are campaigns, not cases, and stay out of
 #: the ledger unless asked for by process key.
 CAMPAIGN_PROCESS = "backlog_campaign"
+#: Case data that says where a still-running case stands: signed off (结案, follow-up visits and
+#: the review window may still run) or not accepted (不予受理).
+SIGN_OFF_FIELD, SIGNED_OFF = "sign_off_result", "accepted"
+ACCEPT_FIELD, NOT_ACCEPTED = "accept_decision", "not_accepted"
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ class LedgerRow:
     phases: list[str] = field(default_factory=list)  # names of the ready tasks
     next_due_at: datetime | None = None
     overdue: bool = False
+    #: "closed" once the case is signed off, "not_accepted" when refused; "" otherwise.
+    stage: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,13 +261,15 @@ class Queries:
         conditions = _ledger_filters(flt, now)
         leader = Instance.data[LEADER_FIELD].as_string()
         title = Instance.data["title"].as_string()
+        signed = Instance.data[SIGN_OFF_FIELD].as_string()
+        accept = Instance.data[ACCEPT_FIELD].as_string()
         with self._sessions() as session:
             total = session.scalar(select(func.count()).select_from(Instance).where(*conditions))
             colours = session.execute(
                 select(Instance.risk_colour, func.count()).where(*conditions)
                 .group_by(Instance.risk_colour)).all()
             rows = session.execute(
-                select(Instance, leader, title)
+                select(Instance, leader, title, signed, accept)
                 .options(defer(Instance.state), defer(Instance.data))  # the workflow state is large
                 .where(*conditions)
                 .order_by(Instance.started_at.desc(), Instance.id.desc())
@@ -274,7 +282,7 @@ class Queries:
                         .order_by(HumanTask.due_at)):
                     tasks.setdefault(t.instance_id, []).append(t)
             result = []
-            for inst, lead, ttl in rows:
+            for inst, lead, ttl, sign_off, decision in rows:
                 ready = tasks.get(inst.id, [])
                 dues = [_aware(t.due_at, now) for t in ready if t.due_at is not None]
                 next_due = min((d for d in dues if d is not None), default=None)
@@ -286,7 +294,8 @@ class Queries:
                     started_at=_aware(inst.started_at, now) or inst.started_at,
                     ended_at=_aware(inst.ended_at, now),
                     phases=[t.name or t.element_id for t in ready], next_due_at=next_due,
-                    overdue=next_due is not None and next_due < now))
+                    overdue=next_due is not None and next_due < now,
+                    stage="closed" if sign_off == SIGNED_OFF else "not_accepted" if decision == NOT_ACCEPTED else ""))
         return LedgerPage(rows=result, total=int(total or 0), page=page, per_page=per_page,
                           by_colour={(c or ""): int(n) for c, n in colours})
 

@@ -15,6 +15,7 @@ from engine import (
     ConcurrentModification,
     DataInvalid,
     EngineError,
+    FormInvalid,
     InstanceNotFound,
     NotAuthorized,
     ProcessNotFound,
@@ -23,6 +24,7 @@ from engine import (
     TaskNotReady,
     UserNotFound,
 )
+from webapp import forms
 from webapp.i18n import format_when
 
 bp = Blueprint("errors", __name__)
@@ -121,6 +123,11 @@ def init_app(app: Flask) -> None:
     for missing in (TaskNotFound, InstanceNotFound, ProcessNotFound, UserNotFound):
         app.register_error_handler(
             missing, lambda exc: error_response(404, _title(404), _message(404)))
+
+    @app.errorhandler(FormInvalid)
+    def form_invalid(exc: FormInvalid) -> Any:
+        fields = {k: {"code": p.code, "limit": p.limit, "message": forms.message(p)} for k, p in exc.problems.items()}
+        return error_response(400, _("Invalid data"), str(exc), field=exc.field, fields=fields)
 
     @app.errorhandler(DataInvalid)
     def data_invalid(exc: DataInvalid) -> Any:

@@ -95,6 +95,12 @@ def test_every_shipped_task_form_opens_with_its_declared_defaults(browser: Any, 
         context.close()
 
 
+def pick_first(page: Any, select: str) -> None:
+    """Choose the first real option of a select (not the empty "choose…" one)."""
+    options = page.locator(f"{select} option").evaluate_all("os => os.map(o => o.value).filter(Boolean)")
+    page.select_option(select, options[0])
+
+
 def beijing_today(now: datetime) -> str:
     return now.astimezone(timezone(timedelta(hours=8))).date().isoformat()
 
@@ -116,8 +122,7 @@ def fill_required(page: Any, fields: list[FormField], photo: Path, today: str) -
         elif current:
             continue  # the default or an earlier answer already fills it
         elif f.type in ("enum", "document") or f.properties.get("document") == "true":
-            options = page.locator(f"{sel} option").evaluate_all("os => os.map(o => o.value).filter(Boolean)")
-            page.select_option(sel, options[0])
+            pick_first(page, sel)
         elif f.type == "user":
             page.fill(sel, page.locator(f"#users-{f.id} option").first.get_attribute("value"))
         elif f.type == "long":
@@ -140,8 +145,7 @@ def tick_everything(page: Any, fields: list[FormField]) -> set[str]:
             page.check(sel)
             ticked.add(f.id)
         elif (f.type == "document" or f.properties.get("document") == "true") and not page.input_value(sel):
-            options = page.locator(f"{sel} option").evaluate_all("os => os.map(o => o.value).filter(Boolean)")
-            page.select_option(sel, options[0])
+            pick_first(page, sel)
     return ticked
 
 

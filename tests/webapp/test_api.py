@@ -58,6 +58,11 @@ def test_case_lifecycle_over_api(client: FlaskClient, tokens: dict[str, str],
     resp = client.post(f"/api/v1/tasks/{tid}/complete", headers=h, json={"data": {}})
     assert resp.status_code == 400 and resp.json["field"] == "visit_date"
     resp = client.post(f"/api/v1/tasks/{tid}/complete", headers=h, json={
+        "data": {"visit_date": "2025-04-17", "visit_notes": "ok", "petitioner_count": "abc", "handling": "x"}})
+    assert resp.status_code == 400 and set(resp.json["fields"]) == {"petitioner_count", "handling"}
+    assert resp.json["fields"]["petitioner_count"]["code"] == "not_a_number"
+    assert resp.json["fields"]["petitioner_count"]["message"] == "请输入整数。"
+    resp = client.post(f"/api/v1/tasks/{tid}/complete", headers=h, json={
         "data": {"visit_date": "2025-04-17", "visit_notes": "ok"}})
     assert resp.status_code == 200 and resp.json["tasks"][0]["element_id"] == "draft_reply"
     resp = client.post(f"/api/v1/tasks/{tid}/complete", headers=h, json={"data": {}})

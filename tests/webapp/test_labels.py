@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask_babel import force_locale
+from lxml import etree
 
-from engine import EventType, InstanceStatus, TaskState
+from engine import ROLES, EventType, InstanceStatus, TaskState, safe_parser
+from tests.conftest import PROCESSES
 from webapp import labels
 
 
@@ -41,3 +43,18 @@ def test_every_status_and_task_state_has_a_chinese_label(app: Flask, value: str)
     with app.test_request_context(), force_locale("zh_CN"):
         chinese = labels.status_label(value)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese), f"{value!r} has no Chinese label: {chinese!r}"
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_role_has_a_chinese_name(app: Flask, role: str) -> None:
+    with app.test_request_context(), force_locale("zh_CN"):
+        name = labels.role_label(role)
+    assert name != role and not name.isascii(), role
+
+
+def test_every_form_field_of_the_shipped_diagrams_has_a_label() -> None:
+    fields = [f for path in sorted(PROCESSES.glob("*.bpmn"))
+              for f in etree.parse(str(path), parser=safe_parser()).iter(f"{{{labels.CAMUNDA_NS}}}formField")]
+    assert fields
+    assert [f.get("id") for f in fields if not (f.get("label") or "").strip()] == []

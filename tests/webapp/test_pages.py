@@ -100,6 +100,18 @@ def test_the_ledger_counts_cases_not_campaigns(client: FlaskClient, auth: Auth, 
     auth.login("coordinator")
     page = client.get("/ledger/").text
     assert "共 1 件" in page and "一件积案" in page and "2026年专项行动" not in page
+    assert "办理中" in page
+
+
+def test_the_ledger_shows_a_signed_off_case_as_closed_not_running(client: FlaskClient, auth: Auth,
+                                                                  web_engine: Engine) -> None:
+    start_case(web_engine, title="已验收", sign_off_result="accepted")
+    start_case(web_engine, title="不受理", accept_decision="not_accepted")
+    auth.login("coordinator")
+    rows = client.get("/ledger/").text.split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]
+    (closed,) = [r for r in rows if "已验收" in r]
+    assert "已结案（回访中）" in closed and "办理中" not in closed
+    assert any("不受理" in r and "不予受理" in r and "办理中" not in r for r in rows)
 
 
 @pytest.mark.sqlite_only
