@@ -52,6 +52,14 @@ def shipped(engine_with: EngineWith, db_url: str, tmp_path: Path) -> Iterator[tu
         server.server_close()
 
 
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    """A photo file as a phone camera would hand it over."""
+    path = tmp_path / "现场.png"
+    path.write_bytes(PNG)
+    return path
+
+
 def login(page: Any, base: str, user: str) -> None:
     page.goto(base + "/login")
     page.fill("input[name=username]", user)
@@ -151,10 +159,8 @@ def tick_everything(page: Any, fields: list[FormField]) -> set[str]:
 
 @pytest.mark.sqlite_only
 def test_a_case_worked_with_only_required_fields_ends_with_no_flag_set(
-        browser: Any, shipped: tuple[str, Engine], tmp_path: Path, clock: FakeClock) -> None:
+        browser: Any, shipped: tuple[str, Engine], photo: Path, clock: FakeClock) -> None:
     base, engine = shipped
-    photo = tmp_path / "现场.png"
-    photo.write_bytes(PNG)
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     try:
@@ -232,10 +238,8 @@ def minimal(task_form: list[FormField], today: str) -> dict[str, Any]:
 
 @pytest.mark.sqlite_only
 def test_the_three_visit_tasks_on_a_phone_with_a_photo(
-        browser: Any, shipped: tuple[str, Engine], tmp_path: Path, clock: FakeClock) -> None:
+        browser: Any, shipped: tuple[str, Engine], photo: Path, clock: FakeClock) -> None:
     base, engine = shipped
-    photo = tmp_path / "现场.png"
-    photo.write_bytes(PNG)
     inst = engine.start("petition_case", {"title": "村集体土地征收补偿款分配争议"}, actor="zhang")
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
                                   is_mobile=True, has_touch=True)
