@@ -183,11 +183,12 @@ class LoginFailed(AccountError):
 
 
 class AccountLocked(AccountError):
-    """Too many failed logins: the account is locked until `locked_until`."""
+    """Too many failed logins for this name from this client address: it may try again at
+    `locked_until` (other addresses are not held back)."""
 
     def __init__(self, username: str, locked_until: datetime) -> None:
-        super().__init__(f"account {username!r} is locked until {locked_until:%Y-%m-%d %H:%M}",
-                         username)
+        super().__init__(f"too many failed logins as {username!r} from this address; try again "
+                         f"after {locked_until:%Y-%m-%d %H:%M:%S}", username)
         self.locked_until = locked_until
 
 

@@ -7,11 +7,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import AccountLocked, Engine, FakeClock, LoginFailed
 from engine.accounts import hash_parameters
-from engine.models import LoginThrottle, User
+from engine.models import ApiToken, LoginThrottle, User
 from tests.conftest import EngineWith
 
 PASSWORD = "long enough 1"
@@ -149,3 +149,14 @@ def test_tokens_expire_can_be_listed_and_revoked(engine_with: EngineWith, clock:
     states = [(t.revoked, t.is_live(clock())) for t in accounts.tokens("wang")]
     assert states == [(True, False), (False, False)]
     assert {t.username for t in accounts.tokens()} == {"wang", "li"}
+
+
+def test_tokens_made_before_expiry_existed_expire_after_the_same_lifetime(engine_with: EngineWith,
+                                                                          clock: FakeClock) -> None:
+    engine = _engine(engine_with)
+    token = engine.accounts.create_token("wang")
+    with engine.sessionmaker.begin() as s:
+        s.execute(update(ApiToken).values(expires_at=None))
+    assert engine.accounts.verify_token(token) is not None
+    clock.advance(days=90, seconds=1)
+    assert engine.accounts.verify_token(token) is None
