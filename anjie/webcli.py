@@ -1,4 +1,5 @@
-"""`anjie serve`, `anjie user add|passwd` and `anjie token create`: the web side of the CLI."""
+"""`anjie serve`, `anjie user add|passwd` and `anjie token create|list|revoke`: the web side of
+the CLI."""
 
 from __future__ import annotations
 
@@ -47,6 +48,14 @@ def register(subparsers: Any) -> None:
     create.add_argument("user")
     _db(create)
     create.set_defaults(func=cmd_token_create)
+    listing = token.add_parser("list", help="list tokens (of one user, or of everyone): never the tokens")
+    listing.add_argument("user", nargs="?")
+    _db(listing)
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token.add_parser("revoke", help="revoke a token by its id (from `anjie token list`)")
+    revoke.add_argument("id", type=int)
+    _db(revoke)
+    revoke.set_defaults(func=cmd_token_revoke)
 
 
 def _db(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +107,28 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     engine = _open(args)
     return _account_command(lambda: engine.accounts.create_token(args.user), str)
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    engine = _open(args)
+    now = engine.clock()
+    print(f"{'id':>5}  {'user':<16} {'created':<16} {'expires':<16} {'last used':<16} state")
+    for t in engine.accounts.tokens(args.user):
+        state = "revoked" if t.revoked else "live" if t.is_live(now) else "expired"
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-"
+        print(f"{t.id:>5}  {t.username:<16} {t.created_at:%Y-%m-%d %H:%M} {t.expires_at:%Y-%m-%d %H:%M} "
+              f"{used:<16} {state}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    engine = _open(args)
+    if not any(t.id == args.id for t in engine.accounts.tokens()):
+        print(f"no token {args.id}", file=sys.stderr)
+        return 1
+    live = engine.accounts.revoke_token(args.id)
+    print(f"token {args.id} revoked" if live else f"token {args.id} was not live; it stays revoked")
+    return 0
 
 
 def start_scheduler(engine: Engine) -> Any:

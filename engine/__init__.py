@@ -3,21 +3,24 @@
 Everything `webapp/` and `anjie/` use is exported here; they import nothing else of `engine`.
 """
 
-from .accounts import ROLES, Accounts, UserView
+from .accounts import ROLES, Accounts, TokenView, UserView
 from .calendar import CalendarDay, CalendarYear
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
+from .data import has_control_character
 from .deployments import DiagramCheck
 from .diagram_format import format_diagram, same_content
 from .errors import (
     AccountError,
     AccountLocked,
+    AssignmentRefused,
     CalendarOverrideInvalid,
     ConcurrentModification,
     DataInvalid,
     DiagramFormatError,
     DiagramInvalid,
     EngineError,
+    FieldsNotOwned,
     InstanceNotFound,
     InstanceNotRunnable,
     LoginFailed,
@@ -58,6 +61,7 @@ __all__ = [
     "AccountError",
     "Accounts",
     "AccountLocked",
+    "AssignmentRefused",
     "CalendarDay",
     "CalendarOverrideInvalid",
     "CalendarYear",
@@ -74,6 +78,7 @@ __all__ = [
     "EventType",
     "EventView",
     "FakeClock",
+    "FieldsNotOwned",
     "FormField",
     "FieldProblem",
     "FormInvalid",
@@ -100,11 +105,13 @@ __all__ = [
     "TaskState",
     "TaskView",
     "TimerView",
+    "TokenView",
     "UserExists",
     "UserNotFound",
     "UserView",
     "WeakPassword",
     "format_diagram",
+    "has_control_character",
     "parse_datetime",
     "run_scheduler",
     "safe_parser",

@@ -1,4 +1,5 @@
-"""Accounts: users, their groups (roles), password checks with lockout, and API tokens."""
+"""Accounts: users, their groups (roles), password checks throttled per client and name,
+revocable web sessions, and API tokens that expire."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from engine.errors import AccountError, AccountLocked, LoginFailed, UserExists, UserNotFound, WeakPassword
-from engine.models import ApiToken, User, UserGroup
+from engine.models import ApiToken, LoginThrottle, User, UserGroup
 
 #: The groups the product knows; each maps to diagram lanes and candidate groups.
 ROLES: tuple[str, ...] = (
@@ -40,6 +42,8 @@ class UserView:
     is_active: bool
     locked_until: datetime | None
     created_at: datetime
+    #: Web sessions carry this number; raising it (logout, new password, disable) ends them all.
+    session_generation: int = 0
 
     @property
     def label(self) -> str:
@@ -47,8 +51,27 @@ class UserView:
         return self.display_name or self.username
 
 
-# scrypt parameters: about 16 MiB and a few tens of milliseconds per check.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+@dataclass(frozen=True)
+class TokenView:
+    """An API token as its owner sees it: never the token itself, which is shown once."""
+
+    id: int
+    username: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+    def is_live(self, now: datetime) -> bool:
+        """True while the token is neither revoked nor expired."""
+        expires = _aware(self.expires_at, now)
+        return not self.revoked and expires is not None and expires > now
+
+
+# scrypt parameters as OWASP's Password Storage Cheat Sheet recommends them (N=2^17, r=8, p=1:
+# 128 MiB per check); a hash made with other parameters is redone at the next good login.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**17, 8, 1
+_SCRYPT_MAXMEM = 256 * 1024 * 1024
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -56,8 +79,16 @@ def hash_password(password: str, *, n: int = _SCRYPT_N, r: int = _SCRYPT_R,
                   p: int = _SCRYPT_P) -> str:
     """Hash a password with scrypt; the parameters are stored with the hash."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=_SCRYPT_MAXMEM)
     return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def hash_parameters(stored: str) -> tuple[int, int, int] | None:
+    """The (N, r, p) a stored scrypt hash was made with, or None for another scheme."""
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt" or not all(x.isdigit() for x in parts[1:4]):
+        return None
+    return int(parts[1]), int(parts[2]), int(parts[3])
 
 
 def check_password(password: str, stored: str) -> bool:
@@ -69,7 +100,7 @@ def check_password(password: str, stored: str) -> bool:
     if scheme != "scrypt":
         return False
     computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r),
-                              p=int(p), maxmem=64 * 1024 * 1024)
+                              p=int(p), maxmem=_SCRYPT_MAXMEM)
     return hmac.compare_digest(computed.hex(), digest)
 
 
@@ -78,27 +109,42 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-_DUMMY_HASH = hash_password("not a real password")
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _dummy_hash(n: int) -> str:
+    """A hash of the current cost, checked for unknown names so they take as long as real ones."""
+    if n not in _DUMMY_HASHES:
+        _DUMMY_HASHES[n] = hash_password("not a real password", n=n)
+    return _DUMMY_HASHES[n]
 
 
 class Accounts:
     """Users, groups, logins and API tokens, stored with the engine's schema."""
 
-    #: Failed logins in a row before the account locks, and for how long.
+    #: Failed logins in a row (per client and name) before attempts must wait; the first wait,
+    #: doubled with each further failure, and its cap.
     max_failures = 5
+    first_delay = timedelta(seconds=1)
     lock_for = timedelta(minutes=15)
+    #: How long a new API token lasts.
+    token_lifetime = timedelta(days=90)
     #: scrypt cost; tests lower it on their own instance to stay fast.
     scrypt_n = _SCRYPT_N
 
     def __init__(self, sessionmaker: sessionmaker[Session], clock: Callable[[], datetime], *,
                  reads: sessionmaker[Session] | None = None, max_failures: int = 5,
-                 lock_for: timedelta = timedelta(minutes=15)) -> None:
+                 lock_for: timedelta = timedelta(minutes=15),
+                 first_delay: timedelta = timedelta(seconds=1),
+                 token_lifetime: timedelta = timedelta(days=90)) -> None:
         self._sessions = sessionmaker
         # Lookups (every page's user, the user list) read without taking SQLite's write lock.
         self._reads = reads or sessionmaker
         self._clock = clock
         self.max_failures = max_failures
         self.lock_for = lock_for
+        self.first_delay = first_delay
+        self.token_lifetime = token_lifetime
 
     # -- users -------------------------------------------------------------------------------
 
@@ -149,13 +195,15 @@ class Accounts:
             return [_view(u) for u in rows]
 
     def set_password(self, username: str, password: str) -> None:
-        """Replace a user's password and lift any lock."""
+        """Replace a user's password, lift any throttling and end all of the user's sessions."""
         _check_strength(password, username)
         with self._sessions.begin() as session:
             user = self._load(session, username)
             user.password_hash = hash_password(password, n=self.scrypt_n)
             user.failed_logins = 0
             user.locked_until = None
+            user.session_generation = (user.session_generation or 0) + 1
+            session.execute(delete(LoginThrottle).where(LoginThrottle.username == user.username))
 
     def set_groups(self, username: str, groups: Iterable[str]) -> UserView:
         """Replace a user's groups."""
@@ -166,64 +214,98 @@ class Accounts:
             return _view(user)
 
     def set_active(self, username: str, active: bool) -> None:
-        """Enable or disable a user; a disabled user cannot log in or use tokens."""
+        """Enable or disable a user; a disabled user cannot log in or use tokens, and every
+        session of the user ends (re-enabling does not bring them back)."""
         with self._sessions.begin() as session:
-            self._load(session, username).is_active = active
+            user = self._load(session, username)
+            user.is_active = active
+            user.session_generation = (user.session_generation or 0) + 1
+
+    def end_sessions(self, username: str) -> None:
+        """End every web session of the user (logout does this)."""
+        with self._sessions.begin() as session:
+            user = self._load(session, username)
+            user.session_generation = (user.session_generation or 0) + 1
 
     def unlock(self, username: str) -> None:
-        """Lift a lockout early."""
+        """Lift the throttling of a user's name early, from every client address."""
         with self._sessions.begin() as session:
             user = self._load(session, username)
             user.failed_logins = 0
             user.locked_until = None
+            session.execute(delete(LoginThrottle).where(LoginThrottle.username == user.username))
 
     # -- login ---------------------------------------------------------------------------------
 
-    def verify(self, username: str, password: str) -> UserView:
-        """Check a login; raises LoginFailed, or AccountLocked after repeated failures."""
+    def verify(self, username: str, password: str, *, client: str = "") -> UserView:
+        """Check a login from `client` (its address); raises LoginFailed, or AccountLocked
+        while that client must wait before trying this name again.
+
+        Attempts are throttled per client address and name together, so nobody can lock a
+        user out from elsewhere; unknown names are throttled and timed like known ones.
+        Concurrent attempts queue on the throttle row, so no client gets more checks than
+        the limit.
+        """
+        name = username.strip()
         now = self._clock()
         with self._sessions.begin() as session:
-            user = session.scalar(select(User).where(User.username == username.strip()))
+            throttle = self._throttle(session, client[:100], name[:200])
+            wait_until = _aware(throttle.next_attempt_at, now)
+            if wait_until is not None and wait_until > now:
+                raise AccountLocked(name, wait_until)
+            user = session.scalar(select(User).where(User.username == name))
             if user is None or not user.is_active:
-                check_password(password, _DUMMY_HASH)  # same time as a real check
-                raise LoginFailed("wrong name or password", username)
-            locked_until = _aware(user.locked_until, now)
-            if locked_until is not None and locked_until > now:
-                raise AccountLocked(user.username, locked_until)
-            if not check_password(password, user.password_hash):
-                user.failed_logins = (user.failed_logins or 0) + 1
-                if user.failed_logins >= self.max_failures:
-                    user.failed_logins = 0
-                    user.locked_until = now + self.lock_for
-                    session.flush()
-                    locked = _aware(user.locked_until, now)
-                    assert locked is not None
-                    # Commit the lock before raising: the transaction must not roll it back.
-                    error: AccountError = AccountLocked(user.username, locked)
-                else:
-                    error = LoginFailed("wrong name or password", username)
+                check_password(password, _dummy_hash(self.scrypt_n))  # same time as a real check
+                good = False
             else:
-                user.failed_logins = 0
-                user.locked_until = None
+                good = check_password(password, user.password_hash)
+            if good and user is not None:
+                session.delete(throttle)
+                if hash_parameters(user.password_hash) != (self.scrypt_n, _SCRYPT_R, _SCRYPT_P):
+                    user.password_hash = hash_password(password, n=self.scrypt_n)
                 return _view(user)
-        raise error
+            throttle.failures += 1
+            error: AccountError = LoginFailed("wrong name or password", name)
+            over = throttle.failures - self.max_failures
+            if over >= 0:
+                delay = min(self.lock_for, self.first_delay * 2 ** min(over, 40))
+                throttle.next_attempt_at = now + delay
+                error = AccountLocked(name, now + delay)
+        raise error  # after the commit: the failure counts
+
+    def _throttle(self, session: Session, client: str, username: str) -> LoginThrottle:
+        """The throttle row of (client, name), created if missing, locked for this transaction."""
+        query = select(LoginThrottle).where(LoginThrottle.client == client,
+                                            LoginThrottle.username == username)
+        row = session.scalar(query.with_for_update())
+        if row is not None:
+            return row
+        try:
+            with session.begin_nested():
+                session.add(LoginThrottle(client=client, username=username, failures=0))
+        except IntegrityError:
+            pass  # a concurrent attempt made it first; wait for its lock below
+        row = session.scalar(query.with_for_update().execution_options(populate_existing=True))
+        assert row is not None
+        return row
 
     # -- API tokens ----------------------------------------------------------------------------
 
     def create_token(self, username: str) -> str:
         """Make a new bearer token for a user; the token is shown once, only its hash is kept."""
         token = "anj_" + secrets.token_urlsafe(32)
+        now = self._clock()
         with self._sessions.begin() as session:
             user = self._load(session, username)
-            session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token),
-                                 created_at=self._clock(), revoked=False))
+            session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                                 expires_at=now + self.token_lifetime, revoked=False))
         return token
 
     def verify_token(self, token: str) -> UserView | None:
         """The active user a bearer token belongs to, or None."""
         with self._sessions.begin() as session:
             row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-            if row is None or row.revoked:
+            if row is None or row.revoked or not self._token_view(row, "").is_live(self._clock()):
                 return None
             user = session.get(User, row.user_id)
             if user is None or not user.is_active:
@@ -242,6 +324,32 @@ class Accounts:
                 row.revoked = True
                 count += 1
             return count
+
+    def tokens(self, username: str | None = None) -> list[TokenView]:
+        """The tokens of a user (or of everyone), newest first, revoked and expired included."""
+        with self._reads() as session:
+            query = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+            if username is not None:
+                query = query.where(User.username == username)
+            rows = session.execute(query.order_by(ApiToken.id.desc())).all()
+            return [self._token_view(row, name) for row, name in rows]
+
+    def revoke_token(self, token_id: int, *, username: str | None = None) -> bool:
+        """Revoke one token (only if it belongs to `username`, when given); True if it was live."""
+        with self._sessions.begin() as session:
+            row = session.get(ApiToken, token_id)
+            owner = session.get(User, row.user_id) if row is not None else None
+            if row is None or owner is None or (username is not None and owner.username != username):
+                return False
+            was_live = self._token_view(row, "").is_live(self._clock())
+            row.revoked = True
+            return was_live
+
+    def _token_view(self, row: ApiToken, username: str) -> TokenView:
+        # Tokens made before expiry existed last token_lifetime from their creation.
+        expires = row.expires_at or row.created_at + self.token_lifetime
+        return TokenView(id=row.id, username=username, created_at=row.created_at, expires_at=expires,
+                         last_used_at=row.last_used_at, revoked=row.revoked)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -292,4 +400,5 @@ def _view(user: User) -> UserView:
         is_active=user.is_active,
         locked_until=user.locked_until,
         created_at=user.created_at,
+        session_generation=user.session_generation or 0,
     )

@@ -10,8 +10,12 @@ from typing import Any
 PREFIX = "ANJIE_"
 
 
+#: The installation's instance folder (beside engine/): database, uploads and secret key.
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
 def default_database_url() -> str:
-    return f"sqlite:///{Path('instance') / 'anjie.db'}"
+    return f"sqlite:///{INSTANCE_DIR / 'anjie.db'}"
 
 
 @dataclass
@@ -20,20 +24,44 @@ class Settings:
 
     database_url: str = field(default_factory=default_database_url)
     secret_key: str | None = None
+    #: The instance folder; relative folders below are resolved against it, once, to absolute
+    #: paths, so the working directory never matters. Empty: the installation's `instance/`.
+    instance_dir: str = ""
     timer_interval_seconds: float = 5.0
     script_timeout_seconds: float = 2.0
     max_data_bytes: int = 1_000_000
-    upload_dir: str = "instance/uploads"
+    upload_dir: str = "uploads"
     max_upload_bytes: int = 20_000_000
     #: How long a web sign-in lasts without signing in again.
     session_lifetime_hours: float = 8.0
-    #: Failed logins in a row before an account locks, and for how many minutes.
+    #: Mark the session cookie `Secure` (set it when the app is served over HTTPS).
+    session_cookie_secure: bool = False
+    #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, and the
+    #: client address, which login throttling goes by, is the connection's).
+    proxy_hops: int = 0
+    #: Failed logins in a row (per client address and user name) before each further attempt
+    #: must wait, the first wait in seconds (doubling with every failure) and its cap in minutes.
     login_max_failures: int = 5
+    login_delay_seconds: float = 1.0
     login_lock_minutes: float = 15.0
+    #: Largest API request body, in bytes (checked before the body is read).
+    max_api_body_bytes: int = 6_000_000
+    #: Days an API token lasts after it is made.
+    token_days: float = 90.0
     #: A task due within this many days is "near due" in the inbox.
     near_due_days: float = 3.0
     #: How long the working-day calendar's local overrides are cached, in seconds.
     calendar_cache_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        instance = Path(self.instance_dir).expanduser() if self.instance_dir else INSTANCE_DIR
+        self.instance_dir = str(instance.resolve())
+        self.upload_dir = str((Path(self.instance_dir) / Path(self.upload_dir).expanduser()).resolve())
+
+    @property
+    def secret_key_file(self) -> Path:
+        """Where the generated SECRET_KEY is kept when none is set (never committed)."""
+        return Path(self.instance_dir) / "secret_key"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -43,7 +71,9 @@ class Settings:
             raw = env.get(PREFIX + f.name.upper())
             if raw is None:
                 continue
-            if f.type in ("float", float):
+            if f.type in ("bool", bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif f.type in ("float", float):
                 values[f.name] = float(raw)
             elif f.type in ("int", int):
                 values[f.name] = int(raw)

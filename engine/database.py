@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,11 @@ def connect(url: str) -> SqlEngine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # The case files inside are personal data: the folder and the database file are
+            # created readable by the owner only (SQLite gives its WAL files the same mode).
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not Path(path).exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         db = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
 
         @event.listens_for(db, "connect")

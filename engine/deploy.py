@@ -108,6 +108,40 @@ def _local(tag: Any) -> str:
     return tag.split("}")[-1] if isinstance(tag, str) else ""
 
 
+#: Namespaces whose markup a browser would run or a processor would follow: refused anywhere
+#: in a diagram (vendor extensions such as zeebe, signavio or bpmn-js colours stay allowed).
+ACTIVE_NAMESPACES = {
+    "http://www.w3.org/1999/xhtml": "XHTML",
+    "http://www.w3.org/2000/svg": "SVG",
+    "http://www.w3.org/1999/XSL/Transform": "XSLT",
+    "http://www.w3.org/2001/XInclude": "XInclude",
+    "http://www.w3.org/2003/XInclude": "XInclude",
+}
+
+
+def _check_active_content(root: Any, name: str) -> list[Problem]:
+    """Every element, attribute or stylesheet instruction in a browser-active namespace."""
+    problems: list[Problem] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            if getattr(el, "target", None) == "xml-stylesheet":
+                problems.append(Problem("an xml-stylesheet instruction is not allowed", line=el.sourceline, file=name))
+            continue
+        names = [el.tag, *el.attrib.keys()]
+        for qname in names:
+            kind = ACTIVE_NAMESPACES.get(_ns(qname))
+            if kind:
+                problems.append(Problem(f"{kind} markup ({_local(qname)}) is not allowed in a diagram",
+                                        element_id=_owner_id(el), line=el.sourceline, file=name))
+    # Instructions before the root element are siblings, not descendants.
+    node = root.getprevious()
+    while node is not None:
+        if getattr(node, "target", None) == "xml-stylesheet":
+            problems.append(Problem("an xml-stylesheet instruction is not allowed", line=node.sourceline, file=name))
+        node = node.getprevious()
+    return problems
+
+
 def _check_ids(root: Any, name: str) -> list[Problem]:
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -250,7 +284,7 @@ def parse_diagram(
     if local != "definitions" or (namespace != BPMN_NS and namespace not in DMN_NAMESPACES):
         raise DiagramInvalid([Problem(f"not a BPMN or DMN document (root element {local!r})", file=name)])
     kind = "bpmn" if namespace == BPMN_NS else "dmn"
-    problems = _check_ids(root, name)
+    problems = _check_active_content(root, name) + _check_ids(root, name)
     diagram = ParsedDiagram(name, kind, raw, hashlib.sha256(raw).hexdigest(), tree)
     parser = CamundaParser(validator=_bpmn_validator())
     if kind == "dmn":
@@ -335,6 +369,8 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
             approves = el.find("bpmn:extensionElements/camunda:properties/camunda:property[@name='approves']", NS)
             if approves is not None and approves.get("value"):
                 meta["approves"] = [k.strip() for k in approves.get("value").split(",") if k.strip()]
+        if local == "process":
+            meta["computed"] = _computed_fields(el)
         result[ident] = meta
     return result
 
@@ -348,6 +384,15 @@ def _lane_of(el: Any, lanes: dict[str, str]) -> str | None:
             return lanes[ident]
         node = node.getparent()
     return None
+
+
+def _computed_fields(process: Any) -> list[str]:
+    """The fields a process declares as computed (docs/forms.md, "who writes what")."""
+    names: list[str] = []
+    for prop in process.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
+        if prop.get("name") == "computed":
+            names += [n.strip() for n in (prop.get("value") or "").split(",") if n.strip()]
+    return names
 
 
 def _form_fields(task: Any) -> list[dict[str, Any]]:

@@ -121,6 +121,29 @@ class DataInvalid(EngineError):
         super().__init__(message if field is None else f"{field}: {message}")
 
 
+class FieldsNotOwned(DataInvalid):
+    """A completion sent fields its task does not own (another form's, or computed ones);
+    `.fields` names them all. Nothing was stored."""
+
+    def __init__(self, element_id: str, fields: list[str]) -> None:
+        self.element_id = element_id
+        self.fields = list(fields)
+        self.field = fields[0]
+        EngineError.__init__(self, f"task {element_id!r} may not write these fields: "
+                             f"{', '.join(fields)}; send only the fields of its form")
+
+
+class AssignmentRefused(EngineError):
+    """A task may only be given to an active user who may work it (a member of its lane or
+    candidate groups, not an auditor); `.reason` says which rule the user fails."""
+
+    def __init__(self, task_id: str, user: str, reason: str) -> None:
+        self.task_id = task_id
+        self.user = user
+        self.reason = reason
+        super().__init__(f"task {task_id} cannot be assigned to {user!r}: {reason}")
+
+
 class InstanceNotRunnable(EngineError):
     """The instance is completed, cancelled or in error, so the action is not possible."""
 
@@ -160,11 +183,12 @@ class LoginFailed(AccountError):
 
 
 class AccountLocked(AccountError):
-    """Too many failed logins: the account is locked until `locked_until`."""
+    """Too many failed logins for this name from this client address: it may try again at
+    `locked_until` (other addresses are not held back)."""
 
     def __init__(self, username: str, locked_until: datetime) -> None:
-        super().__init__(f"account {username!r} is locked until {locked_until:%Y-%m-%d %H:%M}",
-                         username)
+        super().__init__(f"too many failed logins as {username!r} from this address; try again "
+                         f"after {locked_until:%Y-%m-%d %H:%M:%S}", username)
         self.locked_until = locked_until
 
 

@@ -17,6 +17,7 @@ from .attachments import form_context
 from .clock import Clock
 from .data import validate_data
 from .errors import (
+    AssignmentRefused,
     ConcurrentModification,
     InstanceNotRunnable,
     NotAuthorized,
@@ -26,7 +27,8 @@ from .errors import (
 )
 from .forms import accept, fields_of
 from .instances import Instances
-from .models import HumanTask, Instance, TaskGroup
+from .models import HumanTask, Instance, TaskGroup, User
+from .ownership import check_owned
 from .rows import instance_view, task_view
 from .states import EventType, InstanceStatus, TaskState
 from .transactions import Transactions
@@ -88,8 +90,11 @@ class HumanTasks:
         return self._change(task_id, actor, EventType.TASK_UNCLAIMED, change)
 
     def assign(self, task_id: str, user: str, *, actor: str) -> TaskView:
-        """Give a task to `user` (a coordinator's action)."""
+        """Give a task to `user` (a coordinator's action); AssignmentRefused unless the user is
+        active and may work the task: a member of one of its candidate groups (or its lane),
+        and no auditor."""
         def change(row: HumanTask) -> dict[str, Any]:
+            self._check_assignable(row, user)
             previous = row.assignee
             row.assignee = user
             return {"assignee": user, "previous": previous}
@@ -115,6 +120,7 @@ class HumanTasks:
                 if task is None or task.state != SpiffState.READY:
                     raise TaskNotReady(task_id, "not ready")
                 meta = self.instances.deployments.elements(s, inst.deployment_id).get(row.element_id, {})
+                check_owned(self.instances.deployments.elements(s, inst.deployment_id), row.element_id, data)
                 data = accept(fields_of(meta), data, form_context(s, inst.id, task.data, self.clock()))
                 writer = hist.EventWriter(s, inst, self.clock())
                 run = self.instances.run(s, inst, workflow)
@@ -122,6 +128,17 @@ class HumanTasks:
                 return instance_view(s, inst)
         except (StaleDataError, IntegrityError) as exc:
             self._lost_race(task_id, exc)
+
+    def _check_assignable(self, row: HumanTask, username: str) -> None:
+        with self.tx.read() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None or not user.is_active:
+                raise AssignmentRefused(row.id, username, "no active user has this name")
+            groups = {g.group_name for g in user.groups}
+            may_work = set(row.candidate_groups or []) | ({row.lane} if row.lane else set())
+            if "auditor" in groups or not groups & may_work:
+                raise AssignmentRefused(row.id, username, "the user is in none of the task's groups "
+                                        f"({', '.join(sorted(may_work)) or 'none'})")
 
     def _change(self, task_id: str, actor: str, type_: EventType,
                 change: Callable[[HumanTask], dict[str, Any]]) -> TaskView:

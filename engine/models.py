@@ -173,6 +173,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # A web session is valid only while it carries the user's current generation: logout,
+    # a new password and disabling the user raise it, ending every session at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     groups: Mapped[list[UserGroup]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -203,6 +206,19 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed logins from one client address for one user name (known or not), and when the
+    next attempt may be checked: each failure past the limit doubles the wait."""
+
+    __tablename__ = "login_throttle"
+
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
 
 
 class CalendarOverride(Base):

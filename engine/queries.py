@@ -239,13 +239,15 @@ class Queries:
             return found is not None
 
     def involved(self, instance_id: int, username: str, groups: Iterable[str]) -> bool:
-        """True if the user holds, held, completed or may claim any task of this case."""
+        """True if the user holds or held (was assigned or completed) a task of this case, or
+        may claim one: ready, unassigned and offered to one of the user's groups."""
         groups = list(groups)
         with self._sessions() as session:
             mine = or_(HumanTask.assignee == username, HumanTask.completed_by == username)
             if groups:
-                mine = or_(mine, and_(HumanTask.state == READY, exists().where(
-                    TaskGroup.task_id == HumanTask.id, TaskGroup.group_name.in_(groups))))
+                mine = or_(mine, exists().where(
+                    TaskGroup.task_id == HumanTask.id, TaskGroup.group_name.in_(groups),
+                    TaskGroup.open.is_(True)))
             found = session.scalar(select(HumanTask.id).where(
                 HumanTask.instance_id == instance_id, mine).limit(1))
             return found is not None

@@ -59,7 +59,9 @@ class Engine:
         # Accounts and the inbox/ledger read models live beside the engine for the web app.
         self.accounts = Accounts(sessions, clock, reads=self._tx.read_sessionmaker,
                                  max_failures=settings.login_max_failures,
-                                 lock_for=timedelta(minutes=settings.login_lock_minutes))
+                                 lock_for=timedelta(minutes=settings.login_lock_minutes),
+                                 first_delay=timedelta(seconds=settings.login_delay_seconds),
+                                 token_lifetime=timedelta(days=settings.token_days))
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
 
     @classmethod

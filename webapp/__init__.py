@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Settings
 from webapp.services import ENGINE_KEY, SETTINGS_KEY
@@ -25,9 +27,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=settings.secret_key or _secret_key(Path(settings.upload_dir).parent),
+        SECRET_KEY=settings.secret_key or _secret_key(settings.secret_key_file),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         SESSION_COOKIE_NAME="anjie_session",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_lifetime_hours),
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1_000_000,
@@ -42,6 +45,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.extensions[ENGINE_KEY] = engine
     app.extensions[SETTINGS_KEY] = settings
 
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops)
     csrf.init_app(app)
     from webapp import (
         api,
@@ -53,9 +59,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         inbox,
         labels,
         ledger,
+        security,
         tasks,
+        tokens,
         users,
     )
+
+    security.init_app(app)
 
     i18n.init_app(app)
     app.jinja_env.globals["event_label"] = labels.event_label
@@ -64,20 +74,21 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.jinja_env.filters["roles"] = labels.role_labels
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, tasks, cases, ledger, deployments, users, errors, i18n):
+    for module in (auth, inbox, tasks, cases, ledger, deployments, users, tokens, errors, i18n):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
     return app
 
 
-def _secret_key(instance_dir: Path) -> str:
-    """The SECRET_KEY kept in instance/secret_key, made on first start (never committed)."""
-    path = instance_dir / "secret_key"
+def _secret_key(path: Path) -> str:
+    """The SECRET_KEY kept in the instance folder, made on first start (never committed),
+    readable by the owner only."""
     if path.exists():
         return path.read_text().strip()
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.touch(mode=0o600)
-    path.write_text(key)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
     return key

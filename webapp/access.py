@@ -10,8 +10,10 @@ from collections.abc import Iterable
 # The one list of roles is the engine's; re-exported here for the routes that offer them.
 from engine import ROLES as ROLES
 
-#: Roles that read every case, task and history (auditors change nothing).
-READ_ALL = frozenset({"coordinator", "supervisor", "leading_group", "auditor", "admin"})
+#: Roles that read every case, its history and attachments (auditors change nothing). Anyone
+#: else reads a case only while involved in it (see `may_read_case`). Admins manage accounts,
+#: not cases.
+READ_ALL = frozenset({"coordinator", "supervisor", "leading_group", "auditor"})
 #: Roles that see the ledger (台账).
 LEDGER = READ_ALL | {"intake_clerk", "case_leader"}
 #: Roles that register new cases (start processes).
@@ -32,6 +34,15 @@ MANAGE_USERS = frozenset({"admin"})
 def has_any(groups: Iterable[str], allowed: frozenset[str]) -> bool:
     """True if any of the user's groups is one of the allowed roles."""
     return any(g in allowed for g in groups)
+
+
+def may_read_case(groups: Iterable[str], involved: bool) -> bool:
+    """The one rule for reading a case, its history and its attachments: the roles of READ_ALL
+    read every case; anyone else only a case they are involved in: the case leader it names
+    (包案领导, answerable for it from registration on), a user who holds or held one of its
+    tasks (assigned or completed), or one to whose group a task is offered unassigned
+    (`Queries.involved`). A task assigned to someone else shows nothing to that user's group."""
+    return has_any(groups, READ_ALL) or involved
 
 
 def may_work_task(username: str, groups: Iterable[str], assignee: str | None,

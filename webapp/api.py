@@ -6,19 +6,21 @@ Its OpenAPI 3 document is `webapp.openapi.DOCUMENT`, served at /api/v1/openapi.j
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
 from werkzeug.wrappers import Response
 
-from engine import MAX_PAGE, DiagramInvalid, InboxFilter
+from engine import MAX_PAGE, DiagramInvalid, InboxFilter, has_control_character
 from webapp import access, cases, tasks
 from webapp.auth import current_user
 from webapp.errors import error_response
 from webapp.inbox import COLOURS
 from webapp.openapi import DOCUMENT
-from webapp.services import accounts, engine, queries
+from webapp.services import accounts, engine, queries, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -27,6 +29,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def authenticate() -> None:
     """Every API call needs `Authorization: Bearer <token>`; cookies are never used here."""
     g.user = None
+    # Checked against Content-Length before anything is read (413 past the limit).
+    request.max_content_length = settings().max_api_body_bytes
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -48,11 +52,44 @@ def plain(value: Any) -> Any:
     return value
 
 
+#: How deep a request body's JSON may nest (the data inside it has the engine's own limit).
+MAX_JSON_DEPTH = 40
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest, counted before it is parsed."""
+    depth = deepest = 0
+    for m in _BRACKET.finditer(_STRING.sub(b'""', raw)):
+        depth += 1 if m.group() in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _strings(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def body() -> dict[str, Any]:
-    """The JSON object of the request, or 400."""
+    """The JSON object of the request, or 400: not JSON, nested past MAX_JSON_DEPTH, or with a
+    control character in any string."""
+    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+        abort(400, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         abort(400)
+    if any(has_control_character(text) for text in _strings(data)):
+        abort(400, "control characters (such as NUL) are not allowed")
     return data
 
 
@@ -107,7 +144,7 @@ def start() -> Any:
     if not isinstance(key, str) or not isinstance(payload, dict) \
             or not isinstance(business_key, str | None) \
             or not (version is None or (isinstance(version, int)
-                                        and not isinstance(version, bool))):
+                                        and not isinstance(version, bool) and 0 < version < 2**31)):
         abort(400)
     instance = engine().start(key, payload, actor=current_user().username,
                               business_key=business_key, version=version)
@@ -135,7 +172,7 @@ def replay(instance_id: int) -> Response:
     if step is None:
         events = engine().history(instance_id)
         step = events[-1].seq if events else 0
-    if step < 0:
+    if not 0 <= step < 2**31:
         abort(400)
     return jsonify(plain(engine().replay(instance_id, step)))
 

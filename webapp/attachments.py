@@ -1,17 +1,20 @@
-"""File attachments for the dossier (六有): checked for size and type, stored outside the web
-root under the upload directory, one folder per case, with a small JSON record beside each file.
+"""File attachments for the dossier (六有): checked for size and for type by their content, stored
+outside the web root under the upload directory (readable by the owner only), one folder per
+case, with a small JSON record beside each file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+import filetype
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
@@ -30,7 +33,53 @@ ALLOWED = {
     "txt": "text/plain",
     "ofd": "application/ofd",
 }
+#: What the content of a file of each extension may be detected as. Office 97 files (.doc, .xls)
+#: are OLE containers, OFD is a zip; a plain text file is detected as nothing.
+_OLE = bytes.fromhex("d0cf11e0a1b11ae1")
+CONTENT = {
+    "pdf": {"application/pdf"},
+    "jpg": {"image/jpeg"},
+    "jpeg": {"image/jpeg"},
+    "png": {"image/png"},
+    "doc": {"application/msword", "ole"},
+    "xls": {"application/vnd.ms-excel", "ole"},
+    "docx": {ALLOWED["docx"], "application/zip"},
+    "xlsx": {ALLOWED["xlsx"], "application/zip"},
+    "ofd": {"application/zip"},
+    "txt": {None},
+}
 _ID = re.compile(r"^[0-9a-f]{32}$")
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def detected_type(body: bytes) -> str | None:
+    """What a file's content is (a MIME type, "ole" for an Office 97 container), or None."""
+    kind = filetype.guess(body)
+    if kind is not None:
+        return str(kind.mime)
+    return "ole" if body.startswith(_OLE) else None
+
+
+def content_matches(ext: str, body: bytes) -> bool:
+    """True if the bytes are what the extension says (an HTML page named .pdf is not)."""
+    if detected_type(body) not in CONTENT[ext]:
+        return False
+    if ext != "txt":
+        return True
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return not _TEXT_CONTROL.search(text) and not re.match(r"\s*<", text)
+    return False
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a new file readable and writable by the owner only, whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
 
 
 class AttachmentRefused(ValueError):
@@ -78,14 +127,17 @@ class AttachmentStore:
         if len(body) > self.max_bytes:
             raise AttachmentRefused(_("The file is larger than %(mb)s MB.",
                                       mb=self.max_bytes // 1_000_000))
+        if not content_matches(ext, body):
+            raise AttachmentRefused(_("The content of the file is not a %(type)s file.",
+                                      type=ext.upper()))
         att = Attachment(id=uuid.uuid4().hex, instance_id=instance_id, filename=filename,
                          content_type=ALLOWED[ext], size=len(body), uploaded_by=actor,
                          uploaded_at=now.isoformat(), task_id=task_id, field=field,
                          sha256=hashlib.sha256(body).hexdigest())
         folder = self.root / str(instance_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{att.id}.bin").write_bytes(body)
-        (folder / f"{att.id}.json").write_text(json.dumps(asdict(att), ensure_ascii=False))
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write_private(folder / f"{att.id}.bin", body)
+        _write_private(folder / f"{att.id}.json", json.dumps(asdict(att), ensure_ascii=False).encode())
         return att
 
     def attach(self, engine: Engine, instance_id: int, upload: FileStorage, *, actor: str,

@@ -45,7 +45,9 @@ def _load_user() -> Response | None:
     username = session.get("user")
     if username:
         user = accounts().find_user(username)
-        if user is not None and user.is_active:
+        # A session ends when the user's session generation moved on (logout anywhere, a new
+        # password, disabling) even though its signed cookie would still be valid.
+        if user is not None and user.is_active and session.get("generation") == user.session_generation:
             g.user = user
         else:
             session.clear()
@@ -85,16 +87,18 @@ def login() -> str | Response:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         try:
-            user = accounts().verify(username, request.form.get("password", ""))
+            user = accounts().verify(username, request.form.get("password", ""),
+                                     client=request.remote_addr or "")
         except AccountLocked as exc:
-            error = _("Too many failed attempts. This account is locked until %(until)s.",
-                      until=format_when(exc.locked_until))
+            error = _("Too many failed attempts. Try again after %(until)s.",
+                      until=format_when(exc.locked_until, seconds=True))
         except LoginFailed:
             error = _("Wrong user name or password.")
         else:
             lang = session.get("lang")
             session.clear()
             session["user"] = user.username
+            session["generation"] = user.session_generation
             if lang:
                 session["lang"] = lang
             session.permanent = True
@@ -107,7 +111,9 @@ def login() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End the session."""
+    """End the session, and every other session of the same user."""
+    if g.get("user") is not None:
+        accounts().end_sessions(g.user.username)
     lang = session.get("lang")
     session.clear()
     if lang:

@@ -29,14 +29,12 @@ from webapp.tasks import attachment_store, summary
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 def may_read(instance: InstanceView) -> bool:
-    """Readers of every case, the case leader named in it, and anyone who works or worked one
-    of its tasks may read a case."""
+    """The current user may read this case (`access.may_read_case`)."""
     user = current_user()
     if access.has_any(user.groups, access.READ_ALL):
         return True
-    if instance.data.get("case_leader") == user.username:
-        return True
-    return queries().involved(instance.id, user.username, user.groups)
+    return access.may_read_case(user.groups, instance.data.get("case_leader") == user.username
+                                or queries().involved(instance.id, user.username, user.groups))
 
 
 def load(instance_id: int) -> InstanceView:
@@ -130,10 +128,14 @@ def show(instance_id: int) -> str:
 
 @bp.get("/<int:instance_id>/diagram.xml")
 def diagram(instance_id: int) -> Response:
-    """The BPMN XML of the case's process version, for bpmn-js."""
+    """The BPMN XML of the case's process version, for bpmn-js: sent as plain text to download,
+    so no browser renders it (markup inside a diagram must never run in the app's origin)."""
     instance = load(instance_id)
     xml = engine().diagram_xml(instance.process_key, instance.version)
-    return Response(xml, mimetype="application/xml")
+    resp = Response(xml, mimetype="text/plain")
+    resp.headers["Content-Disposition"] = f"attachment; filename={instance.process_key}.bpmn"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
 
 
 @bp.get("/<int:instance_id>/attachments/<attachment_id>")

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from engine import (
     AccountError,
+    AssignmentRefused,
     ConcurrentModification,
     DataInvalid,
     EngineError,
@@ -91,7 +92,9 @@ def init_app(app: Flask) -> None:
             resp.status_code = 401
             resp.headers["WWW-Authenticate"] = 'Bearer realm="anjie"'
             return resp
-        return error_response(status, _title(status), _message(status))
+        # A route's own explanation (abort(400, "...")) is shown instead of the generic one.
+        custom = exc.description if exc.description != type(exc).description else None
+        return error_response(status, _title(status), custom or _message(status))
 
     @app.errorhandler(TaskNotReady)
     def task_not_ready(exc: TaskNotReady) -> Any:
@@ -132,6 +135,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DataInvalid)
     def data_invalid(exc: DataInvalid) -> Any:
         return error_response(400, _("Invalid data"), str(exc), field=exc.field)
+
+    @app.errorhandler(AssignmentRefused)
+    def assignment_refused(exc: AssignmentRefused) -> Any:
+        return error_response(400, _("Cannot assign"), str(exc), task_id=exc.task_id,
+                              user=exc.user)
 
     @app.errorhandler(AccountError)
     def account_error(exc: AccountError) -> Any:

@@ -32,13 +32,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = select_locale
 
 
-def format_when(value: datetime | None) -> str:
-    """A timestamp as people in China read it: 2025-04-16 09:30 (Beijing time)."""
+def format_when(value: datetime | None, *, seconds: bool = False) -> str:
+    """A timestamp as people in China read it: 2025-04-16 09:30 (Beijing time), with seconds
+    when asked."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo("UTC"))
-    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def format_value(value: object) -> str:

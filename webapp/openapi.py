@@ -12,6 +12,8 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 STR = {"type": "string"}
+#: Text the API accepts in parameters and bodies: no control characters but tab and newlines.
+TEXT = {"type": "string", "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
@@ -73,8 +75,9 @@ SCHEMAS: dict[str, Any] = {
     "Inbox": _obj({"items": {"type": "array", "items": _ref("InboxItem")},
                    "counts": _ref("InboxCounts"), "page": INT, "per_page": INT,
                    "pages": INT}),
-    "StartRequest": {**_obj({"process_key": STR}, {
-        "data": OBJ, "business_key": _nullable(STR), "version": _nullable(INT)})},
+    "StartRequest": {**_obj({"process_key": TEXT}, {
+        "data": OBJ, "business_key": _nullable(TEXT),
+        "version": _nullable({"type": "integer", "minimum": 1, "maximum": 2**31 - 1})})},
     "CompleteRequest": _obj({}, {"data": OBJ}),
 }
 
@@ -91,10 +94,11 @@ ERRORS = {
     code: {"description": text, **_json(_ref("Error"))}
     for code, text in (("400", "bad request"), ("401", "no valid bearer token"),
                        ("403", "not allowed for this user"), ("404", "not found"),
-                       ("409", "conflict: already done or changed meanwhile"))
+                       ("409", "conflict: already done or changed meanwhile"),
+                       ("413", "request body larger than the limit"))
 }
 ID_PATH = {"name": "instance_id", "in": "path", "required": True, "schema": INT}
-TASK_PATH = {"name": "task_id", "in": "path", "required": True, "schema": STR}
+TASK_PATH = {"name": "task_id", "in": "path", "required": True, "schema": TEXT}
 
 
 def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -124,11 +128,11 @@ PATHS: dict[str, Any] = {
     "/instances/{instance_id}/replay": {"get": _op(
         "The case as it stood after one history event", _ok("replay", _ref("Replay")),
         parameters=[ID_PATH, {"name": "step", "in": "query", "required": False,
-                              "schema": {"type": "integer", "minimum": 0}}])},
+                              "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}])},
     "/tasks": {"get": _op("My inbox, most urgent first", _ok("inbox", _ref("Inbox")),
                           parameters=[
-        {"name": "process", "in": "query", "schema": STR},
-        {"name": "campaign", "in": "query", "schema": STR},
+        {"name": "process", "in": "query", "schema": TEXT},
+        {"name": "campaign", "in": "query", "schema": TEXT},
         {"name": "colour", "in": "query", "schema": {"type": "string",
                                                     "enum": ["red", "yellow", "green"]}},
         {"name": "overdue", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}},

@@ -1,4 +1,4 @@
-"""anjie/webcli.py: `anjie user add|passwd` and `anjie token create`."""
+"""anjie/webcli.py: `anjie user add|passwd` and `anjie token create|list|revoke`."""
 
 from __future__ import annotations
 
@@ -34,3 +34,23 @@ def test_user_and_token_commands(engine_with: EngineWith, db_url: str, monkeypat
     token = capsys.readouterr().out.strip()
     assert engine.accounts.verify_token(token).username == "wang"
     assert run(["token", "create", "nobody", "--database-url", db_url]) == 1
+
+
+@pytest.mark.sqlite_only
+def test_token_list_and_revoke(engine_with: EngineWith, db_url: str,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    engine = engine_with()
+    engine.accounts.scrypt_n = 2**4
+    engine.accounts.add_user("wang", "first password 1", ["case_handler"])
+    capsys.readouterr()
+    assert run(["token", "create", "wang", "--database-url", db_url]) == 0  # on the system clock
+    token = capsys.readouterr().out.strip()
+    assert run(["token", "list", "--database-url", db_url]) == 0
+    listing = capsys.readouterr().out
+    token_id = engine.accounts.tokens("wang")[0].id
+    assert "wang" in listing and "live" in listing and token not in listing
+    assert run(["token", "revoke", str(token_id), "--database-url", db_url]) == 0
+    assert engine.accounts.verify_token(token) is None
+    assert run(["token", "list", "wang", "--database-url", db_url]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert run(["token", "revoke", "999", "--database-url", db_url]) == 1

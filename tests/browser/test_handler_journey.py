@@ -33,6 +33,8 @@ def test_handler_journey(browser: Any, live_server: str, web_engine: Engine) -> 
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The Content-Security-Policy must not block anything the app itself needs.
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     try:
         page.goto(live_server + "/")
         assert "/login" in page.url

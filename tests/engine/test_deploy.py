@@ -131,3 +131,46 @@ def test_validate_reports_without_deploying(engine_with: EngineWith) -> None:
     assert engine.validate(SIMPLE) == []
     assert engine.validate(b.timer_process("p", "<bpmn:timeDuration>PT1S</bpmn:timeDuration>"))
     assert engine.deployments() == []
+
+
+def _with_extension(markup: str, *, namespaces: str = "", before: str = "") -> str:
+    """A valid one-task diagram carrying `markup` inside the task's extensionElements."""
+    xml = b.user_tasks_process("carrier", 1).replace(
+        '<bpmn:userTask id="task_1" name="任务1" camunda:candidateGroups="case_handler"/>',
+        '<bpmn:userTask id="task_1" name="任务1" camunda:candidateGroups="case_handler">'
+        f"<bpmn:extensionElements>{markup}</bpmn:extensionElements></bpmn:userTask>")
+    xml = xml.replace('id="defs"', f'{namespaces} id="defs"')
+    return xml.replace("<bpmn:definitions", before + "<bpmn:definitions", 1)
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(("markup", "namespaces", "before"), [
+    ('<h:script xmlns:h="http://www.w3.org/1999/xhtml">alert(1)</h:script>', "", ""),
+    ('<html:img onerror="alert(1)" src="x"/>', 'xmlns:html="http://www.w3.org/1999/xhtml"', ""),
+    ('<svg:svg xmlns:svg="http://www.w3.org/2000/svg"><svg:script>alert(1)</svg:script></svg:svg>', "", ""),
+    ('<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0"/>', "", ""),
+    ('<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd"/>', "", ""),
+    ('<camunda:properties h:onload="alert(1)" xmlns:h="http://www.w3.org/1999/xhtml"/>', "", ""),
+    ("", "", '<?xml-stylesheet type="text/xsl" href="data:,x"?>\n'),
+])
+def test_browser_active_markup_is_refused_anywhere(engine_with: EngineWith, markup: str,
+                                                   namespaces: str, before: str) -> None:
+    engine = engine_with()
+    xml = _with_extension(markup, namespaces=namespaces, before=before)
+    problems = _refused(engine, xml)
+    assert any("not allowed" in p for p in problems), problems
+    assert engine.deployments() == []
+
+
+@pytest.mark.sqlite_only
+def test_vendor_extensions_from_other_tools_still_deploy(engine_with: EngineWith) -> None:
+    engine = engine_with()
+    xml = _with_extension(
+        '<zeebe:taskDefinition type="x"/><signavio:signavioMetaData metaKey="k" metaValue="v"/>',
+        namespaces='xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" '
+                   'xmlns:signavio="http://www.signavio.com" '
+                   'xmlns:color="http://www.omg.org/spec/BPMN/non-normative/color/1.0" '
+                   'xmlns:bioc="http://bpmn.io/schema/bpmn/biocolor/1.0"')
+    xml = xml.replace('<bpmn:userTask id="task_1"',
+                      '<bpmn:userTask color:background-color="#fff" bioc:stroke="#000" id="task_1"')
+    assert engine.deploy(xml, actor="designer")[0].process_key == "carrier"

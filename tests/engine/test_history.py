@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from engine import Engine, FakeClock
+from engine.history import GENESIS, event_hash
 from tests.conftest import EngineWith
 
 SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
@@ -99,3 +101,23 @@ def test_replay_rebuilds_each_step_from_events(engine_with: EngineWith, clock: F
     assert "accept_overdue" in final.cancelled
     assert final.data == engine.instance(iid).data
     assert engine.replay(iid, 1).data == {"handler": "zhang", "petitioner": "李某"}
+
+
+def test_each_event_hash_covers_the_previous_events_hash(engine_with: EngineWith, clock: FakeClock) -> None:
+    """Without the previous hash in it, events could be dropped or reordered unnoticed."""
+    engine = engine_with()
+    iid = _run_case(engine, clock)
+    with engine.sessionmaker() as s:
+        rows = s.execute(text("SELECT seq, type, element_id, task_id, actor, at, detail, changes, "
+                              "prev_hash, hash FROM event WHERE instance_id = :i ORDER BY seq"),
+                         {"i": iid}).all()
+    events = engine.history(iid)
+    assert rows[0].prev_hash == GENESIS
+    for before, row in zip(rows, rows[1:], strict=False):
+        assert row.prev_hash == before.hash
+    for row, view in zip(rows, events, strict=True):
+        detail = row.detail if isinstance(row.detail, dict) else json.loads(row.detail)
+        changes = row.changes if isinstance(row.changes, dict) else json.loads(row.changes)
+        args = (iid, row.seq, row.type, row.element_id, row.task_id, row.actor, view.at, detail, changes)
+        assert event_hash(row.prev_hash, *args) == row.hash
+        assert event_hash(GENESIS if row.prev_hash != GENESIS else "f" * 64, *args) != row.hash

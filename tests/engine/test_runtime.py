@@ -137,6 +137,8 @@ def test_a_loop_too_deep_for_spiff_goes_to_error_not_completed(engine_with: Engi
 def test_claim_unclaim_assign_and_who_may_complete(engine_with: EngineWith) -> None:
     engine = engine_with()
     engine.deploy(b.user_tasks_process("p", 2), actor="d")
+    engine.accounts.scrypt_n = 2**4
+    engine.accounts.add_user("li", "long enough 1", ["case_handler"])
     inst = engine.start("p", actor="clerk")
     task = inst.tasks[0]
     assert engine.claim(task.id, actor="wang").assignee == "wang"

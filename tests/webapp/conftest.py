@@ -1,10 +1,15 @@
 """Fixtures for the web app tests: settings on the test's database, the engine behind the app
 (test diagram and one user per role), the app, a test client and a way to log in as any role.
 
+The app checks CSRF tokens as in production; the test client sends the token of the page's
+forms with every form POST, as a browser does (`csrf=False` on one post sends none). A test
+that needs the checks off says so with `@pytest.mark.csrf_off`.
+
 Tests that check nothing the database decides are marked `sqlite_only` (see tests/conftest.py)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +55,36 @@ def web_engine(engine_with: EngineWith, settings: Settings) -> Engine:
     return engine
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "csrf_off: the app under test does not check CSRF tokens")
+
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class BrowserLikeClient(FlaskClient):
+    """A test client that sends a form's CSRF token with each form POST, as a browser does:
+    the token of the session's pages (read from the login page, which every visitor may see)."""
+
+    def open(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:
+        path = args[0] if args else kwargs.get("path", "/")
+        data = kwargs.get("data")
+        if csrf and str(kwargs.get("method", "GET")).upper() == "POST" and isinstance(path, str) \
+                and not path.startswith("/api/") and "json" not in kwargs \
+                and (data is None or isinstance(data, dict)):
+            found = _TOKEN.search(self.get("/login").text)
+            if found:
+                kwargs["data"] = {**(data or {}), "csrf_token": found.group(1)}
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
-def app(settings: Settings, web_engine: Engine) -> Flask:
-    """The app under test, CSRF checks off (one test turns them back on)."""
+def app(request: pytest.FixtureRequest, settings: Settings, web_engine: Engine) -> Flask:
+    """The app under test, checking CSRF tokens unless the test is marked `csrf_off`."""
     application = create_app(settings, engine=web_engine)
-    application.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    application.config.update(TESTING=True,
+                              WTF_CSRF_ENABLED=request.node.get_closest_marker("csrf_off") is None)
+    application.test_client_class = BrowserLikeClient
     return application
 
 
@@ -71,6 +101,7 @@ class Auth:
         self.client = client
 
     def login(self, username: str, password: str = PASSWORD) -> Any:
+        """Sign in through the login form (with its CSRF token)."""
         return self.client.post("/login", data={"username": username, "password": password})
 
     def logout(self) -> Any:

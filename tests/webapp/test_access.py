@@ -20,8 +20,11 @@ READ_ALL = {"coordinator", "supervisor", "auditor", "admin"}
 Route = tuple[str, str, dict[str, Any], set[str]]
 
 
-def routes(case: Any, task_id: str, other_task: str) -> list[Route]:
-    """(method, url, form, roles allowed). Allowed means not 403 (and not a login redirect)."""
+def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Route]:
+    """(method, url, form, roles allowed). Allowed means not 403 (and not a login redirect).
+
+    Cases follow `access.may_read_case`: the READ_ALL roles, the named case leader, and who holds,
+    held or may claim one of its tasks."""
     cid = case.id
     return [
         ("GET", "/", {}, ALL),
@@ -49,26 +52,36 @@ def routes(case: Any, task_id: str, other_task: str) -> list[Route]:
         ("POST", f"/tasks/{task_id}/complete", {}, {"handler", "handler2"}),
         ("POST", f"/tasks/{task_id}/attachments", {}, {"handler", "handler2"}),
         ("POST", f"/tasks/{task_id}/assign", {"username": "handler"}, {"coordinator"}),
-        # a task held by handler2: only handler2 works it
+        # a task held by handler2: only handler2 works it, and of the case handlers only
+        # handler2 reads its case (petitioner names, demands, ID-card copies)
         ("GET", f"/tasks/{other_task}", {}, READ_ALL | {"handler2"}),
+        ("GET", f"/cases/{other_case}", {}, READ_ALL | {"handler2", "leader"}),
+        ("GET", f"/cases/{other_case}/diagram.xml", {}, READ_ALL | {"handler2", "leader"}),
+        ("GET", f"/cases/{other_case}/attachments/{'0' * 32}", {}, READ_ALL | {"handler2", "leader"}),
         ("POST", f"/tasks/{other_task}/complete", {}, {"handler2"}),
         ("POST", f"/tasks/{other_task}/unclaim", {}, {"handler2"}),
+        # everyone manages their own API tokens (someone else's token is 404, not 403)
+        ("GET", "/tokens/", {}, ALL),
+        ("POST", "/tokens/", {}, ALL),
+        ("POST", "/tokens/999/revoke", {}, ALL),
     ]
 
 
+World = tuple[Any, str, str, int]
+
+
 @pytest.fixture
-def world(web_engine: Engine) -> tuple[Any, str, str]:
+def world(web_engine: Engine) -> World:
     """Two cases: one waiting unclaimed for case handlers, one held by handler2."""
     case = start_case(web_engine)
     other = start_case(web_engine, title="另一件")
     web_engine.claim(other.tasks[0].id, actor="handler2")
-    return case, case.tasks[0].id, other.tasks[0].id
+    return case, case.tasks[0].id, other.tasks[0].id, other.id
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_matrix(app: Flask, world: tuple[Any, str, str], role: str) -> None:
-    case, task_id, other_task = world
-    for method, url, form, allowed in routes(case, task_id, other_task):
+def test_matrix(app: Flask, world: World, role: str) -> None:
+    for method, url, form, allowed in routes(*world):
         client = app.test_client()
         client.post("/login", data={"username": role, "password": PASSWORD})
         resp = client.open(url, method=method, data=form)
@@ -80,10 +93,9 @@ def test_matrix(app: Flask, world: tuple[Any, str, str], role: str) -> None:
             assert resp.status_code == 403, where
 
 
-def test_every_page_needs_login(app: Flask, world: tuple[Any, str, str]) -> None:
-    case, task_id, other_task = world
+def test_every_page_needs_login(app: Flask, world: World) -> None:
     client = app.test_client()
-    for method, url, form, _allowed in routes(case, task_id, other_task):
+    for method, url, form, _allowed in routes(*world):
         resp = client.open(url, method=method, data=form)
         assert resp.status_code == 302 and "/login" in resp.location, (method, url)
     assert client.get("/login").status_code == 200
@@ -99,6 +111,7 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "users.set_groups", "users.set_password", "users.set_active", "cases.new", "cases.show",
         "cases.diagram", "cases.cancel", "cases.retry", "cases.attachment", "tasks.show",
         "tasks.claim", "tasks.complete", "tasks.upload", "tasks.assign", "tasks.unclaim",
+        "tokens.index", "tokens.create", "tokens.revoke",
     }
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if not r.endpoint.startswith("api.")}
     assert endpoints == covered

@@ -125,3 +125,59 @@ def test_api_conforms_to_openapi(app: Flask, tokens: dict[str, str], web_engine:
         check()
         checked += 1
     assert checked == len([m for p in spec["paths"].values() for m in p])
+
+
+def test_a_completion_cannot_write_fields_its_form_does_not_own(client: FlaskClient,
+                                                                 tokens: dict[str, str],
+                                                                 web_engine: Engine, case: Any) -> None:
+    """The attack: a handler's site visit made him case leader and re-coloured the case."""
+    h = bearer(tokens["handler"])
+    tid = case.tasks[0].id
+    client.post(f"/api/v1/tasks/{tid}/claim", headers=h)
+    before = web_engine.instance(case.id).data
+    resp = client.post(f"/api/v1/tasks/{tid}/complete", headers=h, json={"data": {
+        "visit_date": "2025-04-17", "visit_notes": "ok", "case_leader": "handler",
+        "risk_colour": "green", "case_class": "C", "campaign_id": "x", "petitioner_names": "某"}})
+    assert resp.status_code == 400
+    assert resp.json["field"] == "campaign_id"
+    for name in ("case_leader", "risk_colour", "case_class", "campaign_id", "petitioner_names"):
+        assert name in resp.json["message"]
+    assert web_engine.instance(case.id).data == before
+    assert web_engine.task(tid).state == "ready"
+
+
+def test_bad_api_input_answers_4xx_never_500(client: FlaskClient, tokens: dict[str, str],
+                                             web_engine: Engine, case: Any) -> None:
+    clerk = bearer(tokens["clerk"])
+    deep = '{"process_key": "web_petition", "data": {"x": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+    resp = client.post("/api/v1/instances", headers=clerk, data=deep, content_type="application/json")
+    assert resp.status_code == 400 and "nested" in resp.json["message"]
+    resp = client.post("/api/v1/instances", headers=clerk,
+                       json={"process_key": "web_petition", "version": 2**70})
+    assert resp.status_code == 400
+    resp = client.post("/api/v1/instances", headers=clerk,
+                       json={"process_key": "web_petition", "data": {"n": 2**70, "title": "t"}})
+    assert resp.status_code == 400
+    for body in ({"process_key": "web_petition", "business_key": "XF\x00"},
+                 {"process_key": "web\x00", "data": {}},
+                 {"process_key": "web_petition", "data": {"title": "\x00"}}):
+        assert client.post("/api/v1/instances", headers=clerk, json=body).status_code == 400
+    assert client.get("/api/v1/tasks/%00", headers=clerk).status_code == 400
+    assert client.get("/api/v1/tasks?campaign=%00", headers=clerk).status_code == 400
+    assert client.get(f"/api/v1/instances/{case.id}/replay?step={2**70}",
+                      headers=bearer(tokens["coordinator"])).status_code == 400
+    limit = web_engine.settings.max_api_body_bytes
+    resp = client.post("/api/v1/instances", headers=clerk, content_type="application/json",
+                       data=b'{"process_key": "' + b"x" * limit + b'"}')
+    assert resp.status_code == 413 and resp.json["status"] == 413
+    assert web_engine.queries.ledger().total == 1  # nothing was started; the ledger still reads
+    assert client.get("/api/v1/tasks", headers=bearer(tokens["handler"])).status_code == 200
+
+
+def test_a_group_member_cannot_read_a_case_assigned_to_someone_else(
+        client: FlaskClient, tokens: dict[str, str], web_engine: Engine, case: Any) -> None:
+    web_engine.assign(case.tasks[0].id, "handler2", actor="coordinator")
+    for path in ("", "/history", "/replay"):
+        url = f"/api/v1/instances/{case.id}{path}"
+        assert client.get(url, headers=bearer(tokens["handler"])).status_code == 403, url
+        assert client.get(url, headers=bearer(tokens["handler2"])).status_code == 200, url

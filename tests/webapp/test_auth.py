@@ -1,6 +1,8 @@
-"""Login, logout, lockout, CSRF, cookie flags and the language switch."""
+"""Login, logout, throttling, revocable sessions, CSRF, cookie flags and the language switch."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from flask import Flask
@@ -21,16 +23,57 @@ def test_login_logout(client: FlaskClient, auth: Auth) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_wrong_password_then_lockout(client: FlaskClient, auth: Auth, web_engine: Engine,
-                                     clock: FakeClock) -> None:
+def test_failed_logins_slow_down_that_client_for_that_name_only(app: Flask, client: FlaskClient,
+                                                                auth: Auth, clock: FakeClock) -> None:
+    """Anyone could lock any account (5 wrong passwords, the right one refused for 15 minutes);
+    now the wait falls on the failing client alone, doubling with each failure past the limit."""
     resp = auth.login("handler", "wrong password")
     assert resp.status_code == 200 and "用户名或密码错误" in resp.text
     for _ in range(4):
         resp = auth.login("handler", "wrong password")
-    assert "已锁定" in resp.text
-    assert "已锁定" in auth.login("handler").text  # even the right password is refused now
-    clock.advance(minutes=16)
+    assert "失败次数过多" in resp.text
+    assert "失败次数过多" in auth.login("handler").text  # this client waits, right password or not
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    assert Auth(elsewhere).login("handler").status_code == 302  # the user is not locked out
+    clock.advance(seconds=1)
+    assert "失败次数过多" in auth.login("handler", "wrong again").text  # next wait: 2 s
+    clock.advance(seconds=1)
+    assert "失败次数过多" in auth.login("handler").text
+    clock.advance(seconds=1)
     assert auth.login("handler").status_code == 302
+
+
+def test_unknown_names_get_the_same_answers(client: FlaskClient, auth: Auth) -> None:
+    known = [auth.login("handler", "wrong password").text for _ in range(6)]
+    unknown = [auth.login("nobody", "wrong password").text for _ in range(6)]
+    strip = lambda page: re.sub(r'value="[^"]*"', "", page)  # noqa: E731 - the typed name and token
+    assert [strip(p) for p in known] == [strip(p) for p in unknown]
+
+
+def test_logout_ends_every_session_of_the_user(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    auth.login("handler")
+    cookie = client.get_cookie("anjie_session")
+    assert cookie is not None
+    phone = app.test_client()
+    Auth(phone).login("handler")
+    auth.logout()
+    assert phone.get("/").status_code == 302  # the other device is signed out too
+    client.set_cookie("anjie_session", cookie.value)  # a copy of the old cookie is worthless
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("change", ["password", "disable"])
+def test_password_change_or_disabling_ends_sessions(client: FlaskClient, auth: Auth,
+                                                    web_engine: Engine, change: str) -> None:
+    auth.login("handler")
+    assert client.get("/").status_code == 200
+    if change == "password":
+        web_engine.accounts.set_password("handler", "a new password 2")
+    else:
+        web_engine.accounts.set_active("handler", False)
+        web_engine.accounts.set_active("handler", True)  # re-enabling does not revive it
+    assert client.get("/").status_code == 302
 
 
 def test_login_redirects_back_but_never_offsite(client: FlaskClient) -> None:
@@ -49,9 +92,12 @@ def test_session_cookie_flags(client: FlaskClient, auth: Auth) -> None:
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_csrf_is_required(app: Flask, client: FlaskClient) -> None:
-    app.config["WTF_CSRF_ENABLED"] = True
-    resp = client.post("/login", data={"username": "handler", "password": PASSWORD})
+def test_csrf_is_required(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    resp = client.post("/login", data={"username": "handler", "password": PASSWORD}, csrf=False)
+    assert resp.status_code == 400 and "表单已失效" in resp.text
+    auth.login("coordinator")
+    resp = client.post("/cases/new", data={"process_key": "web_petition", "title": "伪造"},
+                       csrf=False)
     assert resp.status_code == 400 and "表单已失效" in resp.text
     page = client.get("/login").text
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
