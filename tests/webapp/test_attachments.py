@@ -67,8 +67,8 @@ def test_uploads_download_and_files_are_private_from_any_working_directory(
     client.post(f"/tasks/{tid}/claim")
     assert client.post(f"/tasks/{tid}/complete", data={
         "reply_text": "答复", "reply_file": (io.BytesIO(PDF), "答复书.pdf")}).status_code == 302
-    record = engine.instance(case.id).data["reply_file"]
-    with client.get(f"/cases/{case.id}/attachments/{record['attachment_id']}") as resp:
+    attachment_id = engine.instance(case.id).data["reply_file"]  # a file field records the attachment's id
+    with client.get(f"/cases/{case.id}/attachments/{attachment_id}") as resp:
         assert resp.status_code == 200 and resp.data == PDF
     files = list((tmp_path / "inst" / "uploads" / str(case.id)).iterdir())
     assert len(files) == 2 and all(_mode(f) == 0o600 for f in files)

@@ -168,7 +168,7 @@ def test_a_photo_uploads_with_the_form_and_survives_a_refusal(
         client: FlaskClient, auth: Auth, web_engine: Engine, form_task: Any) -> None:
     auth.login("handler")
     resp = client.post(f"/tasks/{form_task.id}/complete", data={
-        "note": "x", "photo": (io.BytesIO(b"\x89PNG photo"), "现场.jpg")})
+        "note": "x", "photo": (io.BytesIO(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 photo"), "现场.jpg")})
     assert resp.status_code == 400 and "至少 2 个字" in resp.text
     (att,) = web_engine.attachments.list(form_task.instance_id)
     assert att.filename == "现场.jpg" and att.field == "photo"
