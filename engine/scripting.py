@@ -245,11 +245,27 @@ def next_day_of_month(after: str | datetime | date, day: int) -> str:
     return workdays.next_day_of_month(parse_datetime(after).date(), day).isoformat()
 
 
+def _on_beijing_day(moment: datetime, day: date) -> str:
+    """`moment` moved to Beijing date `day` at the same Beijing time, in `moment`'s own zone."""
+    local = moment.astimezone(workdays.BEIJING)
+    moved = datetime.combine(day, local.time(), tzinfo=workdays.BEIJING)
+    return moved.astimezone(moment.tzinfo).isoformat()
+
+
 def add_working_days(start: str | datetime | date, days: int) -> str:
-    """The ISO datetime `days` working days after `start`, on the China calendar."""
+    """The ISO datetime `days` working days after `start`, counted on the Beijing date of `start`
+    (07:00 and 09:00 Beijing time on one Monday give the same day) and the China calendar."""
     begin = parse_datetime(start)
-    end = workdays.add_working_days(begin.date(), days)
-    return datetime.combine(end, begin.timetz()).isoformat()
+    end = workdays.add_working_days(begin.astimezone(workdays.BEIJING).date(), days)
+    return _on_beijing_day(begin, end)
+
+
+def next_working_day(value: str | datetime | date) -> str:
+    """`value` unchanged when its Beijing date is a working day, else the same time on the next
+    working day: a deadline that falls on a rest day moves to the next working day."""
+    moment = parse_datetime(value)
+    day = workdays.next_working_day(moment.astimezone(workdays.BEIJING).date())
+    return _on_beijing_day(moment, day)
 
 
 def _base_globals() -> dict[str, Any]:
@@ -306,6 +322,7 @@ HELPERS: dict[str, Any] = {
     "parse_datetime": parse_datetime,
     "add_days": add_days,
     "add_working_days": add_working_days,
+    "next_working_day": next_working_day,
     "next_day_of_month": next_day_of_month,
 }
 _GLOBALS = _base_globals()
