@@ -7,7 +7,7 @@ import time
 import pytest
 
 from engine import FakeClock
-from engine.scripting import RestrictedEnvironment, ScriptFailed
+from engine.scripting import RestrictedEnvironment, ScriptFailed, using_case_data
 from tests.conftest import EngineWith
 from tests.engine import bpmn_builder as b
 
@@ -131,3 +131,14 @@ def test_next_working_day_moves_a_rest_day_deadline_only() -> None:
     assert env.evaluate("next_working_day('2026-03-01T23:30:00+00:00')", {}) == "2026-03-01T23:30:00+00:00"
     # Saturday 7 March 2026 16:30 UTC is Sunday 00:30 Beijing -> Monday 00:30 Beijing.
     assert env.evaluate("next_working_day('2026-03-07T16:30:00+00:00')", {}) == "2026-03-08T16:30:00+00:00"
+
+
+@pytest.mark.sqlite_only
+def test_case_value_reads_the_case_and_latest_takes_the_later_moment() -> None:
+    """A waiting branch reads what another branch recorded (an extension) through case_value."""
+    env = RestrictedEnvironment()
+    branch = {"deadline": "2026-05-06T01:00:00+00:00"}
+    with using_case_data({"deadline": "2026-06-05T01:00:00+00:00"}):
+        assert env.evaluate("latest(deadline, case_value('deadline'))", branch) == "2026-06-05T01:00:00+00:00"
+        assert env.evaluate("case_value('missing', 3)", branch) == 3
+    assert env.evaluate("latest(deadline, case_value('deadline'))", branch) == "2026-05-06T01:00:00+00:00"

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from tests.processes.conftest import Driver
+import pytest
+
+from engine import FakeClock
+from tests.conftest import EngineWith
+from tests.processes.conftest import SHIPPED, Driver
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 REGISTER: dict[str, Any] = dict(
     received_at="2026-03-02", petition_source="visit", petitioner_names="张某", petitioner_count=1,
@@ -77,25 +84,32 @@ def test_full_path_with_extension(driver: Driver) -> None:
     assert hear.lane == "case_handler" and hear.assignee == "li"
     look_listen_ask(d)
     inquiry_and_plan(d)
-    d.advance(days=54)  # 7 days before the 60-day deadline
-    warn = d.task("warn_case_leader")
-    assert warn.assignee == "wang" and warn.candidate_groups == ["case_leader"]
-    d.complete("warn_case_leader", request_extension=True, extension_reason="需补充证据", extension_days=30)
-    assert d.task("solve_demand").due_at == datetime(2026, 5, 1, 1, tzinfo=UTC)  # 60 days
+    # The extension is a request the leader can make at any time, not only after a warning.
+    assert d.task("request_extension").assignee == "wang"
+    d.complete("request_extension", extension_reason="需补充证据", extension_days=30)
+    # 60 days from acceptance is Friday 1 May, Labour Day: the deadline moves to Wednesday 6 May.
+    assert d.task("solve_demand").due_at == datetime(2026, 5, 6, 1, tzinfo=UTC)
+    assert d.task("approve_extension").candidate_groups == ["leading_group"]
     d.complete("approve_extension", extension_approved=True, approved_extension_days=30,
                extension_approval_note="同意")
     # The extension moves the open handling task's deadline too, with a history event.
-    assert d.task("solve_demand").due_at == datetime(2026, 5, 31, 1, tzinfo=UTC)
+    assert d.task("solve_demand").due_at == datetime(2026, 6, 5, 1, tzinfo=UTC)
     assert any(e.type == "task_due_changed" and e.element_id == "solve_demand"
                for e in d.engine.history(d.instance_id))
     d.complete("notify_extension", extension_notice_ref="doc:e")
-    d.advance(days=8)  # past the original deadline: extended, so no escalation
-    assert "escalate_handling_overdue" not in d.ready()
-    d.advance(days=22)  # warning before the extended deadline; a second request is refused
-    d.complete("warn_case_leader", request_extension=True, extension_reason="还要", extension_days=10)
+    d.advance(days=66)  # past the original deadline and its warning: both moved with the extension
+    assert "escalate_handling_overdue" not in d.ready() and "warn_case_leader" not in d.ready()
+    # A second request is refused, and the leader is told why.
+    d.complete("request_extension", extension_reason="还要", extension_days=10)
     assert "approve_extension" not in d.ready()
-    d.advance(days=7)  # extended deadline (day 90) passed: the supervisor escalates, work goes on
+    assert d.task("tell_extension_refused").assignee == "wang"
+    assert "已申请过一次延期" in d.data()["extension_refused_reason"]
+    d.complete("tell_extension_refused")
+    d.advance(days=23)  # 7 days before the extended deadline (5 June)
+    assert d.task("warn_case_leader").assignee == "wang"
+    d.advance(days=7)  # extended deadline passed: the supervisor escalates, work goes on
     assert d.task("escalate_handling_overdue").candidate_groups == ["supervisor"]
+    assert d.data()["handling_overdue"] is True
     d.complete("escalate_handling_overdue", escalation_note="督办", named_in_bulletin=True)
     solved_and_satisfied(d)
     d.complete("compile_dossier", **SIX)
@@ -236,3 +250,57 @@ def test_review_and_second_review(driver: Driver) -> None:
     d.complete("follow_up_visit", follow_up_record="稳定", petitioner_state="stable", repeat_petition=False)
     assert d.status() == "completed"
     assert d.data()["matter_final"] is True
+
+
+def test_nobody_acts_deadlines_still_fire_and_escalate(driver: Driver) -> None:
+    """The leader never opens the warning, the leading group never decides the extension, the
+    supervisor never handles the escalation: the clocks still run and escalate."""
+    d = driver
+    to_handling(d, backlog_case=False, repeat_count=0, subject="other")
+    d.complete("request_extension", extension_reason="需鉴定", extension_days=30)
+    d.advance(days=59)  # 29 April: seven days before the deadline (6 May)
+    assert "warn_case_leader" in d.ready()
+    d.advance(days=6)  # 6 May 09:00: deadline reached, warning and extension still undone
+    assert {"warn_case_leader", "approve_extension", "escalate_handling_overdue"} <= set(d.ready())
+    # Passing the deadline makes the fresh matter a backlog case.
+    assert d.data()["handling_overdue"] is True and d.data()["backlog_case"] is True
+    d.advance(days=6)  # 12 May: five working days and nobody handled the escalation
+    assert d.task("escalate_to_leading_group").candidate_groups == ["leading_group"]
+    assert "escalate_handling_overdue" in d.ready()
+    d.advance(days=60)  # day 132: nothing more is owed, nothing is lost
+    assert d.status() == "running"
+    assert {"warn_case_leader", "approve_extension", "escalate_handling_overdue",
+            "escalate_to_leading_group"} <= set(d.ready())
+
+
+def test_three_week_rule_steps_come_due_before_the_reply(driver: Driver) -> None:
+    d = driver
+    to_handling(d, backlog_case=False, repeat_count=0, subject="other")
+    received = datetime(2026, 3, 2, tzinfo=UTC)
+    due = {t.element_id: t.due_at for t in d.engine.tasks(instance_id=d.instance_id)}
+    assert due["give_feedback"] == received + timedelta(days=7)  # feedback in one week
+    field_work = max(due[e] for e in ("site_visit", "hear_petitioner", "consult_elders"))
+    d.complete("give_feedback", feedback_record="已反馈")
+    look_listen_ask(d)
+    inquiry = d.task("write_inquiry_report").due_at
+    inquiry_and_plan(d)
+    reply_due = d.task("solve_demand").due_at
+    assert reply_due == received + timedelta(days=21)  # reply delivered in three weeks
+    assert field_work < inquiry < received + timedelta(days=14) < reply_due  # measures in two weeks
+
+
+@pytest.mark.sqlite_only
+def test_accepted_at_seven_or_nine_beijing_gets_the_same_due_day(engine_with: EngineWith, clock: FakeClock) -> None:
+    """07:00 on Monday in Beijing is still Sunday in UTC; working days count on the Beijing date."""
+    engine = engine_with(*SHIPPED)
+    due_days = []
+    for hour_utc in (-1, 1):  # 07:00 and 09:00 Beijing on Monday 2 March 2026
+        clock.set(datetime(2026, 3, 2, tzinfo=UTC) + timedelta(hours=hour_utc))
+        case = engine.start("petition_case", {}, actor="clerk")
+        for element, data in (("register_petition", REGISTER), ("check_acceptance", {"accept_decision": "accepted"})):
+            task = next(t for t in engine.tasks(instance_id=case.id) if t.element_id == element)
+            engine.complete(task.id, data, actor="clerk")
+        confirm = next(t for t in engine.tasks(instance_id=case.id) if t.element_id == "confirm_risk_colour")
+        assert confirm.due_at is not None
+        due_days.append(confirm.due_at.astimezone(BEIJING).date())
+    assert due_days == [date(2026, 3, 4), date(2026, 3, 4)]  # two working days: Wednesday
