@@ -264,10 +264,10 @@ def test_nobody_acts_deadlines_still_fire_and_escalate(driver: Driver) -> None:
     assert {"warn_case_leader", "approve_extension", "escalate_handling_overdue"} <= set(d.ready())
     # Passing the deadline makes the fresh matter a backlog case.
     assert d.data()["handling_overdue"] is True and d.data()["backlog_case"] is True
-    d.advance(days=6)  # 12 May: five working days and nobody handled the escalation
+    d.advance(days=7)  # 13 May: more than five working days, and nobody handled the escalation
     assert d.task("escalate_to_leading_group").candidate_groups == ["leading_group"]
     assert "escalate_handling_overdue" in d.ready()
-    d.advance(days=60)  # day 132: nothing more is owed, nothing is lost
+    d.advance(days=59)  # day 131: nothing more is owed, nothing is lost
     assert d.status() == "running"
     assert {"warn_case_leader", "approve_extension", "escalate_handling_overdue",
             "escalate_to_leading_group"} <= set(d.ready())
@@ -277,16 +277,19 @@ def test_three_week_rule_steps_come_due_before_the_reply(driver: Driver) -> None
     d = driver
     to_handling(d, backlog_case=False, repeat_count=0, subject="other")
     received = datetime(2026, 3, 2, tzinfo=UTC)
-    due = {t.element_id: t.due_at for t in d.engine.tasks(instance_id=d.instance_id)}
-    assert due["give_feedback"] == received + timedelta(days=7)  # feedback in one week
-    field_work = max(due[e] for e in ("site_visit", "hear_petitioner", "consult_elders"))
+    assert d.task("give_feedback").due_at == received + timedelta(days=7)  # feedback in one week
     d.complete("give_feedback", feedback_record="已反馈")
+    field_work = max(d.task(e).due_at for e in ("site_visit", "hear_petitioner", "consult_elders"))
     look_listen_ask(d)
     inquiry = d.task("write_inquiry_report").due_at
-    inquiry_and_plan(d)
+    d.complete("write_inquiry_report", inquiry_report_ref="doc:2", inquiry_findings="事实",
+               investigators_count=3, agreeing_count=2, hard_case=False)
+    measures = d.task("draft_case_plan").due_at
+    assert measures == received + timedelta(days=14)  # measures in two weeks
+    plan(d)
     reply_due = d.task("solve_demand").due_at
     assert reply_due == received + timedelta(days=21)  # reply delivered in three weeks
-    assert field_work < inquiry < received + timedelta(days=14) < reply_due  # measures in two weeks
+    assert field_work < inquiry < measures < reply_due
 
 
 @pytest.mark.sqlite_only
