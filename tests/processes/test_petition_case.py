@@ -24,9 +24,16 @@ LEADER = dict(case_leader="wang", case_handler="li", working_team="专班", reso
               stability_measures="稳控")
 SATISFIED = dict(facts_clear=True, problem_solved=True, petitioner_satisfaction="satisfied",
                  petitioning_stopped=True)
-SIX = {k: True for k in (
-    "dossier_basic_materials", "dossier_ledger_assignment", "dossier_leader_handler_document",
-    "dossier_inquiry_report_signed", "dossier_reply_and_visit_records", "dossier_stability_measures")}
+#: The six items of the dossier (六有), each a document of the case, and the name a missing one is listed by.
+DOSSIER_ITEMS = {
+    "dossier_basic_materials": "基本案情材料",
+    "dossier_ledger_assignment": "交办案件台账及交办函",
+    "dossier_leader_handler_document": "明确包案领导和责任人的文件或纪要",
+    "dossier_inquiry_report_signed": "包案领导签字的调查报告及相关材料",
+    "dossier_reply_and_visit_records": "书面答复意见及回访记录",
+    "dossier_stability_measures": "落实稳控措施的材料",
+}
+SIX = {k: f"doc:{n}" for n, k in enumerate(DOSSIER_ITEMS, start=1)}
 SIGN_OFF = dict(sign_off_result="accepted", follow_up_interval_days=30, follow_up_times=2)
 
 
@@ -193,14 +200,27 @@ def test_legal_handling_of_fresh_escalated_matter(driver: Driver) -> None:
     assert d.ready() == ["draft_reply"]
 
 
-def test_missing_dossier_item_blocks_sign_off(driver: Driver) -> None:
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("item", list(DOSSIER_ITEMS))
+def test_each_missing_dossier_item_alone_blocks_sign_off(driver: Driver, item: str) -> None:
+    d = driver
+    to_handling(d)  # a backlog case: the assignment letter is needed too
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    solved_and_satisfied(d)
+    d.complete("compile_dossier", **{k: v for k, v in SIX.items() if k != item})
+    assert d.ready() == ["compile_dossier"]
+    assert d.data()["dossier_missing"] == [DOSSIER_ITEMS[item]]
+    d.complete("compile_dossier", **SIX)
+    assert d.ready() == ["sign_off_case"] and d.data()["dossier_missing"] == []
+
+
+def test_supervisor_return_goes_back_to_handling(driver: Driver) -> None:
     d = driver
     to_handling(d)
     look_listen_ask(d)
     inquiry_and_plan(d)
     solved_and_satisfied(d)
-    d.complete("compile_dossier", **{**SIX, "dossier_stability_measures": False})
-    assert d.ready() == ["compile_dossier"]
     d.complete("compile_dossier", **SIX)
     d.complete("sign_off_case", sign_off_result="returned", return_reason="答复不完整")
     assert d.ready() == ["draft_case_plan"]
@@ -209,12 +229,13 @@ def test_missing_dossier_item_blocks_sign_off(driver: Driver) -> None:
 def test_repeat_petition_reopens_closed_case(driver: Driver) -> None:
     d = driver
     to_handling(d, backlog_case=False, repeat_count=0, subject="other")
-    assert (d.data()["risk_colour"], d.data()["case_class"]) == ("green", "A")
+    assert (d.data()["risk_colour"], d.data()["case_class"]) == ("green", "B")
     d.complete("give_feedback", feedback_record="已反馈")
     look_listen_ask(d)
     inquiry_and_plan(d)
     solved_and_satisfied(d)
-    d.complete("compile_dossier", **SIX)
+    # A fresh matter has no assignment letter from above, and does not need one.
+    d.complete("compile_dossier", **{k: v for k, v in SIX.items() if k != "dossier_ledger_assignment"})
     d.complete("sign_off_case", **SIGN_OFF)
     d.advance(days=31)
     d.complete("follow_up_visit", follow_up_record="又来了", petitioner_state="petitioning_again",
@@ -307,3 +328,27 @@ def test_accepted_at_seven_or_nine_beijing_gets_the_same_due_day(engine_with: En
         assert confirm.due_at is not None
         due_days.append(confirm.due_at.astimezone(BEIJING).date())
     assert due_days == [date(2026, 3, 4), date(2026, 3, 4)]  # two working days: Wednesday
+
+
+def test_leader_re_rates_and_calls_collective_deliberation_during_handling(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    assert (d.data()["risk_colour"], d.data()["case_class"]) == ("yellow", "C")
+    look_listen_ask(d)
+    # A serious problem arises before any inquiry report: the leader calls the leading group.
+    d.complete("request_collective_deliberation", deliberation_problem="信访人扬言进京")
+    assert d.task("hold_collective_deliberation").candidate_groups == ["leading_group"]
+    d.complete("hold_collective_deliberation", deliberation_conclusion="专人稳控，依法答复")
+    # The case goes better: colour and class re-rated with a reason, recorded in history.
+    d.complete("re_rate_case", new_risk_colour="green", new_case_class="B", re_rating_reason="已达成初步协议")
+    data = d.data()
+    assert (data["risk_colour"], data["case_class"], data["re_rating_count"]) == ("green", "B", 1)
+    assert any(e.type == "task_completed" and e.element_id == "re_rate_case" for e in d.engine.history(d.instance_id))
+    # Both stay available: the leader can do them again.
+    assert {"re_rate_case", "request_collective_deliberation"} <= {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
+    inquiry_and_plan(d)
+    solved_and_satisfied(d)
+    # Handling finished: the requests are withdrawn with the deadline clocks.
+    left = {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
+    assert not left & {"re_rate_case", "request_collective_deliberation", "request_extension"}
+    assert d.data()["risk_colour"] == "green"
