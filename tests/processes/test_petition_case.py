@@ -345,7 +345,8 @@ def test_leader_re_rates_and_calls_collective_deliberation_during_handling(drive
     assert (data["risk_colour"], data["case_class"], data["re_rating_count"]) == ("green", "B", 1)
     assert any(e.type == "task_completed" and e.element_id == "re_rate_case" for e in d.engine.history(d.instance_id))
     # Both stay available: the leader can do them again.
-    assert {"re_rate_case", "request_collective_deliberation"} <= {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
+    standing = {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
+    assert {"re_rate_case", "request_collective_deliberation"} <= standing
     inquiry_and_plan(d)
     solved_and_satisfied(d)
     # Handling finished: the requests are withdrawn with the deadline clocks.

@@ -44,7 +44,8 @@ def test_rule_gives_its_colour_and_class(rule: str, engine_with: EngineWith) -> 
     flags, colour, case_class = RULES[rule]
     engine = engine_with(*SHIPPED)
     case = engine.start("petition_case", {}, actor="clerk")
-    for element, data in (("register_petition", {**PLAIN, **flags}), ("check_acceptance", {"accept_decision": "accepted"})):
+    steps = (("register_petition", {**PLAIN, **flags}), ("check_acceptance", {"accept_decision": "accepted"}))
+    for element, data in steps:
         task = next(t for t in engine.tasks(instance_id=case.id) if t.element_id == element)
         engine.complete(task.id, data, actor="clerk")
     data = engine.instance(case.id).data
