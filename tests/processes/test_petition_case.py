@@ -353,3 +353,19 @@ def test_leader_re_rates_and_calls_collective_deliberation_during_handling(drive
     left = {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
     assert not left & {"re_rate_case", "request_collective_deliberation", "request_extension"}
     assert d.data()["risk_colour"] == "green"
+
+
+def test_time_limit_and_leader_duties_are_set_at_assignment(driver: Driver) -> None:
+    d = driver
+    d.start("petition_case")
+    d.complete("register_petition", **REGISTER)
+    d.complete("check_acceptance", accept_decision="accepted")
+    d.complete("confirm_risk_colour", risk_override=False)
+    d.complete("assign_case_leader", **LEADER, case_time_limit_days=45, leader_duty_scheme="four_duties",
+               duty_grasp_situation=True, duty_change_thinking=True, duty_solve=True, duty_stop_petitioning=True)
+    data = d.data()
+    assert data["handling_deadline"] == "2026-04-16T01:00:00+00:00"  # 45 days from Monday 2 March
+    assert data["leader_duty_scheme"] == "four_duties" and data["duty_stop_petitioning"] is True
+    look_listen_ask(d)
+    d.advance(days=39)  # the warning comes seven days before the case's own time limit
+    assert d.task("warn_case_leader").due_at == datetime(2026, 4, 16, 1, tzinfo=UTC)
