@@ -34,7 +34,9 @@ DOSSIER_ITEMS = {
     "dossier_stability_measures": "落实稳控措施的材料",
 }
 SIX = {k: f"doc:{n}" for n, k in enumerate(DOSSIER_ITEMS, start=1)}
-SIGN_OFF = dict(sign_off_result="accepted", follow_up_interval_days=30, follow_up_times=2)
+SIGN_OFF = dict(sign_off_result="accepted", follow_up_interval_days=30, follow_up_times=2,
+                leader_follow_up_interval_days=90, leader_follow_up_times=1)
+STABLE = dict(follow_up_record="稳定", petitioner_state="stable", repeat_petition=False)
 
 
 def to_handling(d: Driver, **register: Any) -> None:
@@ -124,9 +126,14 @@ def test_full_path_with_extension(driver: Driver) -> None:
     assert d.ready() == ["request_review"]
     d.advance(days=31)
     assert d.ready() == ["follow_up_visit"]
-    d.complete("follow_up_visit", follow_up_record="稳定", petitioner_state="stable", repeat_petition=False)
+    d.complete("follow_up_visit", **STABLE)
     d.advance(days=30)
-    d.complete("follow_up_visit", follow_up_record="稳定", petitioner_state="stable", repeat_petition=False)
+    d.complete("follow_up_visit", **STABLE)
+    assert d.status() == "running"  # the leader's quarterly visit is still to come
+    d.advance(days=30)
+    visit = d.task("leader_follow_up_visit")
+    assert (visit.assignee, visit.candidate_groups) == ("wang", ["case_leader"])
+    d.complete("leader_follow_up_visit", **STABLE)
     assert d.status() == "completed"
     assert d.path()[:4] == ["register_petition", "check_acceptance", "confirm_risk_colour", "assign_case_leader"]
 
@@ -268,7 +275,9 @@ def test_review_and_second_review(driver: Driver) -> None:
     d.complete("request_second_review", second_review_requested=True, second_review_requested_on="2026-03-22")
     d.complete("second_review_case", second_review_decision="upheld", second_review_opinion_ref="doc:r2")
     d.advance(days=15)
-    d.complete("follow_up_visit", follow_up_record="稳定", petitioner_state="stable", repeat_petition=False)
+    d.complete("follow_up_visit", **STABLE)
+    d.advance(days=60)
+    d.complete("leader_follow_up_visit", **STABLE)
     assert d.status() == "completed"
     assert d.data()["matter_final"] is True
 
@@ -369,3 +378,21 @@ def test_time_limit_and_leader_duties_are_set_at_assignment(driver: Driver) -> N
     look_listen_ask(d)
     d.advance(days=39)  # the warning comes seven days before the case's own time limit
     assert d.task("warn_case_leader").due_at == datetime(2026, 4, 16, 1, tzinfo=UTC)
+
+
+def test_clerk_records_a_repeat_petition_at_any_time_after_closing(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    solved_and_satisfied(d)
+    d.complete("compile_dossier", **SIX)
+    d.complete("sign_off_case", **SIGN_OFF)
+    d.advance(days=5)  # before any scheduled visit
+    assert d.task("record_repeat_petition").candidate_groups == ["intake_clerk"]
+    d.complete("record_repeat_petition", repeat_petition_note="又到县信访局上访", repeat_petition_on="2026-03-07")
+    data = d.data()
+    assert data["backlog_case"] is True and data["repeat_count"] == 3 and data["reopened_count"] == 1
+    assert d.ready() == ["confirm_risk_colour"]
+    # The visits and the review window of the closed round are withdrawn.
+    assert not {"follow_up_visit", "leader_follow_up_visit", "request_review"} & set(d.ready())
