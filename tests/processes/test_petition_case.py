@@ -76,6 +76,7 @@ def solved_and_satisfied(d: Driver) -> None:
 def reply(d: Driver) -> None:
     d.complete("draft_reply", reply_text="答复", reply_ref="doc:3")
     d.complete("approve_reply", reply_approved=True)
+    d.complete("record_reply", reply_delivered_on=d.clock().astimezone(BEIJING).date().isoformat())
 
 
 def test_full_path_with_extension(driver: Driver) -> None:
@@ -396,3 +397,28 @@ def test_clerk_records_a_repeat_petition_at_any_time_after_closing(driver: Drive
     assert d.ready() == ["confirm_risk_colour"]
     # The visits and the review window of the closed round are withdrawn.
     assert not {"follow_up_visit", "leader_follow_up_visit", "request_review"} & set(d.ready())
+
+
+def test_review_window_counts_from_the_delivery_date(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    d.complete("solve_demand", solution_record="已解决")
+    d.complete("draft_reply", reply_text="答复", reply_ref="doc:3")
+    d.complete("approve_reply", reply_approved=True)
+    d.complete("record_reply", reply_delivered_on="2026-03-05", reply_receipt_ref="doc:receipt")
+    d.complete("assess_satisfaction", **SATISFIED)
+    d.complete("compile_dossier", **SIX)
+    d.complete("sign_off_case", **SIGN_OFF)
+    # Delivered 5 March: the petitioner may ask for review until 4 April, whenever the case closed.
+    assert d.task("request_review").due_at == datetime(2026, 4, 4, tzinfo=UTC)
+
+
+def test_litigation_matter_is_redirected_not_worked_as_backlog(driver: Driver) -> None:
+    d = driver
+    d.start("petition_case")
+    d.complete("register_petition", **{**REGISTER, "subject": "litigation"})
+    d.complete("check_acceptance", accept_decision="accepted")
+    assert d.ready() == ["notify_not_accepted"]
+    assert "risk_colour" not in d.data()
