@@ -79,6 +79,16 @@ def reply(d: Driver) -> None:
     d.complete("record_reply", reply_delivered_on=d.clock().astimezone(BEIJING).date().isoformat())
 
 
+def to_closed(d: Driver, **sign_off: Any) -> None:
+    """A backlog case worked, replied to, its dossier complete and signed off."""
+    to_handling(d)
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    solved_and_satisfied(d)
+    d.complete("compile_dossier", **SIX)
+    d.complete("sign_off_case", **{**SIGN_OFF, **sign_off})
+
+
 def test_full_path_with_extension(driver: Driver) -> None:
     d = driver
     d.start("petition_case")
@@ -262,12 +272,7 @@ def test_repeat_petition_reopens_closed_case(driver: Driver) -> None:
 
 def test_review_and_second_review(driver: Driver) -> None:
     d = driver
-    to_handling(d)
-    look_listen_ask(d)
-    inquiry_and_plan(d)
-    solved_and_satisfied(d)
-    d.complete("compile_dossier", **SIX)
-    d.complete("sign_off_case", **{**SIGN_OFF, "follow_up_times": 1})
+    to_closed(d, follow_up_times=1)
     d.advance(days=10)
     d.complete("request_review", review_requested=True, review_requested_on="2026-03-12")
     assert d.task("review_case").due_at is not None
@@ -383,12 +388,7 @@ def test_time_limit_and_leader_duties_are_set_at_assignment(driver: Driver) -> N
 
 def test_clerk_records_a_repeat_petition_at_any_time_after_closing(driver: Driver) -> None:
     d = driver
-    to_handling(d)
-    look_listen_ask(d)
-    inquiry_and_plan(d)
-    solved_and_satisfied(d)
-    d.complete("compile_dossier", **SIX)
-    d.complete("sign_off_case", **SIGN_OFF)
+    to_closed(d)
     d.advance(days=5)  # before any scheduled visit
     assert d.task("record_repeat_petition").candidate_groups == ["intake_clerk"]
     d.complete("record_repeat_petition", repeat_petition_note="又到县信访局上访", repeat_petition_on="2026-03-07")
