@@ -26,7 +26,7 @@ RULES: dict[str, tuple[dict[str, Any], str, str]] = {
     "rule_9": ({"collective_petition": True}, "yellow", "B"),
     "rule_10": ({"repeat_count": 2, "subject": "enterprise_restructuring"}, "yellow", "C"),
     "rule_11": ({"repeat_count": 1}, "yellow", "B"),
-    "rule_12": ({"backlog_case": True, "subject": "litigation"}, "yellow", "C"),
+    "rule_12": ({"backlog_case": True, "three_separation": True}, "yellow", "C"),
     "rule_13": ({"backlog_case": True}, "yellow", "B"),
     "rule_14": (HARD, "green", "C"),
     "rule_15": ({}, "green", "B"),
