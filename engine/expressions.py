@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -56,6 +56,8 @@ class Expressions:
         if not due:
             return None
         try:
-            return parse_datetime(due)
+            # In UTC: SQLite keeps a datetime's wall time and drops its zone, so 18:00+08:00
+            # would read back as 18:00 UTC.
+            return parse_datetime(due).astimezone(UTC)
         except (TypeError, ValueError):
             return None

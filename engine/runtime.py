@@ -24,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .clock import using_clock
 from .expressions import Expressions, expression_names
-from .scripting import ScriptFailed
+from .scripting import ScriptFailed, using_case_data
 
 # SpiffWorkflow's task iterators stop at depth 1,000 and then report a workflow as
 # completed while work is left. Refuse well before that.
@@ -227,7 +227,7 @@ class Run:
 
     def _guard(self, action: Callable[[], Any]) -> Any:
         try:
-            with using_clock(self.clock):
+            with using_clock(self.clock), using_case_data(self.case_data):
                 return action()
         except (SpiffWorkflowException, ScriptFailed) as exc:
             raise self._incident(exc) from exc

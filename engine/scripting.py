@@ -14,11 +14,12 @@ import ast
 import math
 import operator
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
-from types import CodeType
+from types import CodeType, MappingProxyType
 from typing import Any
 
 from RestrictedPython import (  # type: ignore[attr-defined]
@@ -47,6 +48,20 @@ MAX_INT_BITS = 100_000
 
 _deadline: ContextVar[float] = ContextVar("script_deadline", default=math.inf)
 _ticks: ContextVar[list[int]] = ContextVar("script_ticks")
+# The case data as recorded so far (every branch's completions merged), set by a run around its
+# work: parallel branches each carry their own copy of the task data, so a branch that waits
+# (a deadline timer) reads what another branch changed (an approved extension) through case_value.
+_case_data: ContextVar[Mapping[str, Any]] = ContextVar("anjie_case_data", default=MappingProxyType({}))
+
+
+@contextmanager
+def using_case_data(data: Mapping[str, Any]) -> Iterator[None]:
+    """Make `data` the case data that `case_value` reads inside the block."""
+    token = _case_data.set(data)
+    try:
+        yield
+    finally:
+        _case_data.reset(token)
 
 
 class ScriptFailed(Exception):
@@ -245,11 +260,41 @@ def next_day_of_month(after: str | datetime | date, day: int) -> str:
     return workdays.next_day_of_month(parse_datetime(after).date(), day).isoformat()
 
 
+def _on_beijing_day(moment: datetime, day: date) -> str:
+    """`moment` moved to Beijing date `day` at the same Beijing time, in `moment`'s own zone."""
+    local = moment.astimezone(workdays.BEIJING)
+    moved = datetime.combine(day, local.time(), tzinfo=workdays.BEIJING)
+    return moved.astimezone(moment.tzinfo).isoformat()
+
+
 def add_working_days(start: str | datetime | date, days: int) -> str:
-    """The ISO datetime `days` working days after `start`, on the China calendar."""
+    """The ISO datetime `days` working days after `start`, counted on the Beijing date of `start`
+    (07:00 and 09:00 Beijing time on one Monday give the same day) and the China calendar."""
     begin = parse_datetime(start)
-    end = workdays.add_working_days(begin.date(), days)
-    return datetime.combine(end, begin.timetz()).isoformat()
+    end = workdays.add_working_days(begin.astimezone(workdays.BEIJING).date(), days)
+    return _on_beijing_day(begin, end)
+
+
+def case_value(name: str, default: Any = None) -> Any:
+    """The case's recorded value of `name` (all branches merged), or `default`."""
+    return _case_data.get().get(name, default)
+
+
+def latest(*moments: str | datetime | date | None) -> str:
+    """The latest of the given moments (None left out), as an ISO datetime: a deadline that
+    only ever moves later, read from a branch's own copy and from the case (`case_value`)."""
+    parsed = [parse_datetime(m) for m in moments if m is not None]
+    if not parsed:
+        raise ValueError("latest() needs at least one moment")
+    return max(parsed).isoformat()
+
+
+def next_working_day(value: str | datetime | date) -> str:
+    """`value` unchanged when its Beijing date is a working day, else the same time on the next
+    working day: a deadline that falls on a rest day moves to the next working day."""
+    moment = parse_datetime(value)
+    day = workdays.next_working_day(moment.astimezone(workdays.BEIJING).date())
+    return _on_beijing_day(moment, day)
 
 
 def _base_globals() -> dict[str, Any]:
@@ -306,6 +351,9 @@ HELPERS: dict[str, Any] = {
     "parse_datetime": parse_datetime,
     "add_days": add_days,
     "add_working_days": add_working_days,
+    "next_working_day": next_working_day,
+    "case_value": case_value,
+    "latest": latest,
     "next_day_of_month": next_day_of_month,
 }
 _GLOBALS = _base_globals()

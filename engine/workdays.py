@@ -12,12 +12,16 @@ from contextvars import ContextVar
 from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 import holidays
 
 WORKDAY = "workday"
 HOLIDAY = "holiday"
 KINDS = (WORKDAY, HOLIDAY)
+
+#: The calendar's own time zone: a working day is a Beijing date, whatever zone a moment is in.
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Local overrides of the current engine: ISO date -> "workday" or "holiday". The engine
 # sets this around every script and expression (see engine/calendar.py), so diagram
@@ -75,6 +79,15 @@ def add_working_days(start: date, days: int, local: Mapping[str, str] | None = N
         current += timedelta(days=1)
         if is_working_day(current, local):
             left -= 1
+    return current
+
+
+def next_working_day(day: date, local: Mapping[str, str] | None = None) -> date:
+    """`day` itself when it is a working day, else the first working day after it."""
+    local = overrides.get() if local is None else local
+    current = day
+    while not is_working_day(current, local):
+        current += timedelta(days=1)
     return current
 
 

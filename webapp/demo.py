@@ -36,7 +36,7 @@ CASES: list[tuple[str, str, dict[str, Any], int]] = [
     ("小区物业维修基金使用", "孙某", {"subject": "property_management", "repeat_count": 0}, 7),
     ("农村宅基地确权纠纷", "周某", {"subject": "agriculture", "repeat_count": 1}, 1),
     ("学校周边噪声污染", "吴某", {"subject": "environment", "repeat_count": 0, "backlog_case": False}, 11),
-    ("劳动报酬拖欠（三跨）", "郑某", {"subject": "labour_social_security", "three_cross": True}, 16),
+    ("劳动报酬拖欠（三跨）", "郑某", {"subject": "labour_social_security", "three_cross": True}, 17),
 ]
 
 
@@ -133,6 +133,9 @@ def seed(engine: Engine, processes: Path) -> DemoResult:
         received = (engine.clock() - timedelta(days=n - 1)).date().isoformat()
         register = {**REGISTER, "received_at": received, "demand": title,
                     "petitioner_names": petitioners, **flags}
-        walk(engine, instance.id, [("register_petition", register), *MAIN_PATH[1:steps]])
+        today = engine.clock().date().isoformat()
+        path = [(element, {**data, "reply_delivered_on": today} if element == "record_reply" else data)
+                for element, data in MAIN_PATH[1:steps]]
+        walk(engine, instance.id, [("register_petition", register), *path])
         case_ids.append(instance.id)
     return DemoResult(passwords, case_ids)

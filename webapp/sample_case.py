@@ -32,9 +32,10 @@ MAIN_PATH: list[tuple[str, dict[str, Any]]] = [
     ("solve_demand", {"solution_record": "补偿款已发放到位"}),
     ("draft_reply", {"reply_text": "书面答复信访人", "reply_ref": "doc:reply"}),
     ("approve_reply", {"reply_approved": True}),
+    ("record_reply", {"reply_delivered_on": "2026-03-20"}),
     ("assess_satisfaction", {"facts_clear": True, "problem_solved": True,
                              "petitioner_satisfaction": "satisfied", "petitioning_stopped": True}),
-    ("compile_dossier", {k: True for k in (
+    ("compile_dossier", {k: f"doc:{k}" for k in (
         "dossier_basic_materials", "dossier_ledger_assignment", "dossier_leader_handler_document",
         "dossier_inquiry_report_signed", "dossier_reply_and_visit_records", "dossier_stability_measures")}),
     ("sign_off_case", {"sign_off_result": "accepted", "follow_up_interval_days": 30, "follow_up_times": 2}),

@@ -8,7 +8,13 @@ import pytest
 
 from engine import Engine, FakeClock
 from engine.calendar import CalendarOverrideInvalid
-from engine.workdays import add_working_days, is_working_day, make_up_workdays, next_day_of_month
+from engine.workdays import (
+    add_working_days,
+    is_working_day,
+    make_up_workdays,
+    next_day_of_month,
+    next_working_day,
+)
 from tests.conftest import EngineWith
 
 from .test_timers import DEADLINE_WAIT
@@ -133,3 +139,9 @@ def test_an_override_made_elsewhere_is_seen_after_the_cache_expires(
     engine.calendar.invalidate()
     assert not engine.calendar.is_working_day("2025-10-09")
 
+
+
+def test_next_working_day_keeps_working_days_and_skips_rest_days() -> None:
+    assert next_working_day(date(2025, 9, 30)) == date(2025, 9, 30)  # a Tuesday before the holiday
+    assert next_working_day(date(2025, 10, 1)) == date(2025, 10, 9)
+    assert next_working_day(date(2025, 10, 12), {"2025-10-12": "workday"}) == date(2025, 10, 12)

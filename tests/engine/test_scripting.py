@@ -7,7 +7,7 @@ import time
 import pytest
 
 from engine import FakeClock
-from engine.scripting import RestrictedEnvironment, ScriptFailed
+from engine.scripting import RestrictedEnvironment, ScriptFailed, using_case_data
 from tests.conftest import EngineWith
 from tests.engine import bpmn_builder as b
 
@@ -107,3 +107,38 @@ def test_task_data_may_not_shadow_helpers(engine_with: EngineWith) -> None:
     with pytest.raises(DataInvalid) as info:
         engine.start("p", {"now": "tomorrow"}, actor="clerk")
     assert info.value.field == "now"
+
+
+@pytest.mark.sqlite_only
+def test_working_days_count_on_the_beijing_date() -> None:
+    """07:00 Beijing on Monday 2 March 2026 is still Sunday in UTC; the due day is the same."""
+    env = RestrictedEnvironment()
+    early = {"accepted_at": "2026-03-01T23:00:00+00:00"}  # Monday 07:00 Beijing
+    late = {"accepted_at": "2026-03-02T01:00:00+00:00"}  # Monday 09:00 Beijing
+    for ctx in (early, late):
+        env.execute("due = add_working_days(accepted_at, 2)", ctx)
+    assert early["due"] == "2026-03-03T23:00:00+00:00"  # Wednesday 07:00 Beijing
+    assert late["due"] == "2026-03-04T01:00:00+00:00"  # Wednesday 09:00 Beijing
+
+
+@pytest.mark.sqlite_only
+def test_next_working_day_moves_a_rest_day_deadline_only() -> None:
+    env = RestrictedEnvironment()
+    # Saturday 4 October 2025 (National Day week) -> Thursday 9 October, the first working day.
+    holiday = env.evaluate("next_working_day('2025-10-04T10:00:00+08:00')", {})
+    assert holiday == "2025-10-09T10:00:00+08:00"
+    # Sunday 23:30 UTC is Monday 07:30 Beijing: a working day already, unchanged.
+    assert env.evaluate("next_working_day('2026-03-01T23:30:00+00:00')", {}) == "2026-03-01T23:30:00+00:00"
+    # Saturday 7 March 2026 16:30 UTC is Sunday 00:30 Beijing -> Monday 00:30 Beijing.
+    assert env.evaluate("next_working_day('2026-03-07T16:30:00+00:00')", {}) == "2026-03-08T16:30:00+00:00"
+
+
+@pytest.mark.sqlite_only
+def test_case_value_reads_the_case_and_latest_takes_the_later_moment() -> None:
+    """A waiting branch reads what another branch recorded (an extension) through case_value."""
+    env = RestrictedEnvironment()
+    branch = {"deadline": "2026-05-06T01:00:00+00:00"}
+    with using_case_data({"deadline": "2026-06-05T01:00:00+00:00"}):
+        assert env.evaluate("latest(deadline, case_value('deadline'))", branch) == "2026-06-05T01:00:00+00:00"
+        assert env.evaluate("case_value('missing', 3)", branch) == 3
+    assert env.evaluate("latest(deadline, case_value('deadline'))", branch) == "2026-05-06T01:00:00+00:00"

@@ -11,6 +11,9 @@ from engine import FakeClock
 from tests.conftest import PROCESSES, EngineWith
 
 LANES = {"intake_clerk", "coordinator", "case_leader", "case_handler", "supervisor", "leading_group"}
+#: Requests a user may make at any time while the case is handled; they wait in the inbox
+#: until used, so `Driver.ready` leaves them out.
+STANDING = {"request_extension", "re_rate_case", "request_collective_deliberation", "record_repeat_petition"}
 # Decisions first: the processes call them.
 SHIPPED = [PROCESSES / name for name in ("risk_colour.dmn", "petition_case.bpmn", "backlog_campaign.bpmn")]
 
@@ -34,7 +37,9 @@ class Driver:
         self._step()
 
     def ready(self) -> list[str]:
-        return sorted(t.element_id for t in self.engine.tasks(instance_id=self.instance_id))
+        """The element ids of the ready tasks, without the standing requests (see STANDING)."""
+        return sorted(t.element_id for t in self.engine.tasks(instance_id=self.instance_id)
+                      if t.element_id not in STANDING)
 
     def task(self, element_id: str) -> Any:
         found = [t for t in self.engine.tasks(instance_id=self.instance_id) if t.element_id == element_id]
