@@ -24,6 +24,7 @@ class Driver:
     def __init__(self, engine_with: EngineWith, clock: FakeClock, save_restore: bool) -> None:
         self.engine_with, self.clock, self.save_restore = engine_with, clock, save_restore
         self.engine = engine_with(*SHIPPED)
+        self.engine.accounts.scrypt_n = 2**4  # the users `_provide` adds hash cheaply
         self.instance_id = 0
         self.done: list[Any] = []  # TaskViews in completion order
 
@@ -48,10 +49,35 @@ class Driver:
 
     def complete(self, element_id: str, **data: Any) -> Any:
         task = self.task(element_id)
+        self._provide(task.id, data)
         self.engine.complete(task.id, data, actor=task.assignee or "someone")
         self.done.append(task)
         self._step()
         return task
+
+    def _provide(self, task_id: str, data: dict[str, Any]) -> None:
+        """What an office has before a form names it: the users picked (holding the field's
+        role) and the case documents referred to (uploaded to the case first)."""
+        accounts = self.engine.accounts
+        known = {a.id for a in self.engine.attachments.list(self.instance_id)}
+        for f in self.engine.task(task_id).form:
+            value = data.get(f.id)
+            if not value:
+                continue
+            if f.type == "user":
+                role = f.properties.get("role", "")
+                user = accounts.find_user(str(value))
+                if user is None:
+                    accounts.add_user(str(value), "a long password 1", [role] if role else [])
+                elif role and role not in user.groups:
+                    accounts.set_groups(user.username, [*user.groups, role])
+            elif f.type in ("document", "file"):
+                for ref in value if isinstance(value, list) else [value]:
+                    if str(ref) not in known:
+                        self.engine.attachments.add(
+                            self.instance_id, attachment_id=str(ref), filename=f"{ref}.pdf", size=1,
+                            sha256="0" * 64, content_type="application/pdf", actor="clerk")
+                        known.add(str(ref))
 
     def advance(self, **delta: float) -> None:
         self.clock.advance(**delta)

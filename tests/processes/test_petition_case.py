@@ -257,7 +257,7 @@ def test_repeat_petition_reopens_closed_case(driver: Driver) -> None:
     d.complete("sign_off_case", **SIGN_OFF)
     d.advance(days=31)
     d.complete("follow_up_visit", follow_up_record="又来了", petitioner_state="petitioning_again",
-               repeat_petition=True)
+               repeat_petition=True, repeat_petition_note="又到县信访局上访")
     assert d.ready() == ["confirm_risk_colour"]
     data = d.data()
     assert data["backlog_case"] is True and data["repeat_count"] == 1 and data["reopened_count"] == 1
@@ -407,6 +407,7 @@ def test_review_window_counts_from_the_delivery_date(driver: Driver) -> None:
     d.complete("solve_demand", solution_record="已解决")
     d.complete("draft_reply", reply_text="答复", reply_ref="doc:3")
     d.complete("approve_reply", reply_approved=True)
+    d.clock.set(datetime(2026, 3, 5, 2, 0, tzinfo=UTC))  # a delivery date is never in the future
     d.complete("record_reply", reply_delivered_on="2026-03-05", reply_receipt_ref="doc:receipt")
     d.complete("assess_satisfaction", **SATISFIED)
     d.complete("compile_dossier", **SIX)
