@@ -34,6 +34,8 @@ class Settings:
     near_due_days: float = 3.0
     #: How long the working-day calendar's local overrides are cached, in seconds.
     calendar_cache_seconds: float = 5.0
+    #: Workflows kept deserialized in each process, most recently used first (0: none).
+    workflow_cache_size: int = 512
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

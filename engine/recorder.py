@@ -19,7 +19,17 @@ from . import history as hist
 from . import persistence
 from .expressions import Expressions
 from .models import HumanTask, Instance, TaskGroup, Timer
-from .runtime import Change, Outcome, all_tasks, element_id, is_timer, ready_human_tasks, timer_due, waiting_timers
+from .runtime import (
+    Change,
+    Outcome,
+    all_tasks,
+    compact,
+    element_id,
+    is_timer,
+    ready_human_tasks,
+    timer_due,
+    waiting_timers,
+)
 from .states import SYSTEM_ACTOR, EventType, InstanceStatus, TaskState
 
 _OFFERS = TaskGroup.metadata.tables[TaskGroup.__tablename__]
@@ -181,6 +191,7 @@ def _store(inst: Instance, workflow: BpmnWorkflow, data: dict[str, Any], now: da
     inst.campaign_id = _str_or_none(data.get("campaign_id"))
     inst.risk_colour = _str_or_none(data.get("risk_colour"))
     inst.case_class = _str_or_none(data.get("case_class"))
+    compact(workflow)
     inst.state = persistence.dump_state(workflow)
     inst.serializer_version = persistence.SERIALIZER_VERSION
     inst.updated_at = now
