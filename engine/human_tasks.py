@@ -117,8 +117,8 @@ class HumanTasks:
                 check_required(meta, {**task.data, **data})
                 writer = hist.EventWriter(s, inst, self.clock())
                 run = self.instances.run(s, inst, workflow)
-                self.instances.record(s, inst, run, run.complete(task, data), writer, actor)
-                return instance_view(s, inst)
+                ready = self.instances.record(s, inst, run, run.complete(task, data), writer, actor)
+                return instance_view(s, inst, ready)
         except (StaleDataError, IntegrityError) as exc:
             self._lost_race(task_id, exc)
 

@@ -69,13 +69,14 @@ class Instances:
                    expressions=self.expressions, case_data=dict(inst.data or {}))
 
     def record(self, s: Session, inst: Instance, run: Run, outcome: Outcome, writer: hist.EventWriter,
-               actor: str) -> None:
+               actor: str) -> list[HumanTask]:
         """Write down what a run did, in the caller's transaction; after the commit the
-        workflow is cached under the state just written."""
-        record(s, inst, run.workflow, outcome, writer, actor, self.deployments.elements(s, inst.deployment_id))
+        workflow is cached under the state just written. Returns the ready task rows."""
+        ready = record(s, inst, run.workflow, outcome, writer, actor, self.deployments.elements(s, inst.deployment_id))
         if not InstanceStatus(inst.status).is_ended:
             instance_id, state, workflow = inst.id, inst.state, run.workflow
             self.tx.after_commit(s, lambda: self.cache.put(instance_id, state, workflow))
+        return ready
 
     def forget_cached(self) -> None:
         """Drop the cached workflows, specs and element metadata."""
@@ -110,8 +111,7 @@ class Instances:
                 changes={k: [None, v] for k, v in data.items()},
             )
             run = self.run(s, inst, workflow)
-            self.record(s, inst, run, run.step(), writer, actor)
-            return instance_view(s, inst)
+            return instance_view(s, inst, self.record(s, inst, run, run.step(), writer, actor))
 
     def view(self, instance_id: int) -> InstanceView:
         """The instance: status, data and its ready human tasks."""
@@ -150,8 +150,7 @@ class Instances:
             writer.append(EventType.INSTANCE_RETRIED, actor, element_id=inst.incident_element,
                           detail={"message": inst.incident_message})
             run = self.run(s, inst, workflow)
-            self.record(s, inst, run, run.refresh_timers(), writer, actor)
-            return instance_view(s, inst)
+            return instance_view(s, inst, self.record(s, inst, run, run.refresh_timers(), writer, actor))
 
     def rebuild_indexes(self, instance_id: int) -> InstanceView:
         """Rebuild the task, offer and timer indexes of an instance from its workflow (repair)."""

@@ -57,8 +57,11 @@ def sync_offers(session: Session, _context: Any, _instances: Any) -> None:
 def record(
     s: Session, inst: Instance, workflow: BpmnWorkflow, outcome: Outcome, writer: hist.EventWriter, actor: str,
     elements: dict[str, Any],
-) -> None:
-    """Write down an outcome: events, task rows, timer rows, instance status, data and state."""
+) -> list[HumanTask]:
+    """Write down an outcome: events, task rows, timer rows, instance status, data and state.
+
+    Returns the instance's ready task rows afterwards (oldest first), for the returned view.
+    """
     now = writer.at
     # Read the indexes before anything changes, so no autoflush writes the instance twice.
     ready_rows = select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == TaskState.READY)
@@ -93,6 +96,7 @@ def record(
         inst.incident_element = inst.incident_message = None
     _store(inst, workflow, outcome.data, now)
     s.flush()
+    return sorted(existing.values(), key=lambda row: hist.utc(row.created_at))
 
 
 def _record_change(
