@@ -32,6 +32,7 @@ from .errors import (
     UserNotFound,
     WeakPassword,
 )
+from .history import replay_events
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
@@ -68,6 +69,7 @@ __all__ = [
     "DiagramFormatError",
     "DiagramInvalid",
     "Engine",
+    "replay_events",
     "EngineError",
     "EventType",
     "EventView",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -165,8 +166,9 @@ _STATE_OF = {
 _ENDS = (EventType.INSTANCE_CANCELLED, EventType.INSTANCE_COMPLETED)
 
 
-def replay_events(instance_id: int, events: list[Event], step: int) -> ReplayView:
-    """The instance after event `step`, from the events alone (no scripts are run)."""
+def replay_events(instance_id: int, events: Sequence[Event | EventView], step: int) -> ReplayView:
+    """The instance after event `step`, from the events alone (no scripts are run): stored
+    rows, or the views `Engine.history` returned (a page that has them need not read again)."""
     task_state: dict[str, tuple[str, str]] = {}
     data: dict[str, Any] = {}
     for event in events:
