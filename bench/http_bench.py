@@ -7,6 +7,14 @@ concurrent clients, beside the engine facade doing the same work in-process, in 
 Prints task completions per second and p50/p95 latency per request kind. The server runs on a
 loopback port in this process (threaded werkzeug); traffic goes to 127.0.0.1 only. A PostgreSQL
 run uses a fresh schema that is dropped at the end.
+
+With --url the same clients drive a server that is already running (gunicorn, or another
+product's API shaped like ours) on bench/peer_workload.bpmn, two person's tasks per case:
+
+    anjie deploy bench/peer_workload.bpmn
+    anjie user add bench -g intake_clerk -g case_handler      # then: anjie token create bench
+    gunicorn -w 1 -k gthread --threads 4 -b 127.0.0.1:8000 'webapp.wsgi:app'
+    python bench/http_bench.py --url http://127.0.0.1:8000 --token TOKEN --instances 100
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.serving import make_server
 
@@ -64,8 +73,8 @@ class Timings:
 class Client:
     """One API client on its own keep-alive connection."""
 
-    def __init__(self, port: int, token: str, timings: Timings) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def __init__(self, port: int, token: str, timings: Timings, host: str = "127.0.0.1") -> None:
+        self.conn = http.client.HTTPConnection(host, port, timeout=60)
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.timings = timings
 
@@ -80,9 +89,9 @@ class Client:
 
 
 def work(port: int, tokens: list[str], timings: Timings, counter: list[int],
-         lock: threading.Lock, deadline: float) -> None:
+         lock: threading.Lock, deadline: float, host: str = "127.0.0.1") -> None:
     """Claim and complete tasks (as a handler, then as a leader) until none are left."""
-    clients = [Client(port, t, timings) for t in tokens]
+    clients = [Client(port, t, timings, host) for t in tokens]
     idle = 0
     while time.monotonic() < deadline and idle < 2:
         did = False
@@ -95,7 +104,7 @@ def work(port: int, tokens: list[str], timings: Timings, counter: list[int],
                         continue
                 status, _ = client.call("complete", "POST",
                                         f"/tasks/{item['task_id']}/complete",
-                                        {"data": FORMS[item["element_id"]]})
+                                        {"data": FORMS.get(item["element_id"], {})})
                 if status == 200:
                     did = True
                     with lock:
@@ -111,14 +120,45 @@ def fresh_url(url: str | None) -> Iterator[str]:
         yield scratch
 
 
+def drive(url: str, token: str, instances: int, clients: int, max_seconds: float) -> None:
+    """Start `instances` peer workload cases on a running server and work them off."""
+    where = urlsplit(url)
+    host, port = where.hostname or "127.0.0.1", where.port or 80
+    timings = Timings()
+    starter = Client(port, token, timings, host)
+    begin = time.perf_counter()
+    for n in range(instances):
+        status, body = starter.call("start", "POST", "/instances",
+                                    {"process_key": "peer_workload", "data": {"title": f"压测{n}"}})
+        if status not in (200, 201):
+            raise SystemExit(f"starting a case failed: HTTP {status} {body}")
+    counter, lock = [0], threading.Lock()
+    deadline = time.monotonic() + max_seconds
+    threads = [threading.Thread(target=work, args=(port, [token], timings, counter, lock, deadline, host))
+               for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    timings.report(f"HTTP API at {url}", counter[0], time.perf_counter() - begin)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=None,
+                        help="drive this running server with bench/peer_workload.bpmn (needs --token)")
+    parser.add_argument("--token", default=None, help="bearer token of a clerk and handler (with --url)")
     parser.add_argument("--instances", type=int, default=50)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL URL (default: a SQLite file in a temp folder)")
     parser.add_argument("--max-seconds", type=float, default=300)
     args = parser.parse_args()
+    if args.url:
+        if not args.token:
+            parser.error("--url needs --token")
+        drive(args.url, args.token, args.instances, args.clients, args.max_seconds)
+        return
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request log lines
 
     with tempfile.TemporaryDirectory() as tmp:

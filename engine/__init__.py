@@ -36,6 +36,7 @@ from .errors import (
     WeakPassword,
 )
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
+from .history import replay_events
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
@@ -74,6 +75,7 @@ __all__ = [
     "DiagramFormatError",
     "DiagramInvalid",
     "Engine",
+    "replay_events",
     "EngineError",
     "EventType",
     "EventView",

@@ -52,6 +52,8 @@ class Settings:
     near_due_days: float = 3.0
     #: How long the working-day calendar's local overrides are cached, in seconds.
     calendar_cache_seconds: float = 5.0
+    #: Workflows kept deserialized in each process, most recently used first (0: none).
+    workflow_cache_size: int = 512
 
     def __post_init__(self) -> None:
         instance = Path(self.instance_dir).expanduser() if self.instance_dir else INSTANCE_DIR

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, insert, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from .models import Event, Instance
@@ -16,6 +18,7 @@ from .transactions import Transactions
 from .views import BrokenLink, ChainReport, EventView, ReplayView
 
 GENESIS = "0" * 64
+_EVENTS = Event.metadata.tables[Event.__tablename__]
 
 
 def utc(value: datetime) -> datetime:
@@ -53,13 +56,27 @@ def jsonable(value: Any) -> Any:
 
 
 class EventWriter:
-    """Appends events to one instance's chain inside the caller's transaction."""
+    """Appends events to one instance's chain inside the caller's transaction.
+
+    The events of an operation go to the database in one batch (one executemany), before the
+    session's next flush or its commit, whichever comes first: same transaction, same order.
+    """
 
     def __init__(self, session: Session, instance: Instance, at: datetime) -> None:
         self.session = session
         self.instance = instance
         self.at = utc(at)
         self.written: list[Event] = []
+        self._pending: list[dict[str, Any]] = []
+        sa_event.listen(session, "before_flush", self._insert_pending)
+        sa_event.listen(session, "before_commit", self._insert_pending)
+
+    def _insert_pending(self, session: Session, *_flush: Any) -> None:
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        # Core, on the flush's connection: no autoflush from inside the flush.
+        session.connection().execute(insert(_EVENTS), rows)
 
     def append(self, type_: EventType, actor: str, *, element_id: str | None = None,
                task_id: str | None = None, detail: dict[str, Any] | None = None,
@@ -71,18 +88,19 @@ class EventWriter:
         detail_j = jsonable(detail or {})
         changes_j = jsonable(changes or {})
         digest = event_hash(prev, inst.id, seq, type_, element_id, task_id, actor, when, detail_j, changes_j)
-        event = Event(
+        values = dict(
             instance_id=inst.id, seq=seq, type=str(type_), element_id=element_id, task_id=task_id,
             actor=actor, at=when, detail=detail_j, changes=changes_j, prev_hash=prev, hash=digest,
         )
-        self.session.add(event)
+        self._pending.append(values)
         inst.last_seq = seq
         inst.last_hash = digest
-        self.written.append(event)
-        return event
+        written = Event(**values)
+        self.written.append(written)
+        return written
 
 
-def to_view(event: Event) -> EventView:
+def to_view(event: Event | Row[Any]) -> EventView:
     """An event as the facade shows it, its type under today's name (`EventType.from_stored`)."""
     return EventView(
         seq=event.seq,
@@ -148,8 +166,9 @@ _STATE_OF = {
 _ENDS = (EventType.INSTANCE_CANCELLED, EventType.INSTANCE_COMPLETED)
 
 
-def replay_events(instance_id: int, events: list[Event], step: int) -> ReplayView:
-    """The instance after event `step`, from the events alone (no scripts are run)."""
+def replay_events(instance_id: int, events: Sequence[Event | EventView], step: int) -> ReplayView:
+    """The instance after event `step`, from the events alone (no scripts are run): stored
+    rows, or the views `Engine.history` returned (a page that has them need not read again)."""
     task_state: dict[str, tuple[str, str]] = {}
     data: dict[str, Any] = {}
     for event in events:
@@ -194,7 +213,9 @@ class History:
         """Every event of an instance, in order."""
         with self.tx.read() as s:
             self.tx.instance(s, instance_id)
-            return [to_view(e) for e in events_of(s, instance_id)]
+            # Plain rows, not ORM objects: a long history is read at the speed of the driver.
+            rows = s.execute(select(_EVENTS).where(_EVENTS.c.instance_id == instance_id).order_by(_EVENTS.c.seq))
+            return [to_view(row) for row in rows]
 
     def verify(self, instance_id: int | None = None) -> ChainReport:
         """Check the hash chains (of one instance, or all); `.ok` is True when intact."""

@@ -124,8 +124,8 @@ class HumanTasks:
                 data = accept(fields_of(meta), data, form_context(s, inst.id, task.data, self.clock()))
                 writer = hist.EventWriter(s, inst, self.clock())
                 run = self.instances.run(s, inst, workflow)
-                self.instances.record(s, inst, run, run.complete(task, data), writer, actor)
-                return instance_view(s, inst)
+                ready = self.instances.record(s, inst, run, run.complete(task, data), writer, actor)
+                return instance_view(s, inst, ready)
         except (StaleDataError, IntegrityError) as exc:
             self._lost_race(task_id, exc)
 

@@ -40,11 +40,20 @@ class Instances:
         self.settings = settings
         self.clock = clock
         self.expressions = Expressions(script_engine, clock)
+        self.cache = persistence.WorkflowCache(settings.workflow_cache_size)
 
     # -- the building blocks every writer uses -----------------------------------
 
     def load(self, s: Session, inst: Instance) -> BpmnWorkflow:
-        """The instance's workflow, restored from its stored state."""
+        """The instance's workflow for a writer: taken from the cache when it holds the stored
+        state (`record` puts it back after the commit), else restored from that state."""
+        if inst.serializer_version == persistence.SERIALIZER_VERSION:
+            cached = self.cache.take(inst.id, inst.state)
+            if cached is not None:
+                return cached
+        return self._restore(s, inst)
+
+    def _restore(self, s: Session, inst: Instance) -> BpmnWorkflow:
         specs = self.deployments.specs(s, inst.deployment_id)
         workflow = persistence.load_state(inst.state, inst.serializer_version, specs)
         workflow.script_engine = self.script_engine
@@ -60,9 +69,19 @@ class Instances:
                    expressions=self.expressions, case_data=dict(inst.data or {}))
 
     def record(self, s: Session, inst: Instance, run: Run, outcome: Outcome, writer: hist.EventWriter,
-               actor: str) -> None:
-        """Write down what a run did, in the caller's transaction."""
-        record(s, inst, run.workflow, outcome, writer, actor, self.deployments.elements(s, inst.deployment_id))
+               actor: str) -> list[HumanTask]:
+        """Write down what a run did, in the caller's transaction; after the commit the
+        workflow is cached under the state just written. Returns the ready task rows."""
+        ready = record(s, inst, run.workflow, outcome, writer, actor, self.deployments.elements(s, inst.deployment_id))
+        if not InstanceStatus(inst.status).is_ended:
+            instance_id, state, workflow = inst.id, inst.state, run.workflow
+            self.tx.after_commit(s, lambda: self.cache.put(instance_id, state, workflow))
+        return ready
+
+    def forget_cached(self) -> None:
+        """Drop the cached workflows, specs and element metadata."""
+        self.cache.clear()
+        self.deployments.forget_cached()
 
     # -- operations ---------------------------------------------------------------
 
@@ -92,8 +111,7 @@ class Instances:
                 changes={k: [None, v] for k, v in data.items()},
             )
             run = self.run(s, inst, workflow)
-            self.record(s, inst, run, run.step(), writer, actor)
-            return instance_view(s, inst)
+            return instance_view(s, inst, self.record(s, inst, run, run.step(), writer, actor))
 
     def view(self, instance_id: int) -> InstanceView:
         """The instance: status, data and its ready human tasks."""
@@ -132,8 +150,7 @@ class Instances:
             writer.append(EventType.INSTANCE_RETRIED, actor, element_id=inst.incident_element,
                           detail={"message": inst.incident_message})
             run = self.run(s, inst, workflow)
-            self.record(s, inst, run, run.refresh_timers(), writer, actor)
-            return instance_view(s, inst)
+            return instance_view(s, inst, self.record(s, inst, run, run.refresh_timers(), writer, actor))
 
     def rebuild_indexes(self, instance_id: int) -> InstanceView:
         """Rebuild the task, offer and timer indexes of an instance from its workflow (repair)."""
@@ -147,4 +164,4 @@ class Instances:
     def workflow(self, instance_id: int) -> BpmnWorkflow:
         """The instance's SpiffWorkflow workflow as stored, for inspection (changes to it are not saved)."""
         with self.tx.read() as s:
-            return self.load(s, self.tx.instance(s, instance_id))
+            return self._restore(s, self.tx.instance(s, instance_id))

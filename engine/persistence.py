@@ -7,12 +7,16 @@ per deployment and shared by every instance loaded in this process.
 Format versions (the `serializer_version` column of `instance`):
 - 1: SpiffWorkflow's own dict, spec and sub-process specs included.
 - 2: the same without `spec` and `subprocess_specs` (they live on the deployment).
+- 3: format 2 with the completed part of the task tree that nothing can reach again left
+  out (`runtime.compact`): the root may be any task, and its parent is gone. A format-2
+  state is compacted when it is loaded.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +27,9 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 
-SERIALIZER_VERSION = 2
+from .runtime import compact
+
+SERIALIZER_VERSION = 3
 SPIFF_VERSION_KEY = "serializer_version"
 
 
@@ -97,6 +103,43 @@ class SpecCache:
         return specs
 
 
+class WorkflowCache:
+    """Deserialized workflows of recently written instances, bounded, least recently used out.
+
+    An entry is the workflow exactly as its stored state says, and counts only while the
+    instance row still holds that very state text: a state written by another process, a
+    rollback or an upgrade simply misses. A writer takes the workflow out (nobody else can
+    use it while it changes) and puts it back only after its transaction committed.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[int, tuple[str, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id: int, state: str) -> BpmnWorkflow | None:
+        """The cached workflow of `state`, removed from the cache; None on a miss."""
+        with self._lock:
+            entry = self._entries.pop(instance_id, None)
+        if entry is None or entry[0] != state:
+            return None
+        return entry[1]
+
+    def put(self, instance_id: int, state: str, workflow: BpmnWorkflow) -> None:
+        """Keep `workflow` as the instance's workflow while its stored state is `state`."""
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[instance_id] = (state, workflow)
+            self._entries.move_to_end(instance_id)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 def dumps(value: Any) -> str:
     """Compact JSON that keeps Chinese readable instead of \\uXXXX escapes."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -122,7 +165,12 @@ def from_version_1(dct: dict[str, Any]) -> dict[str, Any]:
     return dct
 
 
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: from_version_1}
+def from_version_2(dct: dict[str, Any]) -> dict[str, Any]:
+    """Format 2 → 3: the dict is the same; `load_state` compacts the tree once it is built."""
+    return dct
+
+
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: from_version_1, 2: from_version_2}
 
 
 def load_state(state: str, version: int, specs: Specs) -> BpmnWorkflow:
@@ -130,9 +178,12 @@ def load_state(state: str, version: int, specs: Specs) -> BpmnWorkflow:
     if version > SERIALIZER_VERSION:
         raise ValueError(f"state format {version} is newer than this engine ({SERIALIZER_VERSION})")
     dct = json.loads(state)
+    upgraded = version < SERIALIZER_VERSION
     while version < SERIALIZER_VERSION:
         dct = UPGRADES[version](dct)
         version += 1
     dct["spec"], dct["subprocess_specs"] = specs[0], dict(specs[1])
     workflow: BpmnWorkflow = _serializer.from_dict(dct)
+    if upgraded:
+        compact(workflow)
     return workflow

@@ -19,7 +19,17 @@ from . import history as hist
 from . import persistence
 from .expressions import Expressions
 from .models import HumanTask, Instance, TaskGroup, Timer
-from .runtime import Change, Outcome, all_tasks, element_id, is_timer, ready_human_tasks, timer_due, waiting_timers
+from .runtime import (
+    Change,
+    Outcome,
+    all_tasks,
+    compact,
+    element_id,
+    is_timer,
+    ready_human_tasks,
+    timer_due,
+    waiting_timers,
+)
 from .states import SYSTEM_ACTOR, EventType, InstanceStatus, TaskState
 
 _OFFERS = TaskGroup.metadata.tables[TaskGroup.__tablename__]
@@ -47,8 +57,11 @@ def sync_offers(session: Session, _context: Any, _instances: Any) -> None:
 def record(
     s: Session, inst: Instance, workflow: BpmnWorkflow, outcome: Outcome, writer: hist.EventWriter, actor: str,
     elements: dict[str, Any],
-) -> None:
-    """Write down an outcome: events, task rows, timer rows, instance status, data and state."""
+) -> list[HumanTask]:
+    """Write down an outcome: events, task rows, timer rows, instance status, data and state.
+
+    Returns the instance's ready task rows afterwards (oldest first), for the returned view.
+    """
     now = writer.at
     # Read the indexes before anything changes, so no autoflush writes the instance twice.
     ready_rows = select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == TaskState.READY)
@@ -83,6 +96,7 @@ def record(
         inst.incident_element = inst.incident_message = None
     _store(inst, workflow, outcome.data, now)
     s.flush()
+    return sorted(existing.values(), key=lambda row: hist.utc(row.created_at))
 
 
 def _record_change(
@@ -181,6 +195,7 @@ def _store(inst: Instance, workflow: BpmnWorkflow, data: dict[str, Any], now: da
     inst.campaign_id = _str_or_none(data.get("campaign_id"))
     inst.risk_colour = _str_or_none(data.get("risk_colour"))
     inst.case_class = _str_or_none(data.get("case_class"))
+    compact(workflow)
     inst.state = persistence.dump_state(workflow)
     inst.serializer_version = persistence.SERIALIZER_VERSION
     inst.updated_at = now

@@ -36,10 +36,9 @@ def task_view(t: HumanTask, meta: dict[str, Any] | None = None) -> TaskView:
     )
 
 
-
-def instance_view(s: Session, inst: Instance) -> InstanceView:
-    """An instance with its ready human tasks."""
-    tasks = s.scalars(
+def instance_view(s: Session, inst: Instance, ready: list[HumanTask] | None = None) -> InstanceView:
+    """An instance with its ready human tasks (`ready`, when the caller already holds them)."""
+    tasks = ready if ready is not None else s.scalars(
         select(HumanTask)
         .where(HumanTask.instance_id == inst.id, HumanTask.state == TaskState.READY)
         .order_by(HumanTask.created_at)

@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -27,8 +28,14 @@ from .expressions import Expressions, expression_names
 from .scripting import ScriptFailed, using_case_data
 
 # SpiffWorkflow's task iterators stop at depth 1,000 and then report a workflow as
-# completed while work is left. Refuse well before that.
+# completed while work is left. Refuse well before that. Compaction (below) keeps trees of
+# long-running instances shallow between operations; this guard is the backstop for a loop
+# that runs hundreds of times inside one operation, which compaction cannot shorten.
 MAX_TREE_DEPTH = 900
+# Compaction cuts the completed trunk of a task tree once it is longer than COMPACT_ABOVE
+# levels, keeping the KEEP_LEVELS completed levels nearest the work still open.
+COMPACT_ABOVE = 48
+KEEP_LEVELS = 8
 _MISSING = object()
 
 
@@ -112,6 +119,69 @@ def max_depth(tasks: list[Task]) -> int:
             depth[n.id] = base
         best = max(best, depth[task.id])
     return best
+
+
+def compact(workflow: BpmnWorkflow) -> int:
+    """Drop the completed part of the task tree that nothing can reach again; the number dropped.
+
+    History lives in the event table, so the state need not keep every completed task. The
+    trunk is the chain of completed tasks from the root down to where the open work
+    branches: each trunk task has exactly one child with work below it (the rest of its
+    children are finished through and through). Trunk tasks far above the open work are
+    dropped with their finished side branches, and the task `KEEP_LEVELS` above becomes the
+    root. Kept: every open task and all its ancestors up to there (a boundary event's
+    parent, a waiting join and its split, a running sub-process or multi-instance task
+    branch out, so they end the trunk), the parents whose data new tasks inherit, and the
+    previous join instances a looping join compares itself with. The new root is never a
+    join (a join reads its parent). Sub-process workflows are compacted the same way.
+    """
+    dropped = _compact_tree(workflow, workflow)
+    for sub in list(workflow.subprocesses.values()):
+        dropped += _compact_tree(workflow, sub)
+    return dropped
+
+
+def _compact_tree(top: BpmnWorkflow, workflow: Any) -> int:
+    tasks: dict[UUID, Task] = workflow.tasks
+    # Open: an unfinished task (or one still owning a sub-process) and all its ancestors.
+    open_ids: set[UUID] = set()
+    for task in tasks.values():
+        if task.has_state(TaskState.FINISHED_MASK) and task.id not in top.subprocesses:
+            continue
+        node: Task | None = task
+        while node is not None and node.id not in open_ids:
+            open_ids.add(node.id)
+            node = tasks.get(node._parent) if node._parent is not None else None
+    trunk: list[Task] = []
+    node = workflow.task_tree
+    while node is not None and node.state == TaskState.COMPLETED:
+        ahead = [c for c in node._children if c in open_ids]
+        if len(ahead) != 1:
+            break
+        trunk.append(node)
+        node = tasks.get(ahead[0])
+    if len(trunk) <= COMPACT_ABOVE:
+        return 0
+    cut = len(trunk) - KEEP_LEVELS
+    while cut > 0 and isinstance(trunk[cut].task_spec, Join):
+        cut -= 1
+    root = trunk[cut]
+    kept: set[UUID] = set()
+    pending = [root.id]
+    while pending:
+        tid = pending.pop()
+        kept.add(tid)
+        pending.extend(tasks[tid]._children)
+    gone = [t for tid, t in tasks.items() if tid not in kept]
+    for task in gone:
+        if task.id in top.subprocesses:
+            top.delete_subprocess(task)
+        del tasks[task.id]
+    root._parent = None
+    workflow.task_tree = root
+    if workflow.last_task is not None and workflow.last_task.id not in kept:
+        workflow.last_task = None
+    return len(gone)
 
 
 def is_timer(task: Task) -> bool:

@@ -141,8 +141,8 @@ class Engine:
         return self._instances.rebuild_indexes(instance_id)
 
     def forget_cached(self) -> None:
-        """Drop the cached process specs and element metadata (as a freshly started process has none)."""
-        self._deployments.forget_cached()
+        """Drop the cached specs, element metadata and workflows (as a freshly started process has none)."""
+        self._instances.forget_cached()
 
     def workflow(self, instance_id: int) -> BpmnWorkflow:
         """The stored SpiffWorkflow workflow of an instance, for inspection; changes are not saved."""

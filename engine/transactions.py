@@ -7,7 +7,7 @@ serialises writers, so no row lock is taken there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from .errors import InstanceNotFound
 from .models import HumanTask, Instance
 
 T = TypeVar("T", bound=tuple[Any, ...])
+_AFTER_COMMIT = "anjie_after_commit"
 
 
 class Transactions:
@@ -37,13 +38,23 @@ class Transactions:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction: committed when the block ends, rolled back when it raises."""
+        """One write transaction: committed when the block ends, rolled back when it raises.
+
+        What `after_commit` registered runs once the commit succeeded, never after a rollback.
+        """
         session = self.sessionmaker()
         try:
             with session.begin():
                 yield session
+            for callback in session.info.pop(_AFTER_COMMIT, []):
+                callback()
         finally:
             session.close()
+
+    @staticmethod
+    def after_commit(s: Session, callback: Callable[[], Any]) -> None:
+        """Run `callback` after the write transaction of `s` has committed."""
+        s.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

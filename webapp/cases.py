@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine import EventView, InstanceStatus, InstanceView
+from engine import EventView, InstanceStatus, InstanceView, replay_events
 from webapp import access
 from webapp.auth import current_user, require
 from webapp.i18n import DISPLAY_ZONE, format_when
@@ -27,6 +29,16 @@ from webapp.services import accounts, engine, queries
 from webapp.tasks import attachment_store, summary
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+#: Timeline entries on one page of the case page (newest first).
+TIMELINE_PAGE = 100
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of a case's timeline, for the pager."""
+
+    page: int
+    pages: int
 
 def may_read(instance: InstanceView) -> bool:
     """The current user may read this case (`access.may_read_case`)."""
@@ -93,7 +105,7 @@ def top_facts(data: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]
 def show(instance_id: int) -> str:
     """The case page."""
     instance = load(instance_id)
-    history = engine().history(instance_id)
+    history = engine().history(instance_id)  # read once: the replay below works from it
     xml = engine().diagram_xml(instance.process_key, instance.version)
     names = element_names(xml)
     # ?step=N replays the case as it stood after history event N (for auditors): the
@@ -106,7 +118,7 @@ def show(instance_id: int) -> str:
                                      "cancelled": []}
     data = instance.data
     if history:
-        replay = engine().replay(instance_id, step or last)
+        replay = replay_events(instance_id, history, step or last)
         markers = {"completed": replay.completed, "active": replay.active,
                    "waiting": replay.waiting, "cancelled": replay.cancelled}
         if step is not None:
@@ -115,8 +127,12 @@ def show(instance_id: int) -> str:
     user = current_user()
     labels = data_labels(xml)
     shown, other = summary(data, labels)
+    timeline = readable(history, names)
+    pages = max(1, math.ceil(len(timeline) / TIMELINE_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     return render_template(
-        "cases/show.html", instance=instance, history=readable(history, names), names=names,
+        "cases/show.html", instance=instance, names=names,
+        history=timeline[(page - 1) * TIMELINE_PAGE:page * TIMELINE_PAGE], timeline=TimelinePage(page, pages),
         step=step, replayed_at=history[-1].at if step is not None and history else None,
         labels=labels, options=option_names(xml),
         markers=markers, attachments=engine().attachments.list(instance_id),

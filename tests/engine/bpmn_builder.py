@@ -110,3 +110,64 @@ def timer_process(pid: str, timer_xml: str) -> str:
             ]
         ),
     )
+
+
+def user_loop_process(pid: str) -> str:
+    """A person's task repeated until someone answers `done`: the long-running case's shape."""
+    return process(
+        pid,
+        "\n".join(
+            [
+                '<bpmn:startEvent id="begin"/>',
+                '<bpmn:exclusiveGateway id="join"/>',
+                '<bpmn:userTask id="again" camunda:candidateGroups="case_handler"/>',
+                '<bpmn:exclusiveGateway id="more" default="f_again"/>',
+                '<bpmn:endEvent id="finish"/>',
+                flow("f1", "begin", "join"),
+                flow("f2", "join", "again"),
+                flow("f3", "again", "more"),
+                flow("f_done", "more", "finish", "done"),
+                flow("f_again", "more", "join"),
+            ]
+        ),
+    )
+
+
+def review_loop_process(pid: str) -> str:
+    """A loop through a parallel split and join and a task with an interrupting boundary timer.
+
+    join → split → (check_a, check_b) → merge → decide [1 hour: escalated] → more
+    (`done` → finish, else back to join).
+    """
+    return process(
+        pid,
+        "\n".join(
+            [
+                '<bpmn:startEvent id="begin"/>',
+                '<bpmn:exclusiveGateway id="join"/>',
+                '<bpmn:parallelGateway id="split"/>',
+                '<bpmn:userTask id="check_a" camunda:candidateGroups="case_handler"/>',
+                '<bpmn:userTask id="check_b" camunda:candidateGroups="case_handler"/>',
+                '<bpmn:parallelGateway id="merge"/>',
+                '<bpmn:userTask id="decide" camunda:candidateGroups="case_handler"/>',
+                '<bpmn:boundaryEvent id="late" attachedToRef="decide"><bpmn:timerEventDefinition>'
+                '<bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>',
+                '<bpmn:userTask id="escalated" camunda:candidateGroups="case_leader"/>',
+                '<bpmn:exclusiveGateway id="more" default="f_again"/>',
+                '<bpmn:endEvent id="finish"/>',
+                '<bpmn:endEvent id="finish_escalated"/>',
+                flow("f1", "begin", "join"),
+                flow("f2", "join", "split"),
+                flow("f3", "split", "check_a"),
+                flow("f4", "split", "check_b"),
+                flow("f5", "check_a", "merge"),
+                flow("f6", "check_b", "merge"),
+                flow("f7", "merge", "decide"),
+                flow("f8", "decide", "more"),
+                flow("f_done", "more", "finish", "done"),
+                flow("f_again", "more", "join"),
+                flow("f_late", "late", "escalated"),
+                flow("f_esc", "escalated", "finish_escalated"),
+            ]
+        ),
+    )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from engine import FakeClock, persistence
 from engine.models import Instance
 from tests.conftest import EngineWith
+from tests.engine import bpmn_builder as b
 
 SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
 
@@ -39,7 +40,8 @@ def test_state_saved_in_format_1_still_loads_and_runs(engine_with: EngineWith, c
     done = engine.complete(inst.tasks[0].id, {"accepted": True}, actor="coord")
     assert [t.element_id for t in done.tasks] == ["handle"]
     with engine.sessionmaker() as s:
-        assert s.scalar(select(Instance.serializer_version).where(Instance.id == inst.id)) == 2
+        version = s.scalar(select(Instance.serializer_version).where(Instance.id == inst.id))
+        assert version == persistence.SERIALIZER_VERSION
 
 
 def test_a_crash_mid_save_leaves_the_state_before(engine_with: EngineWith, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,3 +87,38 @@ def test_accounts_read_while_a_writer_holds_the_sqlite_lock(engine_with: EngineW
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_cached_workflow_is_not_used_once_another_process_wrote(engine_with: EngineWith) -> None:
+    one = engine_with(b.user_loop_process("loop"))
+    two = engine_with()  # another process on the same database, with its own cache
+    inst = one.start("loop", {"done": False}, actor="clerk")
+    for n in range(6):
+        writer = one if n % 2 == 0 else two
+        inst = writer.complete(inst.tasks[0].id, {"done": False, "n": n}, actor="handler")
+        assert inst.status == "running" and inst.data["n"] == n
+    inst = one.complete(inst.tasks[0].id, {"done": True}, actor="handler")
+    assert inst.status == "completed"
+    completions = [e for e in one.history(inst.id) if e.type == "task_completed"]
+    assert [e.changes.get("n", (None, None))[1] for e in completions] == [0, 1, 2, 3, 4, 5, None]
+    assert one.verify_history(inst.id).ok
+
+
+def test_a_rolled_back_operation_leaves_no_cached_workflow(
+    engine_with: EngineWith, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = engine_with(b.user_loop_process("loop"))
+    inst = engine.start("loop", {"done": False}, actor="clerk")
+    inst = engine.complete(inst.tasks[0].id, {"done": False}, actor="handler")  # cached now
+
+    def crash(_workflow: object) -> str:
+        raise OSError("power cut")
+
+    with monkeypatch.context() as m:
+        m.setattr(persistence, "dump_state", crash)
+        with pytest.raises(OSError):
+            engine.complete(inst.tasks[0].id, {"done": True}, actor="handler")
+    # The failed run changed the workflow in memory; it must not be what the next writer sees.
+    again = engine.complete(inst.tasks[0].id, {"done": False}, actor="handler")
+    assert again.status == "running" and [t.element_id for t in again.tasks] == ["again"]
+    assert len([e for e in engine.history(inst.id) if e.type == "task_completed"]) == 2

@@ -229,3 +229,28 @@ def test_case_page_replays_any_step_for_an_auditor(client: FlaskClient, auth: Au
     assert "当面听取" not in page and "听取" not in page.split("办理经过")[-1]
     assert client.get(f"/cases/{case.id}?step={history[-1].seq + 1}").status_code == 404
     assert client.get(f"/cases/{case.id}?step=0").status_code == 404
+
+
+@pytest.mark.sqlite_only
+def test_case_page_reads_history_once_and_pages_a_long_timeline(
+    client: FlaskClient, auth: Auth, web_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = start_case(web_engine)
+    task = case.tasks[0]
+    for _ in range(60):  # 120 timeline entries, more than one page holds
+        web_engine.claim(task.id, actor="handler")
+        web_engine.unclaim(task.id, actor="handler")
+    reads = []
+    history = web_engine.history
+    monkeypatch.setattr(web_engine, "history", lambda iid: reads.append(iid) or history(iid))
+    monkeypatch.setattr(web_engine, "replay", lambda *_a: pytest.fail("the page read the history again"))
+    auth.login("auditor")
+    first = client.get(f"/cases/{case.id}").text
+    assert reads == [case.id]
+    timeline = first.split('<ol class="timeline">')[1].split("</ol>")[0]
+    assert "第 1 页，共 2 页" in first and timeline.count("<li>") == 100
+    assert "任务签收" in timeline and "案件登记" not in timeline  # newest first: the start is on page 2
+    older = client.get(f"/cases/{case.id}?page=2").text
+    assert "第 2 页，共 2 页" in older and f"/cases/{case.id}?page=1" in older
+    assert "案件登记" in older.split('<ol class="timeline">')[1].split("</ol>")[0]
+    assert client.get(f"/cases/{case.id}?page=99").status_code == 200
