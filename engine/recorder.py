@@ -19,7 +19,17 @@ from . import history as hist
 from . import persistence
 from .expressions import Expressions
 from .models import HumanTask, Instance, TaskGroup, Timer
-from .runtime import Change, Outcome, all_tasks, element_id, is_timer, ready_human_tasks, timer_due, waiting_timers
+from .runtime import (
+    Change,
+    Outcome,
+    all_tasks,
+    element_id,
+    fired_by_timer,
+    ready_human_tasks,
+    timer_due,
+    waiting_timers,
+    waits_on_timer,
+)
 from .states import SYSTEM_ACTOR, EventType, InstanceStatus, TaskState
 
 _OFFERS = TaskGroup.metadata.tables[TaskGroup.__tablename__]
@@ -96,7 +106,7 @@ def _record_change(
             if row is not None:
                 row.state, row.completed_at, row.completed_by = TaskState.COMPLETED, now, actor
             writer.append(EventType.TASK_COMPLETED, actor, element_id=ident, task_id=tid, changes=change.delta)
-        elif is_timer(task):
+        elif fired_by_timer(task):
             due = timer_due(task)
             writer.append(
                 EventType.TIMER_FIRED, SYSTEM_ACTOR, element_id=ident, task_id=tid, changes=change.delta,
@@ -111,7 +121,7 @@ def _record_change(
                                        change.assignee, change.due_at, now)
             writer.append(EventType.TASK_READY, SYSTEM_ACTOR, element_id=ident, task_id=tid)
     elif after == SpiffState.WAITING:
-        kind = EventType.TIMER_WAITING if is_timer(task) else EventType.ELEMENT_WAITING
+        kind = EventType.TIMER_WAITING if waits_on_timer(task) else EventType.ELEMENT_WAITING
         due = timer_due(task)
         writer.append(kind, SYSTEM_ACTOR, element_id=ident, task_id=tid,
                       detail={"due_at": due.isoformat() if due else None})

@@ -323,3 +323,15 @@ def test_a_signal_nothing_waits_for_is_recorded_not_kept(engine_with: EngineWith
 
         state = s.get(Instance, inst.id).state  # type: ignore[union-attr]
     assert '"bpmn_events":[]' in state
+
+
+@pytest.mark.sqlite_only
+def test_an_incident_in_a_condition_keeps_its_cause(engine_with: EngineWith) -> None:
+    doc = b.process("p", "\n".join([
+        '<bpmn:startEvent id="begin"/>', '<bpmn:exclusiveGateway id="decide"/>',
+        '<bpmn:endEvent id="big"/>', '<bpmn:endEvent id="small"/>', b.flow("f1", "begin", "decide"),
+        b.flow("f2", "decide", "big", "x &gt; 1"), b.flow("f3", "decide", "small", "x &lt;= 1"),
+    ]))
+    inst = engine_with(doc).start("p", actor="clerk")
+    assert inst.status == "error" and inst.incident_element == "decide"
+    assert "'x > 1'" in (inst.incident_message or "") and "name 'x' is not defined" in (inst.incident_message or "")
