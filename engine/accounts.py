@@ -26,6 +26,7 @@ ROLES: tuple[str, ...] = (
     "designer",
     "auditor",
     "admin",
+    "service_worker",
 )
 
 

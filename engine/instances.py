@@ -18,7 +18,8 @@ from .data import validate_data
 from .deployments import Deployments
 from .errors import InstanceNotRunnable
 from .expressions import Expressions
-from .models import HumanTask, Instance, Timer
+from .external_tasks import reset_failed, sync_external_tasks
+from .models import ExternalTask, HumanTask, Instance, Timer
 from .recorder import rebuild_indexes, record
 from .rows import instance_view
 from .runtime import Outcome, Run
@@ -62,7 +63,9 @@ class Instances:
     def record(self, s: Session, inst: Instance, run: Run, outcome: Outcome, writer: hist.EventWriter,
                actor: str) -> None:
         """Write down what a run did, in the caller's transaction."""
-        record(s, inst, run.workflow, outcome, writer, actor, self.deployments.elements(s, inst.deployment_id))
+        elements = self.deployments.elements(s, inst.deployment_id)
+        record(s, inst, run.workflow, outcome, writer, actor, elements)
+        sync_external_tasks(s, inst, run.workflow, elements, writer.at)
 
     # -- operations ---------------------------------------------------------------
 
@@ -113,6 +116,7 @@ class Instances:
                 row.state, row.completed_at = TaskState.CANCELLED, writer.at
                 writer.append(EventType.TASK_CANCELLED, actor, element_id=row.element_id, task_id=row.id)
             s.execute(delete(Timer).where(Timer.instance_id == inst.id))
+            s.execute(delete(ExternalTask).where(ExternalTask.instance_id == inst.id))
             workflow.cancel()
             writer.append(EventType.INSTANCE_CANCELLED, actor, detail={"reason": reason})
             inst.status, inst.ended_at, inst.updated_at = InstanceStatus.CANCELLED, writer.at, writer.at
@@ -131,6 +135,7 @@ class Instances:
             writer = hist.EventWriter(s, inst, self.clock())
             writer.append(EventType.INSTANCE_RETRIED, actor, element_id=inst.incident_element,
                           detail={"message": inst.incident_message})
+            reset_failed(s, inst)
             run = self.run(s, inst, workflow)
             self.record(s, inst, run, run.refresh_timers(), writer, actor)
             return instance_view(s, inst)

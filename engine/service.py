@@ -23,6 +23,7 @@ from .config import Settings
 from .database import connect, migrate
 from .deployments import Deployments, DiagramCheck
 from .errors import Problem
+from .external_tasks import ExternalTasks
 from .firing import Timers
 from .history import History
 from .human_tasks import HumanTasks
@@ -31,7 +32,7 @@ from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
 from .transactions import Transactions
-from .views import ChainReport, EventView, InstanceView, ReplayView, TaskView, TimerView
+from .views import ChainReport, EventView, ExternalTaskView, InstanceView, ReplayView, TaskView, TimerView
 from .views import Deployment as DeploymentView
 
 
@@ -52,6 +53,7 @@ class Engine:
         self._instances = Instances(self._tx, self._deployments, scripts, settings, clock)
         self._tasks = HumanTasks(self._tx, self._instances, clock)
         self._timers = Timers(self._tx, self._instances, clock)
+        self._external = ExternalTasks(self._tx, self._instances, clock)
         self._history = History(self._tx)
         # Accounts and the inbox/ledger read models live beside the engine for the web app.
         self.accounts = Accounts(sessions, clock, reads=self._tx.read_sessionmaker,
@@ -62,8 +64,7 @@ class Engine:
     @classmethod
     def open(cls, database_url: str | None = None, *, clock: Clock | None = None,
              settings: Settings | None = None) -> Engine:
-        """Open (and create or migrate) the database of `settings` (default: the ANJIE_* environment);
-        `database_url` overrides the settings' URL. SQLite by default, PostgreSQL by URL."""
+        """Open (creating or migrating) the database of `settings` (default: ANJIE_*) or of `database_url`."""
         settings = settings or Settings.from_env()
         db = connect(database_url or settings.database_url)
         migrate(db)
@@ -84,7 +85,6 @@ class Engine:
         self._tx.dispose()
 
     # -- deployments --------------------------------------------------------
-
     def validate(self, source: Path | str | bytes) -> list[Problem]:
         """Every problem of a diagram (empty when it would deploy)."""
         return self._deployments.validate(source)
@@ -98,8 +98,7 @@ class Engine:
         return self._deployments.decision_sources()
 
     def deploy(self, source: Path | str | bytes, *, actor: str) -> list[DeploymentView]:
-        """Validate fully, then deploy every process (or decision) of a diagram; DiagramInvalid
-        (with `.problems`) and nothing deployed when anything is wrong. Same content, same version."""
+        """Deploy every process (or decision) of a diagram, or nothing and DiagramInvalid (`.problems`)."""
         return self._deployments.deploy(source, actor=actor)
 
     def deployments(self) -> list[DeploymentView]:
@@ -111,7 +110,6 @@ class Engine:
         return self._deployments.source(process_key, version)
 
     # -- instances ----------------------------------------------------------
-
     def start(self, process_key: str, data: dict[str, Any] | None = None, *, actor: str,
               version: int | None = None, business_key: str | None = None) -> InstanceView:
         """Start an instance of the latest (or given) version with `data`; run it to its first wait."""
@@ -142,7 +140,6 @@ class Engine:
         return self._instances.workflow(instance_id)
 
     # -- human tasks --------------------------------------------------------
-
     def tasks(self, *, instance_id: int | None = None, assignee: str | None = None,
               candidate_group: str | None = None, state: str | None = "ready") -> list[TaskView]:
         """Human tasks from the indexed task table (workflows are not loaded)."""
@@ -166,15 +163,32 @@ class Engine:
         return self._tasks.assign(task_id, user, actor=actor)
 
     def complete(self, task_id: str, data: dict[str, Any] | None, *, actor: str) -> InstanceView:
-        """Complete a ready human task and run to the next wait; of two concurrent completions
-        exactly one counts, the other raises TaskNotReady (naming who) or ConcurrentModification."""
+        """Complete a ready human task and run to the next wait (of two at once, exactly one counts)."""
         return self._tasks.complete(task_id, data, actor=actor)
 
-    # -- timers -------------------------------------------------------------
+    # -- external tasks (service tasks done by outside workers) ---------------
+    def fetch_and_lock(self, worker_id: str, topics: list[str], *, max_tasks: int = 10,
+                       lock_seconds: int = 60) -> list[ExternalTaskView]:
+        """Lock free service tasks of `topics` for a worker (never one task for two workers)."""
+        return self._external.fetch_and_lock(worker_id, topics, max_tasks=max_tasks, lock_seconds=lock_seconds)
 
+    def complete_external(self, task_id: str, *, worker_id: str, data: dict[str, Any] | None = None) -> InstanceView:
+        """The worker holding a service task reports it done with output `data`; the instance runs on."""
+        return self._external.complete(task_id, worker_id=worker_id, data=data)
+
+    def fail_external(self, task_id: str, *, worker_id: str, message: str, retries: int,
+                      retry_in_seconds: int = 0) -> ExternalTaskView:
+        """The worker reports a failure: free again after the back-off, or an incident with no retries left."""
+        return self._external.fail(task_id, worker_id=worker_id, message=message, retries=retries,
+                                   retry_in_seconds=retry_in_seconds)
+
+    def extend_lock(self, task_id: str, *, worker_id: str, seconds: int) -> ExternalTaskView:
+        """The worker holding a service task needs `seconds` more from now."""
+        return self._external.extend_lock(task_id, worker_id=worker_id, seconds=seconds)
+
+    # -- timers -------------------------------------------------------------
     def fire_due_timers(self, now: datetime | None = None, *, stop: Callable[[], bool] | None = None) -> int:
-        """Fire every timer due at `now` (default: the clock), oldest first, each instance in its
-        own transaction, exactly once across schedulers; return how many fired (engine/firing.py)."""
+        """Fire every timer due at `now` (default: the clock) exactly once across schedulers; how many fired."""
         return self._timers.fire_due(now, stop=stop)
 
     def timers(self, due_before: datetime | None = None) -> list[TimerView]:
@@ -182,7 +196,6 @@ class Engine:
         return self._timers.waiting(due_before)
 
     # -- history ------------------------------------------------------------
-
     def history(self, instance_id: int) -> list[EventView]:
         """Every event of an instance, in order."""
         return self._history.events(instance_id)

@@ -70,6 +70,10 @@ class EventType(StrEnum):
     - ELEMENT_COMPLETED: an engine element (script, gateway, event) completed.
     - ELEMENT_CANCELLED: an engine element was withdrawn (an interrupting boundary event).
     - EVENT_UNHANDLED: a signal or message was thrown that nothing in the instance waited for.
+    - EXTERNAL_TASK_LOCKED: a worker fetched a service task and holds it until the time in the detail.
+    - EXTERNAL_TASK_LOCK_EXTENDED: the worker holding a service task asked for more time.
+    - EXTERNAL_TASK_COMPLETED: the worker holding a service task reported it done, with its output.
+    - EXTERNAL_TASK_FAILED: the worker holding a service task reported a failure and the retries left.
     """
 
     INSTANCE_STARTED = "instance_started"
@@ -91,6 +95,10 @@ class EventType(StrEnum):
     ELEMENT_COMPLETED = "element_completed"
     ELEMENT_CANCELLED = "element_cancelled"
     EVENT_UNHANDLED = "event_unhandled"
+    EXTERNAL_TASK_LOCKED = "external_task_locked"
+    EXTERNAL_TASK_LOCK_EXTENDED = "external_task_lock_extended"
+    EXTERNAL_TASK_COMPLETED = "external_task_completed"
+    EXTERNAL_TASK_FAILED = "external_task_failed"
 
     @classmethod
     def from_stored(cls, stored: str) -> EventType | str:

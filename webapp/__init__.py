@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         cases,
         deployments,
         errors,
+        external_api,
         i18n,
         inbox,
         labels,
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
+    csrf.exempt(external_api.bp)
+    app.register_blueprint(external_api.bp)
     return app
 
 

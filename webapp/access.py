@@ -23,6 +23,8 @@ DEPLOY = frozenset({"designer"})
 COORDINATE = frozenset({"coordinator"})
 #: Roles that retry a case stopped by an incident.
 RETRY = frozenset({"coordinator", "designer"})
+#: Outside programs that fetch, lock and complete service tasks (external tasks).
+EXTERNAL_WORK = frozenset({"service_worker"})
 #: Only admins manage users.
 MANAGE_USERS = frozenset({"admin"})
 

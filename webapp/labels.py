@@ -34,6 +34,10 @@ EVENT_LABELS = {
     EventType.ELEMENT_COMPLETED: lazy_gettext("Step done"),
     EventType.ELEMENT_CANCELLED: lazy_gettext("Step cancelled"),
     EventType.EVENT_UNHANDLED: lazy_gettext("Signal nobody waited for"),
+    EventType.EXTERNAL_TASK_LOCKED: lazy_gettext("Service task taken by a worker"),
+    EventType.EXTERNAL_TASK_LOCK_EXTENDED: lazy_gettext("Worker asked for more time"),
+    EventType.EXTERNAL_TASK_COMPLETED: lazy_gettext("Service task done by a worker"),
+    EventType.EXTERNAL_TASK_FAILED: lazy_gettext("Service task failed"),
 }
 
 

@@ -159,3 +159,39 @@ DOCUMENT: dict[str, Any] = {
     "components": {"schemas": SCHEMAS,
                    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
 }
+
+# -- external tasks (webapp/external_api.py), for accounts with the service_worker role --------
+SCHEMAS.update({
+    "ExternalTask": _obj({
+        "id": STR, "instance_id": INT, "element_id": STR, "topic": STR, "data": OBJ,
+        "retries": _nullable(INT), "locked_until": _nullable(TIME)},
+        {"worker_id": _nullable(STR), "error_message": _nullable(STR)}),
+    "FetchAndLockRequest": _obj({"worker_id": STR, "topics": {"type": "array", "items": STR, "minItems": 1}},
+                                {"max_tasks": {"type": "integer", "minimum": 1, "maximum": 100},
+                                 "lock_seconds": {"type": "integer", "minimum": 1, "maximum": 86400}}),
+    "ExternalCompleteRequest": _obj({"worker_id": STR}, {"data": OBJ}),
+    "ExternalFailureRequest": _obj({"worker_id": STR, "message": STR, "retries": {"type": "integer", "minimum": 0}},
+                                   {"retry_in_seconds": {"type": "integer", "minimum": 0, "maximum": 86400}}),
+    "ExtendLockRequest": _obj({"worker_id": STR, "seconds": {"type": "integer", "minimum": 1, "maximum": 86400}}),
+})
+EXTERNAL_PATH = {"name": "task_id", "in": "path", "required": True, "schema": STR}
+
+
+def _worker_op(summary: str, answer: dict[str, Any], request: str, **extra: Any) -> dict[str, Any]:
+    return {"post": _op(summary, answer, requestBody={"required": True, **_json(_ref(request))}, **extra)}
+
+
+PATHS.update({
+    "/external-tasks/fetch-and-lock": _worker_op(
+        "Lock free service tasks of some topics for a worker",
+        _ok("the locked tasks", {"type": "array", "items": _ref("ExternalTask")}), "FetchAndLockRequest"),
+    "/external-tasks/{task_id}/complete": _worker_op(
+        "Report a locked service task done, with output data", _ok("the case afterwards", _ref("Instance")),
+        "ExternalCompleteRequest", parameters=[EXTERNAL_PATH]),
+    "/external-tasks/{task_id}/failure": _worker_op(
+        "Report a failure (0 retries left: an incident on the case)", _ok("the task", _ref("ExternalTask")),
+        "ExternalFailureRequest", parameters=[EXTERNAL_PATH]),
+    "/external-tasks/{task_id}/extend-lock": _worker_op(
+        "Hold a locked service task longer", _ok("the task", _ref("ExternalTask")), "ExtendLockRequest",
+        parameters=[EXTERNAL_PATH]),
+})
