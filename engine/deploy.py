@@ -367,6 +367,7 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
         word = (lane.get("id") or "").removeprefix("lane_")
         for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
             lanes[(ref.text or "").strip()] = word
+    messages = {m.get("id"): m.get("name") or m.get("id") for m in root.iter(f"{{{BPMN_NS}}}message")}
     result: dict[str, dict[str, Any]] = {}
     for el in root.iter():
         if not isinstance(el.tag, str) or _ns(el.tag) != BPMN_NS or not el.get("id"):
@@ -384,6 +385,11 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
             meta["lane"] = lane
         if local == "serviceTask":
             meta["topic"] = _topic(el)
+        message = _message_caught(el, local, messages)
+        if message is not None:
+            meta["message"] = message
+            if local == "startEvent" and _local(el.getparent().tag) == "process":
+                meta["message_start"] = True
         if local in HUMAN_TAGS:
             groups = el.get(f"{{{CAMUNDA_NS}}}candidateGroups")
             if groups:
@@ -397,6 +403,18 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
             meta["form"] = _form_fields(el)
         result[ident] = meta
     return result
+
+
+def _message_caught(el: Any, local: str, messages: dict[str, str]) -> str | None:
+    """The name of the message an element waits for (receive task, catch, boundary or start event)."""
+    if local == "receiveTask":
+        ref = el.get("messageRef")
+    elif local in {"intermediateCatchEvent", "boundaryEvent", "startEvent"}:
+        definition = el.find(f"{{{BPMN_NS}}}messageEventDefinition")
+        ref = definition.get("messageRef") if definition is not None else None
+    else:
+        return None
+    return messages.get(ref, ref) if ref else None
 
 
 def _topic(task: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -19,7 +20,8 @@ from .deployments import Deployments
 from .errors import InstanceNotRunnable
 from .expressions import Expressions
 from .external_tasks import reset_failed, sync_external_tasks
-from .models import ExternalTask, HumanTask, Instance, Timer
+from .messages import deliver, waiting_receivers
+from .models import Deployment, ExternalTask, HumanTask, Instance, Timer
 from .recorder import rebuild_indexes, record
 from .rows import instance_view
 from .runtime import Outcome, Run
@@ -72,31 +74,42 @@ class Instances:
     def start(self, process_key: str, data: dict[str, Any] | None, *, actor: str, version: int | None,
               business_key: str | None) -> InstanceView:
         """Start an instance of the latest (or given) version with `data`; run it to its first wait."""
-        data = dict(validate_data(data, self.settings.max_data_bytes))
         with self.tx.write() as s:
             dep = self.deployments.row(s, process_key, version)
-            spec, subs = self.deployments.specs(s, dep.id)
-            workflow = BpmnWorkflow(spec, dict(subs), script_engine=self.script_engine)
-            for task in workflow.get_tasks(state=SpiffState.READY):
-                task.data.update(data)
-            now = self.clock()
-            inst = Instance(
-                deployment_id=dep.id, process_key=dep.process_key, version=dep.version, business_key=business_key,
-                status=InstanceStatus.RUNNING, data={}, state="", serializer_version=persistence.SERIALIZER_VERSION,
-                started_at=now, started_by=actor, updated_at=now, last_seq=0, last_hash="",
-            )
-            s.add(inst)
-            s.flush()
-            writer = hist.EventWriter(s, inst, now)
-            inst.data = dict(data)
-            writer.append(
-                EventType.INSTANCE_STARTED, actor,
-                detail={"process_key": dep.process_key, "version": dep.version, "business_key": business_key},
-                changes={k: [None, v] for k, v in data.items()},
-            )
-            run = self.run(s, inst, workflow)
-            self.record(s, inst, run, run.step(), writer, actor)
-            return instance_view(s, inst)
+            return self.start_in(s, dep, data, actor=actor, business_key=business_key)
+
+    def start_in(self, s: Session, dep: Deployment, data: dict[str, Any] | None, *, actor: str,
+                 business_key: str | None, message: str | None = None) -> InstanceView:
+        """Start an instance of a deployment in the caller's transaction; with `message`, deliver
+        it to the message start event the new instance waits on."""
+        data = dict(validate_data(data, self.settings.max_data_bytes))
+        spec, subs = self.deployments.specs(s, dep.id)
+        workflow = BpmnWorkflow(spec, dict(subs), script_engine=self.script_engine)
+        for task in workflow.get_tasks(state=SpiffState.READY):
+            task.data.update(data)
+        now = self.clock()
+        inst = Instance(
+            deployment_id=dep.id, process_key=dep.process_key, version=dep.version, business_key=business_key,
+            status=InstanceStatus.RUNNING, data={}, state="", serializer_version=persistence.SERIALIZER_VERSION,
+            started_at=now, started_by=actor, updated_at=now, last_seq=0, last_hash="",
+        )
+        s.add(inst)
+        s.flush()
+        writer = hist.EventWriter(s, inst, now)
+        inst.data = dict(data)
+        writer.append(
+            EventType.INSTANCE_STARTED, actor,
+            detail={"process_key": dep.process_key, "version": dep.version, "business_key": business_key,
+                    **({"message": message} if message else {})},
+            changes={k: [None, v] for k, v in data.items()},
+        )
+        run = self.run(s, inst, workflow)
+        self.record(s, inst, run, run.step(), writer, actor)
+        if message is not None:
+            for task, definition in waiting_receivers(workflow, message)[:1]:
+                run = self.run(s, inst, workflow)
+                self.record(s, inst, run, run.operate(partial(deliver, workflow, task, definition, {})), writer, actor)
+        return instance_view(s, inst)
 
     def view(self, instance_id: int) -> InstanceView:
         """The instance: status, data and its ready human tasks."""

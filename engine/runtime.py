@@ -223,6 +223,14 @@ class Run:
 
         return self._operate(run, completing=str(task.id), form_data=data)
 
+    def operate(self, action: Callable[[], Any]) -> Outcome:
+        """Run `action` on the workflow (a message delivered to it), then step."""
+        def run() -> None:
+            action()
+            self.workflow.do_engine_steps()
+
+        return self._operate(run)
+
     def finish(self, task: Task, data: dict[str, Any]) -> Outcome:
         """Complete a started engine task (a service task a worker did) with its output `data`, then step."""
         def run() -> None:

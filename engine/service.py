@@ -28,6 +28,7 @@ from .firing import Timers
 from .history import History
 from .human_tasks import HumanTasks
 from .instances import Instances
+from .messages import Messages
 from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
@@ -54,6 +55,7 @@ class Engine:
         self._tasks = HumanTasks(self._tx, self._instances, clock)
         self._timers = Timers(self._tx, self._instances, clock)
         self._external = ExternalTasks(self._tx, self._instances, clock)
+        self._messages = Messages(self._tx, self._instances, clock)
         self._history = History(self._tx)
         # Accounts and the inbox/ledger read models live beside the engine for the web app.
         self.accounts = Accounts(sessions, clock, reads=self._tx.read_sessionmaker,
@@ -166,7 +168,7 @@ class Engine:
         """Complete a ready human task and run to the next wait (of two at once, exactly one counts)."""
         return self._tasks.complete(task_id, data, actor=actor)
 
-    # -- external tasks (service tasks done by outside workers) ---------------
+    # -- service tasks and messages from outside -------------------------------
     def fetch_and_lock(self, worker_id: str, topics: list[str], *, max_tasks: int = 10,
                        lock_seconds: int = 60) -> list[ExternalTaskView]:
         """Lock free service tasks of `topics` for a worker (never one task for two workers)."""
@@ -185,6 +187,13 @@ class Engine:
     def extend_lock(self, task_id: str, *, worker_id: str, seconds: int) -> ExternalTaskView:
         """The worker holding a service task needs `seconds` more from now."""
         return self._external.extend_lock(task_id, worker_id=worker_id, seconds=seconds)
+
+    def correlate(self, message_name: str, *, business_key: str | None = None,
+                  correlation: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
+                  actor: str) -> InstanceView:
+        """Deliver a message to the one instance (or message start event) waiting for it, exactly once."""
+        return self._messages.correlate(message_name, business_key=business_key, correlation=correlation,
+                                        data=data, actor=actor)
 
     # -- timers -------------------------------------------------------------
     def fire_due_timers(self, now: datetime | None = None, *, stop: Callable[[], bool] | None = None) -> int:

@@ -74,6 +74,7 @@ class EventType(StrEnum):
     - EXTERNAL_TASK_LOCK_EXTENDED: the worker holding a service task asked for more time.
     - EXTERNAL_TASK_COMPLETED: the worker holding a service task reported it done, with its output.
     - EXTERNAL_TASK_FAILED: the worker holding a service task reported a failure and the retries left.
+    - MESSAGE_CORRELATED: a message from outside was delivered to the element waiting for it, with its data.
     """
 
     INSTANCE_STARTED = "instance_started"
@@ -99,6 +100,7 @@ class EventType(StrEnum):
     EXTERNAL_TASK_LOCK_EXTENDED = "external_task_lock_extended"
     EXTERNAL_TASK_COMPLETED = "external_task_completed"
     EXTERNAL_TASK_FAILED = "external_task_failed"
+    MESSAGE_CORRELATED = "message_correlated"
 
     @classmethod
     def from_stored(cls, stored: str) -> EventType | str:

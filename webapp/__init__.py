@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         inbox,
         labels,
         ledger,
+        messages_api,
         tasks,
         users,
     )
@@ -67,8 +68,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
-    csrf.exempt(external_api.bp)
-    app.register_blueprint(external_api.bp)
+    for integration in (external_api, messages_api):
+        csrf.exempt(integration.bp)  # bearer tokens only, as for the API
+        app.register_blueprint(integration.bp)
     return app
 
 

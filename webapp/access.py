@@ -25,6 +25,8 @@ COORDINATE = frozenset({"coordinator"})
 RETRY = frozenset({"coordinator", "designer"})
 #: Outside programs that fetch, lock and complete service tasks (external tasks).
 EXTERNAL_WORK = frozenset({"service_worker"})
+#: Who may send a message from outside to the case waiting for it (POST /api/v1/messages).
+SEND_MESSAGES = EXTERNAL_WORK | {"coordinator"}
 #: Only admins manage users.
 MANAGE_USERS = frozenset({"admin"})
 

@@ -38,6 +38,7 @@ EVENT_LABELS = {
     EventType.EXTERNAL_TASK_LOCK_EXTENDED: lazy_gettext("Worker asked for more time"),
     EventType.EXTERNAL_TASK_COMPLETED: lazy_gettext("Service task done by a worker"),
     EventType.EXTERNAL_TASK_FAILED: lazy_gettext("Service task failed"),
+    EventType.MESSAGE_CORRELATED: lazy_gettext("Message received"),
 }
 
 

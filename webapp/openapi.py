@@ -31,7 +31,7 @@ SCHEMAS: dict[str, Any] = {
     "Error": _obj({"error": STR, "message": STR, "status": INT}, {
         "field": _nullable(STR), "task_id": STR, "completed_by": _nullable(STR),
         "completed_at": _nullable(STR), "instance_id": INT,
-        "problems": {"type": "array", "items": OBJ}}),
+        "problems": {"type": "array", "items": OBJ}, "matches": INT}),
     "Me": _obj({"username": STR, "display_name": _nullable(STR),
                 "groups": {"type": "array", "items": STR}}),
     "Deployment": _obj({"process_key": STR, "version": INT, "content_hash": STR, "kind": STR,
@@ -173,6 +173,7 @@ SCHEMAS.update({
     "ExternalFailureRequest": _obj({"worker_id": STR, "message": STR, "retries": {"type": "integer", "minimum": 0}},
                                    {"retry_in_seconds": {"type": "integer", "minimum": 0, "maximum": 86400}}),
     "ExtendLockRequest": _obj({"worker_id": STR, "seconds": {"type": "integer", "minimum": 1, "maximum": 86400}}),
+    "MessageRequest": _obj({"name": STR}, {"business_key": _nullable(STR), "correlation": OBJ, "data": OBJ}),
 })
 EXTERNAL_PATH = {"name": "task_id", "in": "path", "required": True, "schema": STR}
 
@@ -191,6 +192,9 @@ PATHS.update({
     "/external-tasks/{task_id}/failure": _worker_op(
         "Report a failure (0 retries left: an incident on the case)", _ok("the task", _ref("ExternalTask")),
         "ExternalFailureRequest", parameters=[EXTERNAL_PATH]),
+    "/messages": _worker_op(
+        "Deliver a message to the one case waiting for it (404: none waits, 409: several do)",
+        _ok("the case afterwards", _ref("Instance")), "MessageRequest"),
     "/external-tasks/{task_id}/extend-lock": _worker_op(
         "Hold a locked service task longer", _ok("the task", _ref("ExternalTask")), "ExtendLockRequest",
         parameters=[EXTERNAL_PATH]),
