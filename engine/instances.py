@@ -24,7 +24,7 @@ from .messages import deliver, waiting_receivers
 from .models import Deployment, ExternalTask, HumanTask, Instance, Timer
 from .recorder import rebuild_indexes, record
 from .rows import instance_view
-from .runtime import Outcome, Run
+from .runtime import Outcome, Run, waiting_timers
 from .states import EventType, InstanceStatus, TaskState
 from .transactions import Transactions
 from .views import InstanceView
@@ -151,6 +151,38 @@ class Instances:
             reset_failed(s, inst)
             run = self.run(s, inst, workflow)
             self.record(s, inst, run, run.refresh_timers(), writer, actor)
+            return instance_view(s, inst)
+
+    def suspend(self, instance_id: int, *, actor: str, reason: str) -> InstanceView:
+        """Pause a running or waiting instance: no completion, no timer, no worker until resumed."""
+        with self.tx.write() as s:
+            inst = self.tx.instance(s, instance_id, lock=True)
+            if not InstanceStatus(inst.status).is_active:
+                raise InstanceNotRunnable(inst.id, inst.status, "suspend")
+            writer = hist.EventWriter(s, inst, self.clock())
+            writer.append(EventType.INSTANCE_SUSPENDED, actor, detail={"reason": reason, "was": inst.status})
+            # The timer rows go; resume sets them again from the workflow, due when they were.
+            s.execute(delete(Timer).where(Timer.instance_id == inst.id))
+            inst.status, inst.updated_at = InstanceStatus.SUSPENDED, writer.at
+            s.flush()
+            return instance_view(s, inst)
+
+    def resume(self, instance_id: int, *, actor: str) -> InstanceView:
+        """Let a suspended instance go on where it was; timers past due fire at the next sweep."""
+        with self.tx.write() as s:
+            inst = self.tx.instance(s, instance_id, lock=True)
+            if inst.status != InstanceStatus.SUSPENDED:
+                raise InstanceNotRunnable(inst.id, inst.status, "resume")
+            workflow = self.load(s, inst)
+            writer = hist.EventWriter(s, inst, self.clock())
+            writer.append(EventType.INSTANCE_RESUMED, actor)
+            s.add_all(Timer(id=tid, instance_id=inst.id, element_id=ident, due_at=due)
+                      for tid, (ident, due) in waiting_timers(workflow).items())
+            ready = s.scalars(select(HumanTask.id).where(HumanTask.instance_id == inst.id,
+                                                         HumanTask.state == TaskState.READY)).first()
+            inst.status = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
+            inst.updated_at = writer.at
+            s.flush()
             return instance_view(s, inst)
 
     def rebuild_indexes(self, instance_id: int) -> InstanceView:

@@ -129,6 +129,14 @@ class Engine:
         """Run an instance in error again from the element that failed."""
         return self._instances.retry(instance_id, actor=actor)
 
+    def suspend(self, instance_id: int, *, actor: str, reason: str) -> InstanceView:
+        """Pause an instance: no task completes, no timer fires, no worker fetches until `resume`."""
+        return self._instances.suspend(instance_id, actor=actor, reason=reason)
+
+    def resume(self, instance_id: int, *, actor: str) -> InstanceView:
+        """Let a suspended instance go on where it was."""
+        return self._instances.resume(instance_id, actor=actor)
+
     def rebuild_indexes(self, instance_id: int) -> InstanceView:
         """Rebuild an instance's task, offer and timer indexes from its workflow (repair, migration)."""
         return self._instances.rebuild_indexes(instance_id)

@@ -16,6 +16,7 @@ class InstanceStatus(StrEnum):
     - COMPLETED: an end event was reached; nothing more will happen.
     - CANCELLED: a coordinator stopped the instance for good; its tasks were cancelled.
     - ERROR: a script, condition or guard failed (an incident); it waits to be retried or cancelled.
+    - SUSPENDED: a coordinator paused the instance: no task can be completed and no timer fires until resumed.
     """
 
     RUNNING = "running"
@@ -23,6 +24,7 @@ class InstanceStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     ERROR = "error"
+    SUSPENDED = "suspended"
 
     @property
     def is_active(self) -> bool:
@@ -55,6 +57,8 @@ class EventType(StrEnum):
     - INSTANCE_COMPLETED: an end event was reached and the instance ended.
     - INSTANCE_CANCELLED: someone cancelled the instance, with a reason.
     - INSTANCE_RETRIED: someone ran an instance in error again from where it failed.
+    - INSTANCE_SUSPENDED: a coordinator paused the instance, with a reason.
+    - INSTANCE_RESUMED: a coordinator let a paused instance go on where it was.
     - INCIDENT_RAISED: a script, condition or guard failed; the instance went to error.
     - TASK_READY: a human task was opened and offered.
     - TASK_CLAIMED: someone took a ready task for themselves.
@@ -81,6 +85,8 @@ class EventType(StrEnum):
     INSTANCE_COMPLETED = "instance_completed"
     INSTANCE_CANCELLED = "instance_cancelled"
     INSTANCE_RETRIED = "instance_retried"
+    INSTANCE_SUSPENDED = "instance_suspended"
+    INSTANCE_RESUMED = "instance_resumed"
     INCIDENT_RAISED = "incident_raised"
     TASK_READY = "task_ready"
     TASK_CLAIMED = "task_claimed"

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         external_api,
         i18n,
         inbox,
+        instance_api,
         labels,
         ledger,
         messages_api,
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
-    for integration in (external_api, messages_api):
+    for integration in (external_api, messages_api, instance_api):
         csrf.exempt(integration.bp)  # bearer tokens only, as for the API
         app.register_blueprint(integration.bp)
     return app

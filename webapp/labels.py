@@ -19,6 +19,8 @@ EVENT_LABELS = {
     EventType.INSTANCE_COMPLETED: lazy_gettext("Case closed"),
     EventType.INSTANCE_CANCELLED: lazy_gettext("Case cancelled"),
     EventType.INSTANCE_RETRIED: lazy_gettext("Case retried"),
+    EventType.INSTANCE_SUSPENDED: lazy_gettext("Case suspended"),
+    EventType.INSTANCE_RESUMED: lazy_gettext("Case resumed"),
     EventType.INCIDENT_RAISED: lazy_gettext("Error"),
     EventType.TASK_READY: lazy_gettext("Task opened"),
     EventType.TASK_CLAIMED: lazy_gettext("Task claimed"),
@@ -49,6 +51,7 @@ STATUS_LABELS = {
     InstanceStatus.COMPLETED: lazy_gettext("Completed"),
     InstanceStatus.CANCELLED: lazy_gettext("Cancelled"),
     InstanceStatus.ERROR: lazy_gettext("Stopped by an error"),
+    InstanceStatus.SUSPENDED: lazy_gettext("Suspended"),
     TaskState.READY: lazy_gettext("Ready"),
 }
 

@@ -125,8 +125,12 @@ PATHS: dict[str, Any] = {
         "The case as it stood after one history event", _ok("replay", _ref("Replay")),
         parameters=[ID_PATH, {"name": "step", "in": "query", "required": False,
                               "schema": {"type": "integer", "minimum": 0}}])},
-    "/tasks": {"get": _op("My inbox, most urgent first", _ok("inbox", _ref("Inbox")),
+    "/tasks": {"get": _op("My inbox, most urgent first; by instance_id or candidate_group: those ready tasks",
+                          _ok("inbox, or the tasks of one case or group",
+                              {"oneOf": [_ref("Inbox"), {"type": "array", "items": _ref("Task")}]}),
                           parameters=[
+        {"name": "instance_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+        {"name": "candidate_group", "in": "query", "schema": STR},
         {"name": "process", "in": "query", "schema": STR},
         {"name": "campaign", "in": "query", "schema": STR},
         {"name": "colour", "in": "query", "schema": {"type": "string",
@@ -173,6 +177,9 @@ SCHEMAS.update({
     "ExternalFailureRequest": _obj({"worker_id": STR, "message": STR, "retries": {"type": "integer", "minimum": 0}},
                                    {"retry_in_seconds": {"type": "integer", "minimum": 0, "maximum": 86400}}),
     "ExtendLockRequest": _obj({"worker_id": STR, "seconds": {"type": "integer", "minimum": 1, "maximum": 86400}}),
+    "ReasonRequest": _obj({"reason": STR}),
+    "CompletedTaskData": _obj({"task_id": STR, "completed_by": _nullable(STR), "completed_at": _nullable(TIME),
+                               "data": OBJ}),
     "MessageRequest": _obj({"name": STR}, {"business_key": _nullable(STR), "correlation": OBJ, "data": OBJ}),
 })
 EXTERNAL_PATH = {"name": "task_id", "in": "path", "required": True, "schema": STR}
@@ -192,6 +199,18 @@ PATHS.update({
     "/external-tasks/{task_id}/failure": _worker_op(
         "Report a failure (0 retries left: an incident on the case)", _ok("the task", _ref("ExternalTask")),
         "ExternalFailureRequest", parameters=[EXTERNAL_PATH]),
+    "/instances/{instance_id}/cancel": _worker_op(
+        "Stop a case for good (coordinators)", _ok("the case", _ref("Instance")), "ReasonRequest",
+        parameters=[ID_PATH]),
+    "/instances/{instance_id}/suspend": _worker_op(
+        "Pause a case: no task completes, no deadline fires (coordinators)", _ok("the case", _ref("Instance")),
+        "ReasonRequest", parameters=[ID_PATH]),
+    "/instances/{instance_id}/retry": {"post": _op(
+        "Run a case stopped by an incident again", _ok("the case", _ref("Instance")), parameters=[ID_PATH])},
+    "/instances/{instance_id}/resume": {"post": _op(
+        "Let a suspended case go on where it was", _ok("the case", _ref("Instance")), parameters=[ID_PATH])},
+    "/tasks/{task_id}/data": {"get": _op(
+        "The data a completed task recorded", _ok("its data", _ref("CompletedTaskData")), parameters=[TASK_PATH])},
     "/messages": _worker_op(
         "Deliver a message to the one case waiting for it (404: none waits, 409: several do)",
         _ok("the case afterwards", _ref("Instance")), "MessageRequest"),
