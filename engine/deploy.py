@@ -202,8 +202,9 @@ def _check_timer(expr_el: Any, name: str) -> list[Problem]:
     where = dict(element_id=element, line=expr_el.sourceline, file=name)
     if not text:
         return [Problem(f"{kind} is empty", **where)]
-    if ISO_LITERAL.match(text) and not text.startswith(("'", '"')):
-        return [Problem(f"timer {kind} {text!r} is evaluated as Python: quote it, '{text}'", **where)]
+    if not text.startswith(("'", '"')) and (ISO_LITERAL.match(text) or _is_iso_datetime(text)):
+        # Camunda writes timers as bare ISO 8601 (PT2H, R6/P1D, a date): read them as literals.
+        expr_el.text = text = repr(text)
     try:
         compile_expression(text)
     except ScriptFailed as exc:
@@ -226,6 +227,17 @@ def _check_timer(expr_el: Any, name: str) -> list[Problem]:
         except Exception as exc:  # the Spiff parsers raise assorted types
             return [Problem(f"timer {kind} {value!r} is not valid ISO 8601: {exc}", **where)]
     return []
+
+
+def _is_iso_datetime(text: str) -> bool:
+    """True for a bare ISO 8601 date and time (2026-03-01T09:00:00+08:00), as Camunda writes timeDate."""
+    if not re.match(r"^\d{4}-\d{2}-\d{2}T", text):
+        return False
+    try:
+        TimerEventDefinition.get_datetime(text)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _check_expressions(root: Any, name: str) -> list[Problem]:

@@ -130,8 +130,7 @@ def test_reserved_ids_are_refused_with_the_element_named(engine_with: EngineWith
 @pytest.mark.parametrize(
     "timer, expect",
     [
-        ("<bpmn:timeDuration>PT1S</bpmn:timeDuration>", "quote it"),
-        ("<bpmn:timeCycle>R6/P1D</bpmn:timeCycle>", "quote it"),
+        ("<bpmn:timeCycle>R/PT0S</bpmn:timeCycle>", "zero duration"),
         ("<bpmn:timeCycle>\"R/PT0S\"</bpmn:timeCycle>", "zero duration"),
         ("<bpmn:timeDuration>\"P1X\"</bpmn:timeDuration>", "not valid ISO 8601"),
     ],
@@ -140,6 +139,19 @@ def test_bad_timer_expressions_are_caught_at_deploy(engine_with: EngineWith, tim
     engine = engine_with()
     problems = _refused(engine, b.timer_process("p", timer))
     assert any(expect in p and "'wait'" in p for p in problems), problems
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("timer, due", [
+    ("<bpmn:timeDuration>PT2H</bpmn:timeDuration>", "2026-03-02T03:00:00+00:00"),
+    ("<bpmn:timeDuration>P7D</bpmn:timeDuration>", "2026-03-09T01:00:00+00:00"),
+    ("<bpmn:timeCycle>R6/P1D</bpmn:timeCycle>", "2026-03-03T01:00:00+00:00"),
+    ("<bpmn:timeDate>2026-03-03T09:00:00+08:00</bpmn:timeDate>", "2026-03-03T01:00:00+00:00"),
+])
+def test_bare_iso_timers_as_camunda_writes_them_are_literals(engine_with: EngineWith, timer: str, due: str) -> None:
+    engine = engine_with(b.timer_process("p", timer))
+    engine.start("p", actor="clerk")
+    assert [t.due_at.isoformat() for t in engine.timers()] == [due]
 
 
 def test_a_chain_too_long_to_parse_is_a_problem_not_a_crash(engine_with: EngineWith) -> None:
