@@ -268,6 +268,10 @@ class Run:
             raise self._incident(exc) from exc
         except RecursionError as exc:
             raise Incident(None, "the task tree is too deep (a loop ran too many times)") from exc
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # SpiffWorkflow itself tripping over case data (a multi-instance input that is not a
+            # list, say): an incident to fix and retry, not a crash of the caller.
+            raise Incident(None, f"the workflow engine failed: {type(exc).__name__}: {exc}") from exc
 
     def _incident(self, exc: Exception) -> Incident:
         task = getattr(exc, "task", None)

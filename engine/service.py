@@ -86,7 +86,6 @@ class Engine:
         """Release the database connections."""
         self._tx.dispose()
 
-    # -- deployments --------------------------------------------------------
     def validate(self, source: Path | str | bytes) -> list[Problem]:
         """Every problem of a diagram (empty when it would deploy)."""
         return self._deployments.validate(source)
@@ -111,7 +110,6 @@ class Engine:
         """The diagram source a process (or decision) version was deployed from."""
         return self._deployments.source(process_key, version)
 
-    # -- instances ----------------------------------------------------------
     def start(self, process_key: str, data: dict[str, Any] | None = None, *, actor: str,
               version: int | None = None, business_key: str | None = None) -> InstanceView:
         """Start an instance of the latest (or given) version with `data`; run it to its first wait."""
@@ -149,7 +147,6 @@ class Engine:
         """The stored SpiffWorkflow workflow of an instance, for inspection; changes are not saved."""
         return self._instances.workflow(instance_id)
 
-    # -- human tasks --------------------------------------------------------
     def tasks(self, *, instance_id: int | None = None, assignee: str | None = None,
               candidate_group: str | None = None, state: str | None = "ready") -> list[TaskView]:
         """Human tasks from the indexed task table (workflows are not loaded)."""
@@ -176,7 +173,6 @@ class Engine:
         """Complete a ready human task and run to the next wait (of two at once, exactly one counts)."""
         return self._tasks.complete(task_id, data, actor=actor)
 
-    # -- service tasks and messages from outside -------------------------------
     def fetch_and_lock(self, worker_id: str, topics: list[str], *, max_tasks: int = 10,
                        lock_seconds: int = 60) -> list[ExternalTaskView]:
         """Lock free service tasks of `topics` for a worker (never one task for two workers)."""
@@ -203,7 +199,6 @@ class Engine:
         return self._messages.correlate(message_name, business_key=business_key, correlation=correlation,
                                         data=data, actor=actor)
 
-    # -- timers -------------------------------------------------------------
     def fire_due_timers(self, now: datetime | None = None, *, stop: Callable[[], bool] | None = None) -> int:
         """Fire every timer due at `now` (default: the clock) exactly once across schedulers; how many fired."""
         return self._timers.fire_due(now, stop=stop)
@@ -212,7 +207,6 @@ class Engine:
         """Waiting timers, soonest first."""
         return self._timers.waiting(due_before)
 
-    # -- history ------------------------------------------------------------
     def history(self, instance_id: int) -> list[EventView]:
         """Every event of an instance, in order."""
         return self._history.events(instance_id)

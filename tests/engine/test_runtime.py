@@ -360,3 +360,12 @@ def test_a_suspended_case_completes_nothing_fires_nothing_and_resumes_where_it_w
     assert engine.complete(task.id, {}, actor="clerk").tasks[0].element_id == "task_2"
     kinds = [e.type.value for e in engine.history(working.id)]
     assert kinds.index("instance_suspended") < kinds.index("instance_resumed") < kinds.index("task_completed")
+
+
+@pytest.mark.sqlite_only
+def test_a_multi_instance_without_its_input_list_is_an_incident_not_a_crash(engine_with: EngineWith) -> None:
+    from tests.engine.element_catalogue import catalogue
+
+    engine = engine_with(catalogue()["parallelMultiInstance"])
+    inst = engine.start("el_parallelMultiInstance", actor="clerk")
+    assert inst.status == "error" and "TypeError" in (inst.incident_message or "")
