@@ -176,5 +176,5 @@ def test_forbidden_script_is_refused_at_deploy(engine_with: EngineWith) -> None:
 def test_validate_reports_without_deploying(engine_with: EngineWith) -> None:
     engine = engine_with()
     assert engine.validate(SIMPLE) == []
-    assert engine.validate(b.timer_process("p", "<bpmn:timeDuration>PT1S</bpmn:timeDuration>"))
+    assert engine.validate(b.timer_process("p", "<bpmn:timeCycle>R/PT0S</bpmn:timeCycle>"))
     assert engine.deployments() == []
