@@ -190,8 +190,9 @@ class Instances:
         with self.tx.write() as s:
             inst = self.tx.instance(s, instance_id, lock=True)
             workflow = self.load(s, inst)
-            rebuild_indexes(s, inst, workflow, self.deployments.elements(s, inst.deployment_id),
-                            self.expressions, self.clock())
+            elements = self.deployments.elements(s, inst.deployment_id)
+            rebuild_indexes(s, inst, workflow, elements, self.expressions, self.clock())
+            sync_external_tasks(s, inst, workflow, elements, self.clock())
             return instance_view(s, inst)
 
     def workflow(self, instance_id: int) -> BpmnWorkflow:

@@ -133,3 +133,18 @@ def test_a_cancelled_case_leaves_nothing_to_fetch_and_bad_lock_times_are_refused
         engine.fetch_and_lock("w1", ["sms"], lock_seconds=0)
     engine.cancel(inst.id, actor="coordinator", reason="重复登记")
     assert engine.fetch_and_lock("w1", ["sms"]) == []
+
+
+@pytest.mark.sqlite_only
+def test_rebuilding_an_instances_indexes_restores_its_external_tasks(engine_with: EngineWith) -> None:
+    from sqlalchemy import delete
+
+    from engine.models import ExternalTask
+
+    engine = engine_with(notify_process())
+    inst = engine.start("notify_petitioner", actor="clerk")
+    with engine.sessionmaker.begin() as s:
+        s.execute(delete(ExternalTask))
+    assert engine.fetch_and_lock("w1", ["sms"]) == []
+    engine.rebuild_indexes(inst.id)
+    assert [t.element_id for t in engine.fetch_and_lock("w1", ["sms"])] == ["send_sms"]
