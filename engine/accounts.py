@@ -31,6 +31,7 @@ ROLES: tuple[str, ...] = (
     "designer",
     "auditor",
     "admin",
+    "service_worker",
 )
 
 

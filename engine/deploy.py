@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import hashlib
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from .dialects import parser_for
 from .errors import DiagramInvalid, Problem
 from .forms import declaration_problems, fields_of
 from .safe_xml import safe_parser
@@ -24,6 +26,7 @@ from .scripting import ScriptFailed, compile_expression, compile_script
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 DMN_NAMESPACES = {
     "https://www.omg.org/spec/DMN/20191111/MODEL/",
     "http://www.omg.org/spec/DMN/20180521/MODEL/",
@@ -42,16 +45,6 @@ TOO_LONG = (
     "split it into sub-processes"
 )
 
-_validator: BpmnValidator | None = None
-
-
-def _bpmn_validator() -> BpmnValidator:
-    global _validator
-    if _validator is None:
-        _validator = BpmnValidator()
-    return _validator
-
-
 @dataclass
 class ParsedDiagram:
     """A validated diagram: its kind, bytes, hash, and what it deploys."""
@@ -64,6 +57,31 @@ class ParsedDiagram:
     process_ids: list[str] = field(default_factory=list)
     decision_ids: list[str] = field(default_factory=list)
     process_names: dict[str, str | None] = field(default_factory=dict)
+    # Called elements not in this file, per process: they are looked up among deployed processes.
+    external_calls: dict[str, list[CalledElement]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CalledElement:
+    """A call activity's target that another file deploys: who calls it, and which version it wants."""
+
+    process_id: str
+    caller: str
+    line: int | None
+    version: int | None = None
+
+
+def _called_version(el: Any) -> int | None:
+    """The version a call activity pins with camunda:calledElementBinding="version" (None: the latest)."""
+    if el.get(f"{{{CAMUNDA_NS}}}calledElementBinding") != "version":
+        return None
+    text = (el.get(f"{{{CAMUNDA_NS}}}calledElementVersion") or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _is_executable(process: Any) -> bool:
+    """A process is executable unless it says isExecutable="false" (the BPMN default is true)."""
+    return bool((process.get("isExecutable") or "true").strip().lower() != "false")
 
 
 def read_source(source: Path | str | bytes) -> tuple[str, bytes]:
@@ -77,21 +95,38 @@ def read_source(source: Path | str | bytes) -> tuple[str, bytes]:
     raise DiagramInvalid([Problem(f"cannot deploy a {type(source).__name__}; give a Path, str or bytes")])
 
 
+def _declared_encoding(raw: bytes) -> str | None:
+    """The encoding the XML declaration names, if the bytes start with one."""
+    head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
+    match = re.match(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", head)
+    return match.group(1).decode("ascii") if match else None
+
+
+def decode_text(name: str, raw: bytes) -> str:
+    """The diagram as text, in the encoding its XML declaration names (UTF-8 when it names none)."""
+    declared = _declared_encoding(raw) or "UTF-8"
+    try:
+        codec = codecs.lookup(declared).name
+    except LookupError:
+        raise DiagramInvalid([Problem(f"unknown encoding {declared!r} in the XML declaration", file=name)]) from None
+    try:
+        return raw.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError as exc:
+        said = "its XML declaration says" if _declared_encoding(raw) else "assumed without an XML declaration"
+        raise DiagramInvalid([Problem(f"not {declared} text ({said}; byte {exc.start})", file=name)]) from None
+
+
 def parse_xml(name: str, raw: bytes) -> Any:
-    """Parse diagram bytes safely: UTF-8 only, no DOCTYPE or entities, no network."""
+    """Parse diagram bytes safely: in their declared encoding, no DOCTYPE or entities, no network."""
     if len(raw) > MAX_BYTES:
         raise DiagramInvalid([Problem(f"file is {len(raw)} bytes; the limit is {MAX_BYTES}", file=name)])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DiagramInvalid([Problem(f"not UTF-8 text (byte {exc.start})", file=name)]) from None
+    text = decode_text(name, raw)
     # Refused before parsing, whatever the XML library's defaults are: DOCTYPE carries
     # external entities, entity expansion bombs and parameter entities.
     if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
         raise DiagramInvalid([Problem("a DOCTYPE or ENTITY declaration is not allowed", file=name)])
-    head = text.lstrip()[:200]
-    if head.startswith("<?xml") and re.search(r"encoding=[\"'](?!utf-8)", head, re.IGNORECASE):
-        raise DiagramInvalid([Problem("only UTF-8 XML is accepted", file=name)])
+    # lxml reads the declaration again: hand it UTF-8 bytes with a declaration that says so.
+    text = re.sub(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)[\"'][^\"']*[\"']", r'\1"UTF-8"', text, count=1)
     try:
         root = etree.fromstring(text.encode("utf-8"), safe_parser())
     except etree.XMLSyntaxError as exc:
@@ -202,8 +237,9 @@ def _check_timer(expr_el: Any, name: str) -> list[Problem]:
     where = dict(element_id=element, line=expr_el.sourceline, file=name)
     if not text:
         return [Problem(f"{kind} is empty", **where)]
-    if ISO_LITERAL.match(text) and not text.startswith(("'", '"')):
-        return [Problem(f"timer {kind} {text!r} is evaluated as Python: quote it, '{text}'", **where)]
+    if not text.startswith(("'", '"')) and (ISO_LITERAL.match(text) or _is_iso_datetime(text)):
+        # Camunda writes timers as bare ISO 8601 (PT2H, R6/P1D, a date): read them as literals.
+        expr_el.text = text = repr(text)
     try:
         compile_expression(text)
     except ScriptFailed as exc:
@@ -226,6 +262,17 @@ def _check_timer(expr_el: Any, name: str) -> list[Problem]:
         except Exception as exc:  # the Spiff parsers raise assorted types
             return [Problem(f"timer {kind} {value!r} is not valid ISO 8601: {exc}", **where)]
     return []
+
+
+def _is_iso_datetime(text: str) -> bool:
+    """True for a bare ISO 8601 date and time (2026-03-01T09:00:00+08:00), as Camunda writes timeDate."""
+    if not re.match(r"^\d{4}-\d{2}-\d{2}T", text):
+        return False
+    try:
+        TimerEventDefinition.get_datetime(text)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _check_expressions(root: Any, name: str) -> list[Problem]:
@@ -270,11 +317,15 @@ def _spiff_problem(exc: Exception, name: str) -> Problem:
 
 
 def parse_diagram(
-    source: Path | str | bytes, decisions: list[tuple[str, bytes]] | None = None
-) -> tuple[ParsedDiagram, CamundaParser]:
-    """Validate a diagram fully; return it with a Spiff parser that has it loaded.
+    source: Path | str | bytes,
+    decisions: list[tuple[str, bytes]] | None = None,
+    resolve_calls: Callable[[ParsedDiagram], list[Problem]] | None = None,
+) -> tuple[ParsedDiagram, BpmnDmnParser]:
+    """Validate a diagram fully; return it with a Spiff parser (of the file's dialect) that has it loaded.
 
     `decisions` are already deployed DMN files that BPMN business rule tasks may use.
+    Call activities whose process is not in the file are listed in `external_calls`;
+    `resolve_calls` says what is wrong with them (the deployments know what is deployed).
     Raises DiagramInvalid with every problem found.
     """
     name, raw = read_source(source)
@@ -286,7 +337,7 @@ def parse_diagram(
     kind = "bpmn" if namespace == BPMN_NS else "dmn"
     problems = _check_active_content(root, name) + _check_ids(root, name)
     diagram = ParsedDiagram(name, kind, raw, hashlib.sha256(raw).hexdigest(), tree)
-    parser = CamundaParser(validator=_bpmn_validator())
+    parser = parser_for(root if kind == "bpmn" else None)
     if kind == "dmn":
         diagram.decision_ids = [d.get("id") for d in root.iter(f"{{{namespace}}}decision") if d.get("id")]
         if not diagram.decision_ids:
@@ -302,35 +353,60 @@ def parse_diagram(
         return diagram, parser
 
     problems += _check_flows(root, name)
+    structural = bool(problems)
     problems += _check_expressions(root, name)
     processes = root.findall(f"{{{BPMN_NS}}}process")
-    executable = [p for p in processes if p.get("isExecutable", "false").lower() == "true"]
+    executable = [p for p in processes if _is_executable(p)]
     if not executable:
-        problems.append(Problem("no executable process (set isExecutable=\"true\")", file=name))
-    if problems:
-        raise DiagramInvalid(problems)
+        problems.append(Problem("no executable process (every process says isExecutable=\"false\")", file=name))
+    calls = _external_calls(root)
+    diagram.external_calls = {p.get("id"): calls for p in executable if calls}
     for decision_name, decision_raw in decisions or []:
         parser.add_dmn_xml(parse_xml(decision_name, decision_raw).getroot(), filename=decision_name)
+    # SpiffWorkflow reads the file even when its expressions have problems, so that its findings
+    # are listed too; broken ids or flows it cannot read (ours say why).
+    spiff = _spiff_parse(parser, root, name, executable, diagram) if not structural and executable else []
+    problems += [p for p in spiff if (p.element_id, p.message) not in {(q.element_id, q.message) for q in problems}]
+    if resolve_calls is not None:
+        problems += resolve_calls(diagram)
+    if problems:
+        raise DiagramInvalid(problems)
+    return diagram, parser
+
+
+def _external_calls(root: Any) -> list[CalledElement]:
+    """Call activities whose called process is not in this file (every executable process of the
+    file may reach them: each gets their specs)."""
+    local = {p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")}
+    return [
+        CalledElement(el.get("calledElement"), el.get("id"), el.sourceline, _called_version(el))
+        for el in root.iter(f"{{{BPMN_NS}}}callActivity")
+        if el.get("calledElement") and el.get("calledElement") not in local
+    ]
+
+
+def _spiff_parse(
+    parser: BpmnDmnParser, root: Any, name: str, executable: list[Any], diagram: ParsedDiagram
+) -> list[Problem]:
+    """Let SpiffWorkflow build every executable process; its refusal as a problem."""
     old_limit = sys.getrecursionlimit()
     try:
         parser.add_bpmn_xml(root, filename=name)
         for process in executable:
             pid = process.get("id")
             parser.get_spec(pid)
-            parser.get_subprocess_specs(pid)
+            parser.get_subprocess_specs(pid, require_call_activity_specs=False)
             diagram.process_ids.append(pid)
             diagram.process_names[pid] = process.get("name")
     except RecursionError:
-        raise DiagramInvalid([Problem(TOO_LONG, file=name)]) from None
-    except ValidationException as exc:
-        raise DiagramInvalid([_spiff_problem(exc, name)]) from None
-    except SpiffWorkflowException as exc:
-        raise DiagramInvalid([_spiff_problem(exc, name)]) from None
+        return [Problem(TOO_LONG, file=name)]
+    except (ValidationException, SpiffWorkflowException) as exc:
+        return [_spiff_problem(exc, name)]
     except (KeyError, ValueError, AttributeError, TypeError) as exc:
-        raise DiagramInvalid([Problem(f"cannot build the process: {type(exc).__name__}: {exc}", file=name)]) from None
+        return [Problem(f"cannot build the process: {type(exc).__name__}: {exc}", file=name)]
     finally:
         sys.setrecursionlimit(old_limit)
-    return diagram, parser
+    return []
 
 
 def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
@@ -340,6 +416,7 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
         word = (lane.get("id") or "").removeprefix("lane_")
         for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
             lanes[(ref.text or "").strip()] = word
+    messages = {m.get("id"): m.get("name") or m.get("id") for m in root.iter(f"{{{BPMN_NS}}}message")}
     result: dict[str, dict[str, Any]] = {}
     for el in root.iter():
         if not isinstance(el.tag, str) or _ns(el.tag) != BPMN_NS or not el.get("id"):
@@ -355,6 +432,13 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
         lane = _lane_of(el, lanes)
         if lane:
             meta["lane"] = lane
+        if local == "serviceTask":
+            meta["topic"] = _topic(el)
+        message = _message_caught(el, local, messages)
+        if message is not None:
+            meta["message"] = message
+            if local == "startEvent" and _local(el.getparent().tag) == "process":
+                meta["message_start"] = True
         if local in HUMAN_TAGS:
             groups = el.get(f"{{{CAMUNDA_NS}}}candidateGroups")
             if groups:
@@ -373,6 +457,25 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
             meta["computed"] = _computed_fields(el)
         result[ident] = meta
     return result
+
+
+def _message_caught(el: Any, local: str, messages: dict[str, str]) -> str | None:
+    """The name of the message an element waits for (receive task, catch, boundary or start event)."""
+    if local == "receiveTask":
+        ref = el.get("messageRef")
+    elif local in {"intermediateCatchEvent", "boundaryEvent", "startEvent"}:
+        definition = el.find(f"{{{BPMN_NS}}}messageEventDefinition")
+        ref = definition.get("messageRef") if definition is not None else None
+    else:
+        return None
+    return messages.get(ref, ref) if ref else None
+
+
+def _topic(task: Any) -> str:
+    """The topic workers fetch a service task by: camunda:topic, Zeebe's task type, else its id."""
+    zeebe = task.find(f".//{{{ZEEBE_NS}}}taskDefinition")
+    zeebe_type = zeebe.get("type") if zeebe is not None else None
+    return str(task.get(f"{{{CAMUNDA_NS}}}topic") or zeebe_type or task.get("id"))
 
 
 def _lane_of(el: Any, lanes: dict[str, str]) -> str | None:

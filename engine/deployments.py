@@ -56,7 +56,7 @@ class Deployments:
         for source in sources:
             name, raw = parsing.read_source(source)
             try:
-                diagram, _ = parsing.parse_diagram(source, self.decision_sources() + pending)
+                diagram, _ = parsing.parse_diagram(source, self.decision_sources() + pending, self._call_problems)
             except DiagramInvalid as exc:
                 checks.append(DiagramCheck(name, None, [], exc.problems))
                 continue
@@ -91,11 +91,14 @@ class Deployments:
         Same content again gives the same version; changed content gives version + 1.
         Raises DiagramInvalid (with `.problems`) and deploys nothing when anything is wrong.
         """
-        diagram, parser = parsing.parse_diagram(source, self.decision_sources())
+        diagram, parser = parsing.parse_diagram(source, self.decision_sources(), self._call_problems)
         root = diagram.tree.getroot()
         elements = parsing.element_metadata(root) if diagram.kind == "bpmn" else {}
         keys = diagram.process_ids if diagram.kind == "bpmn" else diagram.decision_ids
         specs = {pid: persistence.spec_to_dict(parser, pid) for pid in diagram.process_ids}
+        problems = self._resolve_calls(diagram, specs)
+        if problems:
+            raise DiagramInvalid(problems)
         for attempt in range(_DEPLOY_ATTEMPTS):
             try:
                 with self.tx.write() as s:
@@ -130,6 +133,33 @@ class Deployments:
                 if attempt == _DEPLOY_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
+
+    def _call_problems(self, diagram: parsing.ParsedDiagram) -> list[Problem]:
+        return self._resolve_calls(diagram, {})
+
+    def _resolve_calls(self, diagram: parsing.ParsedDiagram, specs: dict[str, dict[str, Any]]) -> list[Problem]:
+        """Give each process the deployed specs its call activities name (the latest version, or
+        the one camunda:calledElementVersion pins), else one problem per calling element."""
+        problems: list[Problem] = []
+        with self.tx.read() as s:
+            for pid, calls in diagram.external_calls.items():
+                for call in calls:
+                    try:
+                        dep = self.row(s, call.process_id, call.version)
+                    except ProcessNotFound:
+                        wanted = f"version {call.version} of " if call.version else ""
+                        problems.append(Problem(
+                            f"call activity calls {wanted}process {call.process_id!r}, which is neither in "
+                            "this file nor deployed; deploy it first",
+                            call.caller, call.line, diagram.name,
+                        ))
+                        continue
+                    if pid in specs and dep.spec is not None:
+                        subs = specs[pid]["subprocess_specs"]
+                        subs.setdefault(call.process_id, dep.spec["spec"])
+                        for name, sub in dep.spec["subprocess_specs"].items():
+                            subs.setdefault(name, sub)
+        return problems
 
     def all(self) -> list[DeploymentView]:
         """Every deployment, newest version of each key first."""

@@ -207,3 +207,32 @@ class CalendarOverrideInvalid(EngineError, ValueError):
 
 class DiagramFormatError(EngineError, ValueError):
     """The document cannot be formatted: not well-formed, or it has a DOCTYPE or entity."""
+
+
+class ExternalTaskNotFound(EngineError):
+    """No external (service) task waits under this id: it was completed, cancelled or never existed."""
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        super().__init__(f"no external task {task_id!r} is waiting; fetch and lock tasks again")
+
+
+class ExternalTaskNotLocked(EngineError):
+    """The worker does not hold the task's lock (never fetched it, or the lock expired and it moved on)."""
+
+    def __init__(self, task_id: str, worker_id: str, holder: str | None) -> None:
+        self.task_id = task_id
+        self.worker_id = worker_id
+        self.holder = holder
+        who = f"it is locked by {holder!r}" if holder else "it is not locked"
+        super().__init__(f"worker {worker_id!r} does not hold external task {task_id!r} ({who}); fetch it again")
+
+
+class MessageNotCorrelated(EngineError):
+    """A message found no waiting receiver, or more than one (`.matches` says how many)."""
+
+    def __init__(self, message_name: str, reason: str, matches: int = 0) -> None:
+        self.message_name = message_name
+        self.reason = reason
+        self.matches = matches
+        super().__init__(f"message {message_name!r} was not delivered: {reason}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -18,10 +19,12 @@ from .data import validate_data
 from .deployments import Deployments
 from .errors import InstanceNotRunnable
 from .expressions import Expressions
-from .models import HumanTask, Instance, Timer
+from .external_tasks import reset_failed, sync_external_tasks
+from .messages import deliver, waiting_receivers
+from .models import Deployment, ExternalTask, HumanTask, Instance, Timer
 from .recorder import rebuild_indexes, record
 from .rows import instance_view
-from .runtime import Outcome, Run
+from .runtime import Outcome, Run, waiting_timers
 from .states import EventType, InstanceStatus, TaskState
 from .transactions import Transactions
 from .views import InstanceView
@@ -72,7 +75,9 @@ class Instances:
                actor: str) -> list[HumanTask]:
         """Write down what a run did, in the caller's transaction; after the commit the
         workflow is cached under the state just written. Returns the ready task rows."""
-        ready = record(s, inst, run.workflow, outcome, writer, actor, self.deployments.elements(s, inst.deployment_id))
+        elements = self.deployments.elements(s, inst.deployment_id)
+        ready = record(s, inst, run.workflow, outcome, writer, actor, elements)
+        sync_external_tasks(s, inst, run.workflow, elements, writer.at)
         if not InstanceStatus(inst.status).is_ended:
             instance_id, state, workflow = inst.id, inst.state, run.workflow
             self.tx.after_commit(s, lambda: self.cache.put(instance_id, state, workflow))
@@ -88,30 +93,43 @@ class Instances:
     def start(self, process_key: str, data: dict[str, Any] | None, *, actor: str, version: int | None,
               business_key: str | None) -> InstanceView:
         """Start an instance of the latest (or given) version with `data`; run it to its first wait."""
-        data = dict(validate_data(data, self.settings.max_data_bytes))
         with self.tx.write() as s:
             dep = self.deployments.row(s, process_key, version)
-            spec, subs = self.deployments.specs(s, dep.id)
-            workflow = BpmnWorkflow(spec, dict(subs), script_engine=self.script_engine)
-            for task in workflow.get_tasks(state=SpiffState.READY):
-                task.data.update(data)
-            now = self.clock()
-            inst = Instance(
-                deployment_id=dep.id, process_key=dep.process_key, version=dep.version, business_key=business_key,
-                status=InstanceStatus.RUNNING, data={}, state="", serializer_version=persistence.SERIALIZER_VERSION,
-                started_at=now, started_by=actor, updated_at=now, last_seq=0, last_hash="",
-            )
-            s.add(inst)
-            s.flush()
-            writer = hist.EventWriter(s, inst, now)
-            inst.data = dict(data)
-            writer.append(
-                EventType.INSTANCE_STARTED, actor,
-                detail={"process_key": dep.process_key, "version": dep.version, "business_key": business_key},
-                changes={k: [None, v] for k, v in data.items()},
-            )
-            run = self.run(s, inst, workflow)
-            return instance_view(s, inst, self.record(s, inst, run, run.step(), writer, actor))
+            return self.start_in(s, dep, data, actor=actor, business_key=business_key)
+
+    def start_in(self, s: Session, dep: Deployment, data: dict[str, Any] | None, *, actor: str,
+                 business_key: str | None, message: str | None = None) -> InstanceView:
+        """Start an instance of a deployment in the caller's transaction; with `message`, deliver
+        it to the message start event the new instance waits on."""
+        data = dict(validate_data(data, self.settings.max_data_bytes))
+        spec, subs = self.deployments.specs(s, dep.id)
+        workflow = BpmnWorkflow(spec, dict(subs), script_engine=self.script_engine)
+        for task in workflow.get_tasks(state=SpiffState.READY):
+            task.data.update(data)
+        now = self.clock()
+        inst = Instance(
+            deployment_id=dep.id, process_key=dep.process_key, version=dep.version, business_key=business_key,
+            status=InstanceStatus.RUNNING, data={}, state="", serializer_version=persistence.SERIALIZER_VERSION,
+            started_at=now, started_by=actor, updated_at=now, last_seq=0, last_hash="",
+        )
+        s.add(inst)
+        s.flush()
+        writer = hist.EventWriter(s, inst, now)
+        inst.data = dict(data)
+        writer.append(
+            EventType.INSTANCE_STARTED, actor,
+            detail={"process_key": dep.process_key, "version": dep.version, "business_key": business_key,
+                    **({"message": message} if message else {})},
+            changes={k: [None, v] for k, v in data.items()},
+        )
+        run = self.run(s, inst, workflow)
+        ready = self.record(s, inst, run, run.step(), writer, actor)
+        if message is not None:
+            for task, definition in waiting_receivers(workflow, message)[:1]:
+                run = self.run(s, inst, workflow)
+                ready = self.record(s, inst, run, run.operate(partial(deliver, workflow, task, definition, {})),
+                                    writer, actor)
+        return instance_view(s, inst, ready)
 
     def view(self, instance_id: int) -> InstanceView:
         """The instance: status, data and its ready human tasks."""
@@ -131,6 +149,7 @@ class Instances:
                 row.state, row.completed_at = TaskState.CANCELLED, writer.at
                 writer.append(EventType.TASK_CANCELLED, actor, element_id=row.element_id, task_id=row.id)
             s.execute(delete(Timer).where(Timer.instance_id == inst.id))
+            s.execute(delete(ExternalTask).where(ExternalTask.instance_id == inst.id))
             workflow.cancel()
             writer.append(EventType.INSTANCE_CANCELLED, actor, detail={"reason": reason})
             inst.status, inst.ended_at, inst.updated_at = InstanceStatus.CANCELLED, writer.at, writer.at
@@ -149,16 +168,50 @@ class Instances:
             writer = hist.EventWriter(s, inst, self.clock())
             writer.append(EventType.INSTANCE_RETRIED, actor, element_id=inst.incident_element,
                           detail={"message": inst.incident_message})
+            reset_failed(s, inst)
             run = self.run(s, inst, workflow)
             return instance_view(s, inst, self.record(s, inst, run, run.refresh_timers(), writer, actor))
+
+    def suspend(self, instance_id: int, *, actor: str, reason: str) -> InstanceView:
+        """Pause a running or waiting instance: no completion, no timer, no worker until resumed."""
+        with self.tx.write() as s:
+            inst = self.tx.instance(s, instance_id, lock=True)
+            if not InstanceStatus(inst.status).is_active:
+                raise InstanceNotRunnable(inst.id, inst.status, "suspend")
+            writer = hist.EventWriter(s, inst, self.clock())
+            writer.append(EventType.INSTANCE_SUSPENDED, actor, detail={"reason": reason, "was": inst.status})
+            # The timer rows go; resume sets them again from the workflow, due when they were.
+            s.execute(delete(Timer).where(Timer.instance_id == inst.id))
+            inst.status, inst.updated_at = InstanceStatus.SUSPENDED, writer.at
+            s.flush()
+            return instance_view(s, inst)
+
+    def resume(self, instance_id: int, *, actor: str) -> InstanceView:
+        """Let a suspended instance go on where it was; timers past due fire at the next sweep."""
+        with self.tx.write() as s:
+            inst = self.tx.instance(s, instance_id, lock=True)
+            if inst.status != InstanceStatus.SUSPENDED:
+                raise InstanceNotRunnable(inst.id, inst.status, "resume")
+            workflow = self.load(s, inst)
+            writer = hist.EventWriter(s, inst, self.clock())
+            writer.append(EventType.INSTANCE_RESUMED, actor)
+            s.add_all(Timer(id=tid, instance_id=inst.id, element_id=ident, due_at=due)
+                      for tid, (ident, due) in waiting_timers(workflow).items())
+            ready = s.scalars(select(HumanTask.id).where(HumanTask.instance_id == inst.id,
+                                                         HumanTask.state == TaskState.READY)).first()
+            inst.status = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
+            inst.updated_at = writer.at
+            s.flush()
+            return instance_view(s, inst)
 
     def rebuild_indexes(self, instance_id: int) -> InstanceView:
         """Rebuild the task, offer and timer indexes of an instance from its workflow (repair)."""
         with self.tx.write() as s:
             inst = self.tx.instance(s, instance_id, lock=True)
             workflow = self.load(s, inst)
-            rebuild_indexes(s, inst, workflow, self.deployments.elements(s, inst.deployment_id),
-                            self.expressions, self.clock())
+            elements = self.deployments.elements(s, inst.deployment_id)
+            rebuild_indexes(s, inst, workflow, elements, self.expressions, self.clock())
+            sync_external_tasks(s, inst, workflow, elements, self.clock())
             return instance_view(s, inst)
 
     def workflow(self, instance_id: int) -> BpmnWorkflow:

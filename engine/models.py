@@ -140,6 +140,26 @@ class Timer(Base):
     due_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class ExternalTask(Base):
+    """A service task waiting for an outside worker: its topic, the case data it was given, and
+    who holds it until when. fetch_and_lock reads only these rows; the row goes when the task ends."""
+
+    __tablename__ = "external_task"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the Spiff task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(200), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    worker_id: Mapped[str | None] = mapped_column(String(200))
+    locked_until: Mapped[datetime | None]
+    # None until a worker reports a failure; 0 means retries are used up (an incident).
+    retries: Mapped[int | None]
+    not_before: Mapped[datetime | None]  # the back-off after a failure
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 class Event(Base):
     """One append-only history event, chained to the previous one of its instance by hash."""
 

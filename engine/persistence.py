@@ -24,8 +24,10 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
+
+from .dialects import register_all_dialects
 
 from .runtime import compact
 
@@ -63,20 +65,23 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _StatelessSpecWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
+    register_all_dialects(registry)
     return BpmnWorkflowSerializer(registry)
 
 
 _serializer = _make_serializer()
 _full_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
+register_all_dialects(_full_serializer.registry)
 
 
-def spec_to_dict(parser: CamundaParser, process_id: str) -> dict[str, Any]:
+def spec_to_dict(parser: BpmnDmnParser, process_id: str) -> dict[str, Any]:
     """The serialized spec of a process and its sub-process specs, stored on the deployment."""
     spec = parser.get_spec(process_id)
-    subs = parser.get_subprocess_specs(process_id)
+    # Called processes of other files are None here; the deployment adds their stored specs.
+    subs = parser.get_subprocess_specs(process_id, require_call_activity_specs=False)
     return {
         "spec": _serializer.to_dict(spec),
-        "subprocess_specs": {name: _serializer.to_dict(s) for name, s in subs.items()},
+        "subprocess_specs": {name: _serializer.to_dict(s) for name, s in subs.items() if s is not None},
     }
 
 

@@ -29,6 +29,12 @@ from .runtime import (
     ready_human_tasks,
     timer_due,
     waiting_timers,
+    element_id,
+    fired_by_timer,
+    ready_human_tasks,
+    timer_due,
+    waiting_timers,
+    waits_on_timer,
 )
 from .states import SYSTEM_ACTOR, EventType, InstanceStatus, TaskState
 
@@ -110,7 +116,7 @@ def _record_change(
             if row is not None:
                 row.state, row.completed_at, row.completed_by = TaskState.COMPLETED, now, actor
             writer.append(EventType.TASK_COMPLETED, actor, element_id=ident, task_id=tid, changes=change.delta)
-        elif is_timer(task):
+        elif fired_by_timer(task):
             due = timer_due(task)
             writer.append(
                 EventType.TIMER_FIRED, SYSTEM_ACTOR, element_id=ident, task_id=tid, changes=change.delta,
@@ -125,7 +131,7 @@ def _record_change(
                                        change.assignee, change.due_at, now)
             writer.append(EventType.TASK_READY, SYSTEM_ACTOR, element_id=ident, task_id=tid)
     elif after == SpiffState.WAITING:
-        kind = EventType.TIMER_WAITING if is_timer(task) else EventType.ELEMENT_WAITING
+        kind = EventType.TIMER_WAITING if waits_on_timer(task) else EventType.ELEMENT_WAITING
         due = timer_due(task)
         writer.append(kind, SYSTEM_ACTOR, element_id=ident, task_id=tid,
                       detail={"due_at": due.isoformat() if due else None})

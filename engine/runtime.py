@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -206,10 +207,27 @@ def data_delta(task: Task, current: dict[str, Any]) -> dict[str, list[Any]]:
     return delta
 
 
+def waits_on_timer(task: Task) -> bool:
+    """True when a task waits on a timer: a timer event, or an event-based gateway (or multiple
+    event) one of whose events is a timer."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
+    return isinstance(definition, TimerEventDefinition)
+
+
+def fired_by_timer(task: Task) -> bool:
+    """True when a completed task was set off by a timer: a timer event, or an event-based
+    gateway whose timer came before its other events."""
+    if is_timer(task):
+        return True
+    seen = task.internal_data.get("seen_events") or []
+    return waits_on_timer(task) and any(isinstance(e.event_definition, TimerEventDefinition) for e in seen)
+
+
 def timer_due(task: Task) -> datetime | None:
     """When a waiting timer task comes due, from SpiffWorkflow's internal data."""
-    definition = getattr(task.task_spec, "event_definition", None)
-    if not isinstance(definition, TimerEventDefinition):
+    if not waits_on_timer(task):
         return None
     value = task._get_internal_data("event_value")
     if isinstance(value, dict):
@@ -275,6 +293,23 @@ class Run:
 
         return self._operate(run, completing=str(task.id), form_data=data)
 
+    def operate(self, action: Callable[[], Any]) -> Outcome:
+        """Run `action` on the workflow (a message delivered to it), then step."""
+        def run() -> None:
+            action()
+            self.workflow.do_engine_steps()
+
+        return self._operate(run)
+
+    def finish(self, task: Task, data: dict[str, Any]) -> Outcome:
+        """Complete a started engine task (a service task a worker did) with its output `data`, then step."""
+        def run() -> None:
+            task.data.update(data)
+            task.complete()
+            self.workflow.do_engine_steps()
+
+        return self._operate(run)
+
     def _operate(
         self, action: Callable[[], Any], *, completing: str | None = None, form_data: dict[str, Any] | None = None
     ) -> Outcome:
@@ -303,6 +338,10 @@ class Run:
             raise self._incident(exc) from exc
         except RecursionError as exc:
             raise Incident(None, "the task tree is too deep (a loop ran too many times)") from exc
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # SpiffWorkflow itself tripping over case data (a multi-instance input that is not a
+            # list, say): an incident to fix and retry, not a crash of the caller.
+            raise Incident(None, f"the workflow engine failed: {type(exc).__name__}: {exc}") from exc
 
     def _incident(self, exc: Exception) -> Incident:
         task = getattr(exc, "task", None)
@@ -313,10 +352,16 @@ class Run:
         for t in all_tasks(self.workflow):
             if t.state == TaskState.ERROR:
                 t._set_state(TaskState.READY)
-        cause = exc.__cause__ or getattr(exc, "exception", None) or exc
-        message = str(exc)
-        if isinstance(cause, ScriptFailed) and str(cause) not in message:
-            message = f"{message}: {cause}"
+        message = str(exc).strip().rstrip(".")
+        # The cause (a NameError in a condition, a script's failure) says what to fix: keep it.
+        # SpiffWorkflow raises its own exception inside the handler: the cause is its context.
+        cause = exc.__cause__ or exc.__context__
+        while isinstance(cause, SpiffWorkflowException) and (cause.__cause__ or cause.__context__):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None and cause is not exc:
+            detail = str(cause) if isinstance(cause, ScriptFailed) else f"{type(cause).__name__}: {cause}"
+            if detail not in message:
+                message = f"{message}: {detail}"
         return Incident(element, message)
 
     def _check_depth(self) -> None:

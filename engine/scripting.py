@@ -422,8 +422,11 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
         self.timeout_seconds = timeout_seconds
 
     def evaluate(
-        self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
+        self, expression: str | None, context: dict[str, Any], external_context: dict[str, Any] | None = None
     ) -> Any:
+        if expression is None:
+            # A Camunda message thrown without a payload expression carries no payload.
+            return None
         namespace = dict(_GLOBALS)
         namespace.update(external_context or {})
         namespace.update({k: v for k, v in context.items() if k not in RESERVED})

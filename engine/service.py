@@ -24,15 +24,17 @@ from .config import Settings
 from .database import connect, migrate
 from .deployments import Deployments, DiagramCheck
 from .errors import Problem
+from .external_tasks import ExternalTasks
 from .firing import Timers
 from .history import History
 from .human_tasks import HumanTasks
 from .instances import Instances
+from .messages import Messages
 from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
 from .transactions import Transactions
-from .views import ChainReport, EventView, FormField, InstanceView, ReplayView, TaskView, TimerView
+from .views import ChainReport, EventView, ExternalTaskView, FormField, InstanceView, ReplayView, TaskView, TimerView
 from .views import Deployment as DeploymentView
 
 
@@ -53,6 +55,8 @@ class Engine:
         self._instances = Instances(self._tx, self._deployments, scripts, settings, clock)
         self._tasks = HumanTasks(self._tx, self._instances, clock)
         self._timers = Timers(self._tx, self._instances, clock)
+        self._external = ExternalTasks(self._tx, self._instances, clock)
+        self._messages = Messages(self._tx, self._instances, clock)
         self._history = History(self._tx)
         # A case's attachments, recorded as history events (the bytes stay with the web app).
         self.attachments = Attachments(self._tx, clock)
@@ -67,7 +71,7 @@ class Engine:
     @classmethod
     def open(cls, database_url: str | None = None, *, clock: Clock | None = None,
              settings: Settings | None = None) -> Engine:
-        """Open (create or migrate) the database of `settings` (default: ANJIE_*), or of `database_url`."""
+        """Open (creating or migrating) the database of `settings` (default: ANJIE_*) or of `database_url`."""
         settings = settings or Settings.from_env()
         db = connect(database_url or settings.database_url)
         migrate(db)
@@ -86,7 +90,6 @@ class Engine:
     def close(self) -> None:
         """Release the database connections."""
         self._tx.dispose()
-    # -- deployments --------------------------------------------------------
 
     def validate(self, source: Path | str | bytes) -> list[Problem]:
         """Every problem of a diagram (empty when it would deploy)."""
@@ -101,8 +104,7 @@ class Engine:
         return self._deployments.decision_sources()
 
     def deploy(self, source: Path | str | bytes, *, actor: str) -> list[DeploymentView]:
-        """Validate fully, then deploy every process (or decision) of a diagram; DiagramInvalid
-        (with `.problems`) and nothing deployed when anything is wrong. Same content, same version."""
+        """Deploy every process (or decision) of a diagram, or nothing and DiagramInvalid (`.problems`)."""
         return self._deployments.deploy(source, actor=actor)
 
     def deployments(self) -> list[DeploymentView]:
@@ -116,8 +118,6 @@ class Engine:
     def diagram_xml(self, process_key: str, version: int | None = None) -> bytes:
         """The diagram source a process (or decision) version was deployed from."""
         return self._deployments.source(process_key, version)
-
-    # -- instances ----------------------------------------------------------
 
     def start(self, process_key: str, data: dict[str, Any] | None = None, *, actor: str,
               version: int | None = None, business_key: str | None = None) -> InstanceView:
@@ -136,6 +136,14 @@ class Engine:
         """Run an instance in error again from the element that failed."""
         return self._instances.retry(instance_id, actor=actor)
 
+    def suspend(self, instance_id: int, *, actor: str, reason: str) -> InstanceView:
+        """Pause an instance: no task completes, no timer fires, no worker fetches until `resume`."""
+        return self._instances.suspend(instance_id, actor=actor, reason=reason)
+
+    def resume(self, instance_id: int, *, actor: str) -> InstanceView:
+        """Let a suspended instance go on where it was."""
+        return self._instances.resume(instance_id, actor=actor)
+
     def rebuild_indexes(self, instance_id: int) -> InstanceView:
         """Rebuild an instance's task, offer and timer indexes from its workflow (repair, migration)."""
         return self._instances.rebuild_indexes(instance_id)
@@ -147,8 +155,6 @@ class Engine:
     def workflow(self, instance_id: int) -> BpmnWorkflow:
         """The stored SpiffWorkflow workflow of an instance, for inspection; changes are not saved."""
         return self._instances.workflow(instance_id)
-
-    # -- human tasks --------------------------------------------------------
 
     def tasks(self, *, instance_id: int | None = None, assignee: str | None = None,
               candidate_group: str | None = None, state: str | None = "ready") -> list[TaskView]:
@@ -173,20 +179,42 @@ class Engine:
         return self._tasks.assign(task_id, user, actor=actor)
 
     def complete(self, task_id: str, data: dict[str, Any] | None, *, actor: str) -> InstanceView:
-        """Complete a ready task, its form checked (engine/forms.py), and run to the next wait."""
+        """Complete a ready human task and run to the next wait (of two at once, exactly one counts)."""
         return self._tasks.complete(task_id, data, actor=actor)
 
-    # -- timers -------------------------------------------------------------
+    def fetch_and_lock(self, worker_id: str, topics: list[str], *, max_tasks: int = 10,
+                       lock_seconds: int = 60) -> list[ExternalTaskView]:
+        """Lock free service tasks of `topics` for a worker (never one task for two workers)."""
+        return self._external.fetch_and_lock(worker_id, topics, max_tasks=max_tasks, lock_seconds=lock_seconds)
+
+    def complete_external(self, task_id: str, *, worker_id: str, data: dict[str, Any] | None = None) -> InstanceView:
+        """The worker holding a service task reports it done with output `data`; the instance runs on."""
+        return self._external.complete(task_id, worker_id=worker_id, data=data)
+
+    def fail_external(self, task_id: str, *, worker_id: str, message: str, retries: int,
+                      retry_in_seconds: int = 0) -> ExternalTaskView:
+        """The worker reports a failure: free again after the back-off, or an incident with no retries left."""
+        return self._external.fail(task_id, worker_id=worker_id, message=message, retries=retries,
+                                   retry_in_seconds=retry_in_seconds)
+
+    def extend_lock(self, task_id: str, *, worker_id: str, seconds: int) -> ExternalTaskView:
+        """The worker holding a service task needs `seconds` more from now."""
+        return self._external.extend_lock(task_id, worker_id=worker_id, seconds=seconds)
+
+    def correlate(self, message_name: str, *, business_key: str | None = None,
+                  correlation: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
+                  actor: str) -> InstanceView:
+        """Deliver a message to the one instance (or message start event) waiting for it, exactly once."""
+        return self._messages.correlate(message_name, business_key=business_key, correlation=correlation,
+                                        data=data, actor=actor)
 
     def fire_due_timers(self, now: datetime | None = None, *, stop: Callable[[], bool] | None = None) -> int:
-        """Fire every timer due at `now` (default: the clock) exactly once; how many fired (engine/firing.py)."""
+        """Fire every timer due at `now` (default: the clock) exactly once across schedulers; how many fired."""
         return self._timers.fire_due(now, stop=stop)
 
     def timers(self, due_before: datetime | None = None) -> list[TimerView]:
         """Waiting timers, soonest first."""
         return self._timers.waiting(due_before)
-
-    # -- history ------------------------------------------------------------
 
     def history(self, instance_id: int) -> list[EventView]:
         """Every event of an instance, in order."""

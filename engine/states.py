@@ -16,6 +16,7 @@ class InstanceStatus(StrEnum):
     - COMPLETED: an end event was reached; nothing more will happen.
     - CANCELLED: a coordinator stopped the instance for good; its tasks were cancelled.
     - ERROR: a script, condition or guard failed (an incident); it waits to be retried or cancelled.
+    - SUSPENDED: a coordinator paused the instance: no task can be completed and no timer fires until resumed.
     """
 
     RUNNING = "running"
@@ -23,6 +24,7 @@ class InstanceStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     ERROR = "error"
+    SUSPENDED = "suspended"
 
     @property
     def is_active(self) -> bool:
@@ -55,6 +57,8 @@ class EventType(StrEnum):
     - INSTANCE_COMPLETED: an end event was reached and the instance ended.
     - INSTANCE_CANCELLED: someone cancelled the instance, with a reason.
     - INSTANCE_RETRIED: someone ran an instance in error again from where it failed.
+    - INSTANCE_SUSPENDED: a coordinator paused the instance, with a reason.
+    - INSTANCE_RESUMED: a coordinator let a paused instance go on where it was.
     - INCIDENT_RAISED: a script, condition or guard failed; the instance went to error.
     - TASK_READY: a human task was opened and offered.
     - TASK_CLAIMED: someone took a ready task for themselves.
@@ -71,12 +75,19 @@ class EventType(StrEnum):
     - ELEMENT_CANCELLED: an engine element was withdrawn (an interrupting boundary event).
     - EVENT_UNHANDLED: a signal or message was thrown that nothing in the instance waited for.
     - ATTACHMENT_ADDED: someone attached a file to the case (name, size, sha256, form field).
+    - EXTERNAL_TASK_LOCKED: a worker fetched a service task and holds it until the time in the detail.
+    - EXTERNAL_TASK_LOCK_EXTENDED: the worker holding a service task asked for more time.
+    - EXTERNAL_TASK_COMPLETED: the worker holding a service task reported it done, with its output.
+    - EXTERNAL_TASK_FAILED: the worker holding a service task reported a failure and the retries left.
+    - MESSAGE_CORRELATED: a message from outside was delivered to the element waiting for it, with its data.
     """
 
     INSTANCE_STARTED = "instance_started"
     INSTANCE_COMPLETED = "instance_completed"
     INSTANCE_CANCELLED = "instance_cancelled"
     INSTANCE_RETRIED = "instance_retried"
+    INSTANCE_SUSPENDED = "instance_suspended"
+    INSTANCE_RESUMED = "instance_resumed"
     INCIDENT_RAISED = "incident_raised"
     TASK_READY = "task_ready"
     TASK_CLAIMED = "task_claimed"
@@ -93,6 +104,11 @@ class EventType(StrEnum):
     ELEMENT_CANCELLED = "element_cancelled"
     EVENT_UNHANDLED = "event_unhandled"
     ATTACHMENT_ADDED = "attachment_added"
+    EXTERNAL_TASK_LOCKED = "external_task_locked"
+    EXTERNAL_TASK_LOCK_EXTENDED = "external_task_lock_extended"
+    EXTERNAL_TASK_COMPLETED = "external_task_completed"
+    EXTERNAL_TASK_FAILED = "external_task_failed"
+    MESSAGE_CORRELATED = "message_correlated"
 
     @classmethod
     def from_stored(cls, stored: str) -> EventType | str:

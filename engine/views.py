@@ -146,3 +146,19 @@ class TimerView:
     instance_id: int
     element_id: str
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class ExternalTaskView:
+    """A service task waiting for an outside worker: its topic, the case data it was given,
+    and the lock (`worker_id` holds it until `locked_until`); `retries` is None until a failure."""
+
+    id: str
+    instance_id: int
+    element_id: str
+    topic: str
+    data: dict[str, Any]
+    retries: int | None
+    locked_until: datetime | None
+    worker_id: str | None = None
+    error_message: str | None = None

@@ -55,11 +55,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         cases,
         deployments,
         errors,
+        external_api,
         i18n,
         inbox,
+        instance_api,
         labels,
         ledger,
         security,
+        messages_api,
         tasks,
         tokens,
         users,
@@ -78,6 +81,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
+    for integration in (external_api, messages_api, instance_api):
+        csrf.exempt(integration.bp)  # bearer tokens only, as for the API
+        app.register_blueprint(integration.bp)
     return app
 
 

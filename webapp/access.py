@@ -27,6 +27,10 @@ COORDINATE = frozenset({"coordinator"})
 CANCEL = frozenset({"coordinator", "admin"})
 #: Roles that retry a case stopped by an incident.
 RETRY = frozenset({"coordinator", "designer", "admin"})
+#: Outside programs that fetch, lock and complete service tasks (external tasks).
+EXTERNAL_WORK = frozenset({"service_worker"})
+#: Who may send a message from outside to the case waiting for it (POST /api/v1/messages).
+SEND_MESSAGES = EXTERNAL_WORK | {"coordinator"}
 #: Only admins manage users.
 MANAGE_USERS = frozenset({"admin"})
 

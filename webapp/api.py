@@ -179,9 +179,12 @@ def replay(instance_id: int) -> Response:
 
 @bp.get("/tasks")
 def task_list() -> Response:
-    """My inbox: my tasks and my groups' claimable tasks, most urgent first."""
+    """My inbox: my tasks and my groups' claimable tasks, most urgent first; with `instance_id` or
+    `candidate_group`, the ready tasks of that case (which I may read) or that group (mine)."""
     user = current_user()
     args = request.args
+    if "instance_id" in args or "candidate_group" in args:
+        return _tasks_of(args.get("instance_id", type=int), args.get("candidate_group"))
     colour = args.get("colour") or None
     if colour is not None and colour not in COLOURS:
         abort(400)
@@ -196,6 +199,20 @@ def task_list() -> Response:
     result = queries().inbox(user.username, user.groups, flt, page=page, per_page=per_page)
     return jsonify(items=[plain(i) for i in result.items], counts=plain(result.counts),
                    page=result.page, per_page=result.per_page, pages=result.pages)
+
+
+def _tasks_of(instance_id: int | None, group: str | None) -> Response:
+    if "instance_id" in request.args and instance_id is None:
+        abort(400)
+    if instance_id is not None:
+        cases.load(instance_id)
+    user = current_user()
+    if group is not None and group not in user.groups and not access.has_any(user.groups, access.READ_ALL):
+        abort(403)
+    if instance_id is None and group is None:
+        abort(400)
+    found = engine().tasks(instance_id=instance_id, candidate_group=group or None)
+    return jsonify([plain(t) for t in found])
 
 
 @bp.get("/tasks/<task_id>")

@@ -20,6 +20,8 @@ EVENT_LABELS = {
     EventType.INSTANCE_COMPLETED: lazy_gettext("Case closed"),
     EventType.INSTANCE_CANCELLED: lazy_gettext("Case cancelled"),
     EventType.INSTANCE_RETRIED: lazy_gettext("Case retried"),
+    EventType.INSTANCE_SUSPENDED: lazy_gettext("Case suspended"),
+    EventType.INSTANCE_RESUMED: lazy_gettext("Case resumed"),
     EventType.INCIDENT_RAISED: lazy_gettext("Error"),
     EventType.TASK_READY: lazy_gettext("Task opened"),
     EventType.TASK_CLAIMED: lazy_gettext("Task claimed"),
@@ -36,6 +38,11 @@ EVENT_LABELS = {
     EventType.ELEMENT_CANCELLED: lazy_gettext("Step cancelled"),
     EventType.EVENT_UNHANDLED: lazy_gettext("Signal nobody waited for"),
     EventType.ATTACHMENT_ADDED: lazy_gettext("File attached"),
+    EventType.EXTERNAL_TASK_LOCKED: lazy_gettext("Service task taken by a worker"),
+    EventType.EXTERNAL_TASK_LOCK_EXTENDED: lazy_gettext("Worker asked for more time"),
+    EventType.EXTERNAL_TASK_COMPLETED: lazy_gettext("Service task done by a worker"),
+    EventType.EXTERNAL_TASK_FAILED: lazy_gettext("Service task failed"),
+    EventType.MESSAGE_CORRELATED: lazy_gettext("Message received"),
 }
 
 
@@ -46,6 +53,7 @@ STATUS_LABELS = {
     InstanceStatus.COMPLETED: lazy_gettext("Completed"),
     InstanceStatus.CANCELLED: lazy_gettext("Cancelled"),
     InstanceStatus.ERROR: lazy_gettext("Stopped by an error"),
+    InstanceStatus.SUSPENDED: lazy_gettext("Suspended"),
     TaskState.READY: lazy_gettext("Ready"),
 }
 

@@ -33,7 +33,7 @@ SCHEMAS: dict[str, Any] = {
     "Error": _obj({"error": STR, "message": STR, "status": INT}, {
         "field": _nullable(STR), "task_id": STR, "completed_by": _nullable(STR),
         "completed_at": _nullable(STR), "instance_id": INT,
-        "problems": {"type": "array", "items": OBJ}}),
+        "problems": {"type": "array", "items": OBJ}, "matches": INT}),
     "Me": _obj({"username": STR, "display_name": _nullable(STR),
                 "groups": {"type": "array", "items": STR}}),
     "Deployment": _obj({"process_key": STR, "version": INT, "content_hash": STR, "kind": STR,
@@ -129,8 +129,12 @@ PATHS: dict[str, Any] = {
         "The case as it stood after one history event", _ok("replay", _ref("Replay")),
         parameters=[ID_PATH, {"name": "step", "in": "query", "required": False,
                               "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}])},
-    "/tasks": {"get": _op("My inbox, most urgent first", _ok("inbox", _ref("Inbox")),
+    "/tasks": {"get": _op("My inbox, most urgent first; by instance_id or candidate_group: those ready tasks",
+                          _ok("inbox, or the tasks of one case or group",
+                              {"oneOf": [_ref("Inbox"), {"type": "array", "items": _ref("Task")}]}),
                           parameters=[
+        {"name": "instance_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+        {"name": "candidate_group", "in": "query", "schema": TEXT},
         {"name": "process", "in": "query", "schema": TEXT},
         {"name": "campaign", "in": "query", "schema": TEXT},
         {"name": "colour", "in": "query", "schema": {"type": "string",
@@ -163,3 +167,58 @@ DOCUMENT: dict[str, Any] = {
     "components": {"schemas": SCHEMAS,
                    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
 }
+
+# -- external tasks (webapp/external_api.py), for accounts with the service_worker role --------
+SCHEMAS.update({
+    "ExternalTask": _obj({
+        "id": STR, "instance_id": INT, "element_id": STR, "topic": STR, "data": OBJ,
+        "retries": _nullable(INT), "locked_until": _nullable(TIME)},
+        {"worker_id": _nullable(STR), "error_message": _nullable(STR)}),
+    "FetchAndLockRequest": _obj({"worker_id": STR, "topics": {"type": "array", "items": STR, "minItems": 1}},
+                                {"max_tasks": {"type": "integer", "minimum": 1, "maximum": 100},
+                                 "lock_seconds": {"type": "integer", "minimum": 1, "maximum": 86400}}),
+    "ExternalCompleteRequest": _obj({"worker_id": STR}, {"data": OBJ}),
+    "ExternalFailureRequest": _obj({"worker_id": STR, "message": STR, "retries": {"type": "integer", "minimum": 0}},
+                                   {"retry_in_seconds": {"type": "integer", "minimum": 0, "maximum": 86400}}),
+    "ExtendLockRequest": _obj({"worker_id": STR, "seconds": {"type": "integer", "minimum": 1, "maximum": 86400}}),
+    "ReasonRequest": _obj({"reason": STR}),
+    "CompletedTaskData": _obj({"task_id": STR, "completed_by": _nullable(STR), "completed_at": _nullable(TIME),
+                               "data": OBJ}),
+    "MessageRequest": _obj({"name": STR}, {"business_key": _nullable(STR), "correlation": OBJ, "data": OBJ}),
+})
+EXTERNAL_PATH = {"name": "task_id", "in": "path", "required": True, "schema": STR}
+
+
+def _worker_op(summary: str, answer: dict[str, Any], request: str, **extra: Any) -> dict[str, Any]:
+    return {"post": _op(summary, answer, requestBody={"required": True, **_json(_ref(request))}, **extra)}
+
+
+PATHS.update({
+    "/external-tasks/fetch-and-lock": _worker_op(
+        "Lock free service tasks of some topics for a worker",
+        _ok("the locked tasks", {"type": "array", "items": _ref("ExternalTask")}), "FetchAndLockRequest"),
+    "/external-tasks/{task_id}/complete": _worker_op(
+        "Report a locked service task done, with output data", _ok("the case afterwards", _ref("Instance")),
+        "ExternalCompleteRequest", parameters=[EXTERNAL_PATH]),
+    "/external-tasks/{task_id}/failure": _worker_op(
+        "Report a failure (0 retries left: an incident on the case)", _ok("the task", _ref("ExternalTask")),
+        "ExternalFailureRequest", parameters=[EXTERNAL_PATH]),
+    "/instances/{instance_id}/cancel": _worker_op(
+        "Stop a case for good (coordinators)", _ok("the case", _ref("Instance")), "ReasonRequest",
+        parameters=[ID_PATH]),
+    "/instances/{instance_id}/suspend": _worker_op(
+        "Pause a case: no task completes, no deadline fires (coordinators)", _ok("the case", _ref("Instance")),
+        "ReasonRequest", parameters=[ID_PATH]),
+    "/instances/{instance_id}/retry": {"post": _op(
+        "Run a case stopped by an incident again", _ok("the case", _ref("Instance")), parameters=[ID_PATH])},
+    "/instances/{instance_id}/resume": {"post": _op(
+        "Let a suspended case go on where it was", _ok("the case", _ref("Instance")), parameters=[ID_PATH])},
+    "/tasks/{task_id}/data": {"get": _op(
+        "The data a completed task recorded", _ok("its data", _ref("CompletedTaskData")), parameters=[TASK_PATH])},
+    "/messages": _worker_op(
+        "Deliver a message to the one case waiting for it (404: none waits, 409: several do)",
+        _ok("the case afterwards", _ref("Instance")), "MessageRequest"),
+    "/external-tasks/{task_id}/extend-lock": _worker_op(
+        "Hold a locked service task longer", _ok("the task", _ref("ExternalTask")), "ExtendLockRequest",
+        parameters=[EXTERNAL_PATH]),
+})

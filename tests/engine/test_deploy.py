@@ -55,19 +55,54 @@ def test_any_doctype_is_refused(engine_with: EngineWith, doc: str) -> None:
     assert any("DOCTYPE" in p for p in _refused(engine, doc))
 
 
-def test_non_utf8_and_non_xml_and_non_bpmn_are_refused(engine_with: EngineWith) -> None:
+def test_bytes_not_in_their_declared_encoding_and_non_xml_and_non_bpmn_are_refused(engine_with: EngineWith) -> None:
     engine = engine_with()
     latin = b.user_tasks_process("p").replace("任务", "t\u00e9").encode("latin-1")
-    assert any("UTF-8" in p for p in _refused(engine, latin))
-    assert any("UTF-8" in p for p in _refused(engine, '<?xml version="1.0" encoding="GBK"?><a/>'))
+    assert any("not UTF-8 text" in p for p in _refused(engine, latin))
+    unknown = b'<?xml version="1.0" encoding="klingon"?><a/>'
+    assert any("unknown encoding 'klingon'" in p for p in _refused(engine, unknown))
     assert any("well-formed" in p for p in _refused(engine, "<bpmn:definitions"))
     assert any("not a BPMN or DMN" in p for p in _refused(engine, "<html><body/></html>"))
+
+
+@pytest.mark.sqlite_only
+def test_a_declared_encoding_is_read_when_the_bytes_decode_in_it(engine_with: EngineWith) -> None:
+    engine = engine_with()
+    for encoding, word in (("ISO-8859-1", "t\u00e9che"), ("GBK", "任务"), ("US-ASCII", "task")):
+        doc = b.user_tasks_process(f"p_{encoding[:3].lower()}").replace("任务", word)
+        doc = doc.replace('encoding="UTF-8"', f'encoding="{encoding}"').encode(encoding)
+        engine.deploy(doc, actor="designer")
+        started = engine.start(f"p_{encoding[:3].lower()}", actor="clerk")
+        assert [t.name for t in engine.tasks(instance_id=started.id)] == [f"{word}1"]
+
+
+def test_problems_spiffworkflow_finds_are_listed_beside_ours(engine_with: EngineWith) -> None:
+    engine = engine_with()
+    # A bad due date (ours), an element the BPMN schema does not know (SpiffWorkflow's
+    # validator) and a call to a process deployed nowhere, all in one refusal.
+    doc = b.process("p", "\n".join([
+        '<bpmn:startEvent id="begin"><bpmn:bogus/></bpmn:startEvent>', '<bpmn:userTask id="t" camunda:dueDate="(("/>',
+        b.flow("f1", "begin", "t"), '<bpmn:endEvent id="finish"/>', b.flow("f2", "t", "finish"),
+        '<bpmn:callActivity id="call_missing" calledElement="nowhere"/>',
+        b.flow("f3", "begin", "call_missing"), b.flow("f4", "call_missing", "finish"),
+    ]))
+    problems = engine.validate(doc)
+    assert any(p.element_id == "t" and "dueDate" in p.message for p in problems)
+    assert any("bogus" in p.message for p in problems)
+    assert any(p.element_id == "call_missing" and "'nowhere'" in p.message for p in problems)
 
 
 def test_no_executable_process_is_refused(engine_with: EngineWith) -> None:
     engine = engine_with()
     doc = b.process("p", '<bpmn:startEvent id="begin"/>', executable=False)
     assert any("no executable process" in p for p in _refused(engine, doc))
+
+
+@pytest.mark.sqlite_only
+def test_a_process_without_is_executable_is_executable(engine_with: EngineWith) -> None:
+    doc = b.user_tasks_process("p", 1).replace(' isExecutable="true"', "")
+    engine = engine_with(doc)
+    assert [t.element_id for t in engine.tasks(instance_id=engine.start("p", actor="clerk").id)] == ["task_1"]
 
 
 def test_duplicate_ids_and_missing_flow_targets_are_all_listed(engine_with: EngineWith) -> None:
@@ -95,8 +130,7 @@ def test_reserved_ids_are_refused_with_the_element_named(engine_with: EngineWith
 @pytest.mark.parametrize(
     "timer, expect",
     [
-        ("<bpmn:timeDuration>PT1S</bpmn:timeDuration>", "quote it"),
-        ("<bpmn:timeCycle>R6/P1D</bpmn:timeCycle>", "quote it"),
+        ("<bpmn:timeCycle>R/PT0S</bpmn:timeCycle>", "zero duration"),
         ("<bpmn:timeCycle>\"R/PT0S\"</bpmn:timeCycle>", "zero duration"),
         ("<bpmn:timeDuration>\"P1X\"</bpmn:timeDuration>", "not valid ISO 8601"),
     ],
@@ -105,6 +139,19 @@ def test_bad_timer_expressions_are_caught_at_deploy(engine_with: EngineWith, tim
     engine = engine_with()
     problems = _refused(engine, b.timer_process("p", timer))
     assert any(expect in p and "'wait'" in p for p in problems), problems
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("timer, due", [
+    ("<bpmn:timeDuration>PT2H</bpmn:timeDuration>", "2026-03-02T03:00:00+00:00"),
+    ("<bpmn:timeDuration>P7D</bpmn:timeDuration>", "2026-03-09T01:00:00+00:00"),
+    ("<bpmn:timeCycle>R6/P1D</bpmn:timeCycle>", "2026-03-03T01:00:00+00:00"),
+    ("<bpmn:timeDate>2026-03-03T09:00:00+08:00</bpmn:timeDate>", "2026-03-03T01:00:00+00:00"),
+])
+def test_bare_iso_timers_as_camunda_writes_them_are_literals(engine_with: EngineWith, timer: str, due: str) -> None:
+    engine = engine_with(b.timer_process("p", timer))
+    engine.start("p", actor="clerk")
+    assert [t.due_at.isoformat() for t in engine.timers()] == [due]
 
 
 def test_a_chain_too_long_to_parse_is_a_problem_not_a_crash(engine_with: EngineWith) -> None:
@@ -129,7 +176,7 @@ def test_forbidden_script_is_refused_at_deploy(engine_with: EngineWith) -> None:
 def test_validate_reports_without_deploying(engine_with: EngineWith) -> None:
     engine = engine_with()
     assert engine.validate(SIMPLE) == []
-    assert engine.validate(b.timer_process("p", "<bpmn:timeDuration>PT1S</bpmn:timeDuration>"))
+    assert engine.validate(b.timer_process("p", "<bpmn:timeCycle>R/PT0S</bpmn:timeCycle>"))
     assert engine.deployments() == []
 
 

@@ -325,3 +325,49 @@ def test_a_signal_nothing_waits_for_is_recorded_not_kept(engine_with: EngineWith
 
         state = s.get(Instance, inst.id).state  # type: ignore[union-attr]
     assert '"bpmn_events":[]' in state
+
+
+@pytest.mark.sqlite_only
+def test_an_incident_in_a_condition_keeps_its_cause(engine_with: EngineWith) -> None:
+    doc = b.process("p", "\n".join([
+        '<bpmn:startEvent id="begin"/>', '<bpmn:exclusiveGateway id="decide"/>',
+        '<bpmn:endEvent id="big"/>', '<bpmn:endEvent id="small"/>', b.flow("f1", "begin", "decide"),
+        b.flow("f2", "decide", "big", "x &gt; 1"), b.flow("f3", "decide", "small", "x &lt;= 1"),
+    ]))
+    inst = engine_with(doc).start("p", actor="clerk")
+    assert inst.status == "error" and inst.incident_element == "decide"
+    assert "'x > 1'" in (inst.incident_message or "") and "name 'x' is not defined" in (inst.incident_message or "")
+
+
+def test_a_suspended_case_completes_nothing_fires_nothing_and_resumes_where_it_was(
+    engine_with: EngineWith, clock: FakeClock
+) -> None:
+    engine = engine_with(b.timer_process("wait_a_day", "<bpmn:timeDuration>'P1D'</bpmn:timeDuration>"),
+                         b.user_tasks_process("two_steps", 2))
+    waiting = engine.start("wait_a_day", actor="clerk")
+    working = engine.start("two_steps", actor="clerk")
+    [task] = working.tasks
+    assert engine.suspend(waiting.id, actor="coord", reason="信访人住院").status == "suspended"
+    engine.suspend(working.id, actor="coord", reason="信访人住院")
+    with pytest.raises(InstanceNotRunnable):
+        engine.complete(task.id, {}, actor="clerk")
+    clock.advance(days=2)
+    assert engine.fire_due_timers() == 0 and engine.instance(waiting.id).tasks == []
+    with pytest.raises(InstanceNotRunnable):
+        engine.suspend(waiting.id, actor="coord", reason="again")
+    assert engine.resume(waiting.id, actor="coord").status == "waiting"
+    assert engine.resume(working.id, actor="coord").status == "running"
+    assert engine.fire_due_timers() == 1, "the deadline that passed while suspended fires now"
+    assert [t.element_id for t in engine.instance(waiting.id).tasks] == ["after_wait"]
+    assert engine.complete(task.id, {}, actor="clerk").tasks[0].element_id == "task_2"
+    kinds = [e.type.value for e in engine.history(working.id)]
+    assert kinds.index("instance_suspended") < kinds.index("instance_resumed") < kinds.index("task_completed")
+
+
+@pytest.mark.sqlite_only
+def test_a_multi_instance_without_its_input_list_is_an_incident_not_a_crash(engine_with: EngineWith) -> None:
+    from tests.engine.element_catalogue import catalogue
+
+    engine = engine_with(catalogue()["parallelMultiInstance"])
+    inst = engine.start("el_parallelMultiInstance", actor="clerk")
+    assert inst.status == "error" and "TypeError" in (inst.incident_message or "")

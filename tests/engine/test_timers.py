@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from engine import Engine, FakeClock
 from engine.models import Event, Instance, Timer
 from tests.conftest import DIAGRAMS, MONDAY, EngineWith
+from tests.engine.element_catalogue import catalogue
 
 START = MONDAY  # where the test clock starts
 
@@ -258,3 +259,21 @@ def test_human_task_due_dates_sort_the_inbox_and_overdue_tasks_escalate(
         second,
         third,
     }
+
+
+def test_an_event_based_gateway_with_a_timer_branch_fires_when_nobody_answers(
+    engine_with: EngineWith, clock: FakeClock
+) -> None:
+    engine = engine_with(catalogue()["eventBasedGateway"])
+    inst = engine.start("el_eventBasedGateway", actor="clerk")
+    assert [(t.element_id, t.due_at) for t in engine.timers()] == [("split", clock() + timedelta(hours=1))]
+    clock.advance(minutes=59)
+    assert engine.fire_due_timers() == 0
+    clock.advance(minutes=1)
+    engine.fire_due_timers()
+    assert engine.instance(inst.id).status == "completed"
+    events = [(e.type.value, e.element_id) for e in engine.history(inst.id)]
+    # SpiffWorkflow moves the branches' events onto the gateway: the gateway waits and fires.
+    assert ("timer_waiting", "split") in events and ("timer_fired", "split") in events
+    assert ("element_completed", "finish_late") in events and ("element_completed", "finish") not in events
+    assert engine.timers() == []
