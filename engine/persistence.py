@@ -28,7 +28,6 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 
 from .dialects import register_all_dialects
-
 from .runtime import compact
 
 SERIALIZER_VERSION = 3
