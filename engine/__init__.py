@@ -21,6 +21,7 @@ from .errors import (
     InstanceNotFound,
     InstanceNotRunnable,
     LoginFailed,
+    MigrationRefused,
     NotAuthorized,
     NotCaseLeader,
     Problem,
@@ -36,17 +37,21 @@ from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
 from .service import Engine
-from .states import SYSTEM_ACTOR, EventType, InstanceStatus, TaskState
+from .states import SYSTEM_ACTOR, EventType, InstanceStatus, MigrationObstacle, TaskState
 from .timers import run_scheduler, start_scheduler
 from .views import (
     ChainReport,
     Deployment,
+    ElementDiff,
     EventView,
     FormField,
     InstanceView,
+    MigrationCheck,
+    MigrationProblem,
     ReplayView,
     TaskView,
     TimerView,
+    VersionDiff,
 )
 
 __all__ = [
@@ -67,6 +72,7 @@ __all__ = [
     "DiagramCheck",
     "DiagramFormatError",
     "DiagramInvalid",
+    "ElementDiff",
     "Engine",
     "EngineError",
     "EventType",
@@ -80,6 +86,10 @@ __all__ = [
     "InstanceView",
     "LedgerFilter",
     "LoginFailed",
+    "MigrationCheck",
+    "MigrationObstacle",
+    "MigrationProblem",
+    "MigrationRefused",
     "NotAuthorized",
     "NotCaseLeader",
     "Problem",
@@ -96,6 +106,7 @@ __all__ = [
     "UserExists",
     "UserNotFound",
     "UserView",
+    "VersionDiff",
     "WeakPassword",
     "format_diagram",
     "parse_datetime",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .views import MigrationProblem
 
 
 class EngineError(Exception):
@@ -183,3 +187,14 @@ class CalendarOverrideInvalid(EngineError, ValueError):
 
 class DiagramFormatError(EngineError, ValueError):
     """The document cannot be formatted: not well-formed, or it has a DOCTYPE or entity."""
+
+
+class MigrationRefused(EngineError):
+    """An instance cannot move to another version; `.problems` say why. Nothing was changed."""
+
+    def __init__(self, instance_id: int, version: int, problems: list[MigrationProblem]) -> None:
+        self.instance_id = instance_id
+        self.version = version
+        self.problems = list(problems)
+        reasons = "; ".join(p.message for p in self.problems)
+        super().__init__(f"instance {instance_id} cannot move to version {version}: {reasons}")

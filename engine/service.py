@@ -27,11 +27,12 @@ from .firing import Timers
 from .history import History
 from .human_tasks import HumanTasks
 from .instances import Instances
+from .migration import Migrations
 from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
 from .transactions import Transactions
-from .views import ChainReport, EventView, InstanceView, ReplayView, TaskView, TimerView
+from .views import ChainReport, EventView, InstanceView, MigrationCheck, ReplayView, TaskView, TimerView, VersionDiff
 from .views import Deployment as DeploymentView
 
 
@@ -53,6 +54,7 @@ class Engine:
         self._tasks = HumanTasks(self._tx, self._instances, clock)
         self._timers = Timers(self._tx, self._instances, clock)
         self._history = History(self._tx)
+        self._migrations = Migrations(self._tx, self._deployments, self._instances, clock)
         # Accounts and the inbox/ledger read models live beside the engine for the web app.
         self.accounts = Accounts(sessions, clock, reads=self._tx.read_sessionmaker,
                                  max_failures=settings.login_max_failures,
@@ -140,6 +142,18 @@ class Engine:
     def workflow(self, instance_id: int) -> BpmnWorkflow:
         """The stored SpiffWorkflow workflow of an instance, for inspection; changes are not saved."""
         return self._instances.workflow(instance_id)
+
+    def diff(self, process_key: str, from_version: int, to_version: int) -> VersionDiff:
+        """The elements added, removed and changed (and what in each) between two versions."""
+        return self._migrations.diff(process_key, from_version, to_version)
+
+    def can_migrate(self, instance_id: int, version: int) -> MigrationCheck:
+        """Whether an instance can move to `version` of its process; `.problems` say why not."""
+        return self._migrations.can_migrate(instance_id, version)
+
+    def migrate(self, instance_id: int, version: int, *, actor: str) -> InstanceView:
+        """Move an instance to `version`, timers keeping their due times; MigrationRefused if it cannot."""
+        return self._migrations.migrate(instance_id, version, actor=actor)
 
     # -- human tasks --------------------------------------------------------
 

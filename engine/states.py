@@ -70,6 +70,7 @@ class EventType(StrEnum):
     - ELEMENT_COMPLETED: an engine element (script, gateway, event) completed.
     - ELEMENT_CANCELLED: an engine element was withdrawn (an interrupting boundary event).
     - EVENT_UNHANDLED: a signal or message was thrown that nothing in the instance waited for.
+    - INSTANCE_MIGRATED: someone moved the instance to another version; its detail says from and to.
     """
 
     INSTANCE_STARTED = "instance_started"
@@ -91,6 +92,7 @@ class EventType(StrEnum):
     ELEMENT_COMPLETED = "element_completed"
     ELEMENT_CANCELLED = "element_cancelled"
     EVENT_UNHANDLED = "event_unhandled"
+    INSTANCE_MIGRATED = "instance_migrated"
 
     @classmethod
     def from_stored(cls, stored: str) -> EventType | str:
@@ -105,6 +107,25 @@ class EventType(StrEnum):
             return cls(stored)
         except ValueError:
             return stored
+
+
+class MigrationObstacle(StrEnum):
+    """Why an instance cannot move to another version of its process.
+
+    - SAME_VERSION: the instance is on that version already.
+    - ENDED: the instance is completed or cancelled; there is nothing left to move.
+    - INCIDENT: the instance is in error; retry or cancel it first.
+    - ELEMENT_CHANGED: an element the instance is at or waits in was changed in the new version.
+    - ELEMENT_REMOVED: an element the instance has reached is not in the new version.
+    - SUBPROCESS_REMOVED: a sub-process or call the instance is inside is not in the new version.
+    """
+
+    SAME_VERSION = "same_version"
+    ENDED = "ended"
+    INCIDENT = "incident"
+    ELEMENT_CHANGED = "element_changed"
+    ELEMENT_REMOVED = "element_removed"
+    SUBPROCESS_REMOVED = "subprocess_removed"
 
 
 #: Event names written before history format 2 (2026-12), and what they are called now.

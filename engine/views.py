@@ -126,3 +126,52 @@ class TimerView:
     instance_id: int
     element_id: str
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class ElementDiff:
+    """One element of a process that two versions differ on; `changes` says what differs in it
+    (e.g. "name", "form", "due_date", "candidate_groups", "conditions", "timer", "script", "flow")."""
+
+    element_id: str
+    name: str | None
+    type: str | None
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What changed between two versions of a process: elements added, removed and changed."""
+
+    process_key: str
+    from_version: int
+    to_version: int
+    added: list[ElementDiff]
+    removed: list[ElementDiff]
+    changed: list[ElementDiff]
+
+
+@dataclass(frozen=True)
+class MigrationProblem:
+    """Why an instance cannot move to a version: a `reason` code (`MigrationObstacle`), the
+    element it is about, and a sentence in English."""
+
+    reason: str
+    message: str
+    element_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    """Whether an instance can move from its version to another; `problems` say why not."""
+
+    instance_id: int
+    process_key: str
+    from_version: int
+    to_version: int
+    problems: list[MigrationProblem]
+
+    @property
+    def ok(self) -> bool:
+        """True when the instance can move."""
+        return not self.problems

@@ -34,6 +34,7 @@ EVENT_LABELS = {
     EventType.ELEMENT_COMPLETED: lazy_gettext("Step done"),
     EventType.ELEMENT_CANCELLED: lazy_gettext("Step cancelled"),
     EventType.EVENT_UNHANDLED: lazy_gettext("Signal nobody waited for"),
+    EventType.INSTANCE_MIGRATED: lazy_gettext("Moved to another version"),
 }
 
 
