@@ -8,6 +8,7 @@ from .calendar import CalendarDay, CalendarYear
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
 from .deployments import DiagramCheck
+from .designs import Designs, diagram_kind
 from .diagram_format import format_diagram, same_content
 from .errors import (
     AccountError,
@@ -17,6 +18,7 @@ from .errors import (
     DataInvalid,
     DiagramFormatError,
     DiagramInvalid,
+    DraftNotFound,
     EngineError,
     InstanceNotFound,
     InstanceNotRunnable,
@@ -42,6 +44,7 @@ from .timers import run_scheduler, start_scheduler
 from .views import (
     ChainReport,
     Deployment,
+    DraftView,
     ElementDiff,
     EventView,
     FormField,
@@ -52,6 +55,7 @@ from .views import (
     TaskView,
     TimerView,
     VersionDiff,
+    VersionView,
 )
 
 __all__ = [
@@ -72,6 +76,9 @@ __all__ = [
     "DiagramCheck",
     "DiagramFormatError",
     "DiagramInvalid",
+    "DraftNotFound",
+    "DraftView",
+    "Designs",
     "ElementDiff",
     "Engine",
     "EngineError",
@@ -107,7 +114,9 @@ __all__ = [
     "UserNotFound",
     "UserView",
     "VersionDiff",
+    "VersionView",
     "WeakPassword",
+    "diagram_kind",
     "format_diagram",
     "parse_datetime",
     "run_scheduler",

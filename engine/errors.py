@@ -198,3 +198,11 @@ class MigrationRefused(EngineError):
         self.problems = list(problems)
         reasons = "; ".join(p.message for p in self.problems)
         super().__init__(f"instance {instance_id} cannot move to version {version}: {reasons}")
+
+
+class DraftNotFound(EngineError):
+    """No draft of yours has this id (drafts are per designer)."""
+
+    def __init__(self, draft_id: int) -> None:
+        self.draft_id = draft_id
+        super().__init__(f"no draft {draft_id} of yours")

@@ -22,6 +22,7 @@ from .clock import Clock, system_clock
 from .config import Settings
 from .database import connect, migrate
 from .deployments import Deployments, DiagramCheck
+from .designs import Designs
 from .errors import Problem
 from .firing import Timers
 from .history import History
@@ -59,6 +60,8 @@ class Engine:
         self.accounts = Accounts(sessions, clock, reads=self._tx.read_sessionmaker,
                                  max_failures=settings.login_max_failures,
                                  lock_for=timedelta(minutes=settings.login_lock_minutes))
+        # Drafts and version lists for the designer.
+        self.designs = Designs(self._tx, clock)
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
 
     @classmethod
@@ -99,10 +102,10 @@ class Engine:
         """Name and bytes of the newest version of every deployed DMN file."""
         return self._deployments.decision_sources()
 
-    def deploy(self, source: Path | str | bytes, *, actor: str) -> list[DeploymentView]:
-        """Validate fully, then deploy every process (or decision) of a diagram; DiagramInvalid
-        (with `.problems`) and nothing deployed when anything is wrong. Same content, same version."""
-        return self._deployments.deploy(source, actor=actor)
+    def deploy(self, source: Path | str | bytes, *, actor: str, note: str | None = None) -> list[DeploymentView]:
+        """Validate fully, then deploy every process (or decision) of a diagram, with a change `note`;
+        DiagramInvalid (`.problems`) and nothing deployed when anything is wrong. Same content, same version."""
+        return self._deployments.deploy(source, actor=actor, note=note)
 
     def deployments(self) -> list[DeploymentView]:
         """Every deployment, newest version of each key first."""

@@ -18,6 +18,7 @@ class Deployment:
     name: str | None = None
     deployed_at: datetime | None = None
     deployed_by: str | None = None
+    change_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,3 +176,33 @@ class MigrationCheck:
     def ok(self) -> bool:
         """True when the instance can move."""
         return not self.problems
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """One version of a process: who deployed it when, the change note, how many instances run on it."""
+
+    process_key: str
+    version: int
+    kind: str
+    name: str | None
+    content_hash: str
+    deployed_at: datetime
+    deployed_by: str
+    change_note: str | None
+    running: int
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A designer's draft diagram; `source` is left out of listings."""
+
+    id: int
+    owner: str
+    name: str
+    kind: str
+    process_key: str | None
+    base_version: int | None
+    created_at: datetime
+    updated_at: datetime
+    source: bytes | None = None
