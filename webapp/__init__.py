@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         auth,
         cases,
         deployments,
+        designer_api,
         errors,
         i18n,
         inbox,
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
+    csrf.exempt(designer_api.bp)
+    app.register_blueprint(designer_api.bp)
     return app
 
 

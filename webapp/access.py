@@ -19,6 +19,9 @@ START = frozenset({"intake_clerk", "coordinator"})
 #: Roles that see the deployed diagrams; only designers deploy.
 SEE_DEPLOYMENTS = frozenset({"designer", "auditor", "coordinator", "admin"})
 DEPLOY = frozenset({"designer"})
+#: Roles that draw and check diagrams in the designer and move running instances to another version.
+DESIGN = frozenset({"designer"})
+MIGRATE = frozenset({"designer"})
 #: Roles that reassign tasks and cancel cases.
 COORDINATE = frozenset({"coordinator"})
 #: Roles that retry a case stopped by an incident.

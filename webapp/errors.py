@@ -14,8 +14,10 @@ from engine import (
     AccountError,
     ConcurrentModification,
     DataInvalid,
+    DraftNotFound,
     EngineError,
     InstanceNotFound,
+    MigrationRefused,
     NotAuthorized,
     ProcessNotFound,
     TaskClaimed,
@@ -118,9 +120,18 @@ def init_app(app: Flask) -> None:
     def not_authorized(exc: NotAuthorized) -> Any:
         return error_response(403, _title(403), _message(403))
 
-    for missing in (TaskNotFound, InstanceNotFound, ProcessNotFound, UserNotFound):
+    for missing in (TaskNotFound, InstanceNotFound, ProcessNotFound, UserNotFound, DraftNotFound):
         app.register_error_handler(
             missing, lambda exc: error_response(404, _title(404), _message(404)))
+
+    @app.errorhandler(MigrationRefused)
+    def migration_refused(exc: MigrationRefused) -> Any:
+        return error_response(409, _("Cannot move to that version"),
+                              _("The case cannot move to version %(version)s; nothing was changed.",
+                                version=exc.version),
+                              instance_id=exc.instance_id,
+                              problems=[{"reason": p.reason, "message": p.message, "element_id": p.element_id}
+                                        for p in exc.problems])
 
     @app.errorhandler(DataInvalid)
     def data_invalid(exc: DataInvalid) -> Any:
