@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy.orm import Session
 
 from . import history as hist
+from . import persistence
 from .clock import Clock
 from .deployments import Deployments
 from .errors import MigrationRefused
@@ -61,6 +62,7 @@ class Migrations:
         self.deployments = deployments
         self.instances = instances
         self.clock = clock
+        self.spec_diffs = SpecDiffs()
 
     def diff(self, process_key: str, from_version: int, to_version: int) -> VersionDiff:
         """The elements added, removed and changed from one version of a process to another."""
@@ -81,7 +83,7 @@ class Migrations:
                 for ts in _drawn(new_spec):
                     added[ts.bpmn_id] = _element(ts.bpmn_id, new_meta)
                 continue
-            spec_diff = SpecDiff(_REGISTRY, old_spec, new_spec)
+            spec_diff = self.spec_diffs.get(old_spec, new_spec)
             # On the diagram an element is its id: one aligned by position under another id
             # (SpiffWorkflow's fallback) is drawn as removed and added.
             for ts in _drawn(new_spec):
@@ -117,24 +119,53 @@ class Migrations:
         with self.tx.write() as s:
             inst = self.tx.instance(s, instance_id, lock=True)
             target = self.deployments.row(s, inst.process_key, version)
-            workflow = self.instances.load(s, inst)
-            problems = self._problems(s, inst, target, workflow)
+            problems = self._move(s, inst, target, actor)
             if problems:
-                raise MigrationRefused(inst.id, target.version, problems)
-            source_version = inst.version
-            now = self.clock()
-            move(workflow, self.deployments.specs(s, target.id))
-            inst.deployment_id, inst.version = target.id, target.version
-            writer = hist.EventWriter(s, inst, now)
-            writer.append(EventType.INSTANCE_MIGRATED, actor,
-                          detail={"from_version": source_version, "to_version": target.version})
-            elements = self.deployments.elements(s, target.id)
-            rebuild_indexes(s, inst, workflow, elements, self.instances.expressions, now)
-            # Record a step, as every operation does: status, state and anything the new
-            # diagram runs at once (nothing, unless a reset branch leads to engine work).
-            run = self.instances.run(s, inst, workflow)
-            self.instances.record(s, inst, run, run.step(), writer, actor)
+                raise MigrationRefused(inst.id, version, problems)
             return instance_view(s, inst)
+
+    def migrate_many(self, instance_ids: list[int], version: int, *, actor: str) -> list[MigrationCheck]:
+        """Move each instance that can move to `version`, in one transaction; the others stay
+        where they are. One check per instance, in order: empty `problems` means it moved."""
+        checks = []
+        targets: dict[str, Deployment] = {}
+        with self.tx.write() as s:
+            for instance_id in instance_ids:
+                inst = self.tx.instance(s, instance_id, lock=True)
+                source_version = inst.version
+                target = targets.get(inst.process_key)
+                if target is None:
+                    target = targets[inst.process_key] = self.deployments.row(s, inst.process_key, version)
+                problems = self._move(s, inst, target, actor)
+                checks.append(MigrationCheck(inst.id, inst.process_key, source_version, version, problems))
+        return checks
+
+    def _move(self, s: Session, inst: Instance, target: Deployment, actor: str) -> list[MigrationProblem]:
+        """Move a locked instance to `target`, or say why it cannot move (and change nothing)."""
+        workflow = self.instances.load(s, inst)
+        problems = self._problems(s, inst, target, workflow)
+        if problems:
+            return problems
+        source_version = inst.version
+        now = self.clock()
+        move(workflow, self.deployments.specs(s, target.id), self.spec_diffs)
+        inst.deployment_id, inst.version = target.id, target.version
+        writer = hist.EventWriter(s, inst, now)
+        writer.append(EventType.INSTANCE_MIGRATED, actor,
+                      detail={"from_version": source_version, "to_version": target.version})
+        elements = self.deployments.elements(s, target.id)
+        rebuild_indexes(s, inst, workflow, elements, self.instances.expressions, now)
+        # Step, as every operation does: the new diagram may run something at once (a join
+        # whose other branch was taken away). Usually nothing runs, and only the state is stored.
+        run = self.instances.run(s, inst, workflow)
+        outcome = run.step()
+        if outcome.changes or outcome.incident is not None or outcome.completed or outcome.unhandled:
+            self.instances.record(s, inst, run, outcome, writer, actor)
+        else:
+            inst.state = persistence.dump_state(workflow)
+            inst.serializer_version = persistence.SERIALIZER_VERSION
+            inst.updated_at = now
+        return []
 
     def _problems(self, s: Session, inst: Instance, target: Deployment,
                   workflow: BpmnWorkflow | None = None) -> list[MigrationProblem]:
@@ -147,13 +178,37 @@ class Migrations:
             return [MigrationProblem(MigrationObstacle.INCIDENT, "the instance is in error; retry or cancel it first",
                                      inst.incident_element)]
         workflow = workflow or self.instances.load(s, inst)
-        return obstacles(workflow, self.deployments.specs(s, target.id))
+        return obstacles(workflow, self.deployments.specs(s, target.id), self.spec_diffs)
 
 
 Specs = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
 
 
-def obstacles(workflow: BpmnWorkflow, specs: Specs) -> list[MigrationProblem]:
+class SpecDiffs:
+    """SpiffWorkflow's `SpecDiff` of two process specs, computed once per pair.
+
+    Comparing specs serializes every task spec of both; a bulk move of thousands of instances
+    between the same two versions does it once. Specs are shared per deployment
+    (`persistence.SpecCache`), so a pair is known by the identity of its two spec objects.
+    """
+
+    _LIMIT = 64
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[int, int], tuple[BpmnProcessSpec, BpmnProcessSpec, SpecDiff]] = {}
+
+    def get(self, old: BpmnProcessSpec, new: BpmnProcessSpec) -> SpecDiff:
+        """The diff of `old` to `new` (cached; specs never change once deployed)."""
+        key = (id(old), id(new))
+        found = self._found.get(key)
+        if found is None or found[0] is not old or found[1] is not new:
+            if len(self._found) >= self._LIMIT:
+                self._found.pop(next(iter(self._found)))
+            found = self._found[key] = (old, new, SpecDiff(_REGISTRY, old, new))
+        return found[2]
+
+
+def obstacles(workflow: BpmnWorkflow, specs: Specs, diffs: SpecDiffs) -> list[MigrationProblem]:
     """What keeps a loaded workflow from moving to the given specs (empty when it can move).
 
     An element the instance is at (ready, waiting, started) must be unchanged but for its
@@ -166,7 +221,7 @@ def obstacles(workflow: BpmnWorkflow, specs: Specs) -> list[MigrationProblem]:
             problems.append(MigrationProblem(MigrationObstacle.SUBPROCESS_REMOVED,
                                              f"sub-process {wf.spec.name!r} is not in the new version"))
             continue
-        spec_diff = SpecDiff(_REGISTRY, wf.spec, new_spec)
+        spec_diff = diffs.get(wf.spec, new_spec)
         for task in wf.get_tasks(skip_subprocesses=True):
             ident = task.task_spec.bpmn_id or task.task_spec.name.split(".")[0]
             aligned = spec_diff.alignment.get(task.task_spec)
@@ -185,7 +240,7 @@ def obstacles(workflow: BpmnWorkflow, specs: Specs) -> list[MigrationProblem]:
     return list(unique.values())
 
 
-def move(workflow: BpmnWorkflow, specs: Specs) -> None:
+def move(workflow: BpmnWorkflow, specs: Specs, diffs: SpecDiffs) -> None:
     """Point a workflow (checked with `obstacles` first) at the new specs, timers keeping their due times."""
     spec, subs = specs
     kept = {task.id: task._get_internal_data("event_value")
@@ -193,7 +248,7 @@ def move(workflow: BpmnWorkflow, specs: Specs) -> None:
             if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)}
     for wf, new_spec in _workflows(workflow, spec, subs):
         assert new_spec is not None, "obstacles() refuses a sub-process missing from the new version"
-        migrate_workflow(WorkflowDiff(wf, SpecDiff(_REGISTRY, wf.spec, new_spec)), wf, new_spec)
+        migrate_workflow(WorkflowDiff(wf, diffs.get(wf.spec, new_spec)), wf, new_spec)
     workflow.subprocess_specs = dict(subs)
     for task in workflow.get_tasks(state=SpiffState.WAITING):
         value = kept.get(task.id)

@@ -158,6 +158,10 @@ class Engine:
         """Move an instance to `version`, timers keeping their due times; MigrationRefused if it cannot."""
         return self._migrations.migrate(instance_id, version, actor=actor)
 
+    def migrate_many(self, instance_ids: list[int], version: int, *, actor: str) -> list[MigrationCheck]:
+        """Move those of the instances that can move, in one transaction; a check for each (ok: moved)."""
+        return self._migrations.migrate_many(instance_ids, version, actor=actor)
+
     # -- human tasks --------------------------------------------------------
 
     def tasks(self, *, instance_id: int | None = None, assignee: str | None = None,

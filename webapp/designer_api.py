@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from werkzeug.wrappers import Response
 
-from engine import MigrationRefused
 from webapp import access, api
 from webapp.auth import current_user
 from webapp.services import engine
@@ -73,16 +72,19 @@ def migrate(instance_id: int) -> Response:
 
 @bp.post("/processes/<key>/migrate")
 def migrate_all(key: str) -> Response:
-    """Move every eligible instance of `from_version` to `to_version`; report each one refused."""
+    """Move the eligible instances of `from_version` (or only `instance_ids` among them) to
+    `to_version`, in one transaction; report each one that stays. The designer's progress bar
+    sends the ids a batch at a time."""
     _allow(access.MIGRATE)
     data = api.body()
     source, target = _version(data.get("from_version")), _version(data.get("to_version"))
-    moved: list[int] = []
-    refused: list[dict[str, object]] = []
-    for instance_id in engine().designs.running_instances(key, source):
-        try:
-            engine().migrate(instance_id, target, actor=current_user().username)
-            moved.append(instance_id)
-        except MigrationRefused as exc:
-            refused.append({"instance_id": instance_id, "problems": api.plain(exc.problems)})
-    return jsonify(moved=moved, refused=refused)
+    running = engine().designs.running_instances(key, source)
+    wanted = data.get("instance_ids")
+    if wanted is not None:
+        if not isinstance(wanted, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in wanted):
+            abort(400)
+        running = [i for i in running if i in set(wanted)]
+    checks = engine().migrate_many(running, target, actor=current_user().username) if running else []
+    return jsonify(moved=[c.instance_id for c in checks if c.ok],
+                   refused=[{"instance_id": c.instance_id, "problems": api.plain(c.problems)}
+                            for c in checks if not c.ok])

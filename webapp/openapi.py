@@ -164,7 +164,8 @@ SCHEMAS.update({
                             "problems": {"type": "array", "items": _ref("MigrationProblem")}}),
     "MigrateRequest": _obj({"version": {"type": "integer", "minimum": 1}}),
     "BulkMigrateRequest": _obj({"from_version": {"type": "integer", "minimum": 1},
-                                "to_version": {"type": "integer", "minimum": 1}}),
+                                "to_version": {"type": "integer", "minimum": 1}},
+                               {"instance_ids": {"type": "array", "items": INT}}),
     "BulkMigrateResult": _obj({"moved": {"type": "array", "items": INT}, "refused": {
         "type": "array", "items": _obj({"instance_id": INT, "problems": {
             "type": "array", "items": _ref("MigrationProblem")}})}}),

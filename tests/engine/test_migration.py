@@ -140,3 +140,15 @@ def test_a_changed_timer_refuses_the_move_and_an_ended_instance_has_nothing_to_m
     assert (problem.reason, problem.element_id) == (MigrationObstacle.ELEMENT_CHANGED, "reminder")
     engine.cancel(inst.id, actor="coordinator", reason="test")
     assert engine.can_migrate(inst.id, 2).problems[0].reason == MigrationObstacle.ENDED
+
+
+@pytest.mark.sqlite_only
+def test_migrate_many_moves_those_that_can_and_leaves_the_others(engine_with: EngineWith) -> None:
+    engine = engine_with(review(), review(extra_step=True, first_name="登记受理"))
+    waiting = engine.start(KEY, actor="clerk", version=1)  # at "accept", which version 2 renames
+    moving = engine.start(KEY, actor="clerk", version=1)
+    complete_ready(engine, moving.id, "accept")
+    checks = engine.migrate_many([waiting.id, moving.id], 2, actor="designer")
+    assert [(c.instance_id, c.ok) for c in checks] == [(waiting.id, False), (moving.id, True)]
+    assert (engine.instance(waiting.id).version, engine.instance(moving.id).version) == (1, 2)
+    assert engine.verify_history().ok

@@ -31,6 +31,8 @@ def test_versions_diff_and_moving_cases_over_the_api(client: FlaskClient, web_en
     refused = client.post(f"/api/v1/instances/{at_reply.id}/migrate", headers=designer, json={"version": 2})
     assert refused.status_code == 409 and refused.json["problems"][0]["reason"] == "element_changed"
 
+    assert client.post("/api/v1/processes/web_petition/migrate", headers=designer, json={
+        "from_version": 1, "to_version": 2, "instance_ids": ["x"]}).status_code == 400
     bulk = client.post("/api/v1/processes/web_petition/migrate", headers=designer,
                        json={"from_version": 1, "to_version": 2}).json
     assert bulk["moved"] == [at_visit.id] and [r["instance_id"] for r in bulk["refused"]] == [at_reply.id]
