@@ -43,6 +43,7 @@ from .states import SYSTEM_ACTOR, EventType, InstanceStatus, MigrationObstacle, 
 from .timers import run_scheduler, start_scheduler
 from .views import (
     ChainReport,
+    DecisionResult,
     Deployment,
     DraftView,
     ElementDiff,
@@ -72,6 +73,7 @@ __all__ = [
     "Clock",
     "ConcurrentModification",
     "DataInvalid",
+    "DecisionResult",
     "Deployment",
     "DiagramCheck",
     "DiagramFormatError",

@@ -6,17 +6,21 @@ entities, within the size limit); whether it would deploy is `Engine.check`'s bu
 
 from __future__ import annotations
 
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import deploy as parsing
 from . import history as hist
 from .clock import Clock
+from .decisions import try_decision
 from .errors import DiagramInvalid, DraftNotFound, Problem
 from .models import Deployment, DesignDraft, Instance
 from .states import InstanceStatus
 from .transactions import Transactions
-from .views import DraftView, VersionView
+from .views import DecisionResult, DraftView, VersionView
 
 _ACTIVE = (InstanceStatus.RUNNING, InstanceStatus.WAITING)
 
@@ -36,9 +40,14 @@ def diagram_kind(name: str, source: bytes) -> str:
 class Designs:
     """Drafts per designer, and the versions of each process with their running instances."""
 
-    def __init__(self, tx: Transactions, clock: Clock) -> None:
+    def __init__(self, tx: Transactions, clock: Clock, scripts: PythonScriptEngine) -> None:
         self.tx = tx
         self.clock = clock
+        self.scripts = scripts
+
+    def try_decision(self, source: bytes, inputs: dict[str, Any], decision_id: str | None = None) -> DecisionResult:
+        """Which rules of a decision table hit for `inputs`, and its outputs (the designer's test box)."""
+        return try_decision(source, inputs, self.scripts, decision_id)
 
     # -- versions -----------------------------------------------------------------
 

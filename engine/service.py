@@ -61,7 +61,7 @@ class Engine:
                                  max_failures=settings.login_max_failures,
                                  lock_for=timedelta(minutes=settings.login_lock_minutes))
         # Drafts and version lists for the designer.
-        self.designs = Designs(self._tx, clock)
+        self.designs = Designs(self._tx, clock, scripts)
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
 
     @classmethod

@@ -206,3 +206,13 @@ class DraftView:
     created_at: datetime
     updated_at: datetime
     source: bytes | None = None
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """A decision table tried on some inputs: the rules that hit (ids and row numbers) and the outputs."""
+
+    decision_id: str
+    rule_ids: list[str]
+    rows: list[int]
+    outputs: dict[str, Any]

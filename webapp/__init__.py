@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         auth,
         cases,
         deployments,
+        designer,
         designer_api,
         errors,
         i18n,
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.jinja_env.globals["status_label"] = labels.status_label
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, tasks, cases, ledger, deployments, users, errors, i18n):
+    for module in (auth, inbox, tasks, cases, ledger, deployments, designer, users, errors, i18n):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

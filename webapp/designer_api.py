@@ -76,6 +76,12 @@ def migrate_all(key: str) -> Response:
     `to_version`, in one transaction; report each one that stays. The designer's progress bar
     sends the ids a batch at a time."""
     _allow(access.MIGRATE)
+    return migrate_batch(key)
+
+
+def migrate_batch(key: str) -> Response:
+    """The bulk move of one JSON request (`from_version`, `to_version`, optional `instance_ids`);
+    shared with the designer page, which sends the session cookie instead of a token."""
     data = api.body()
     source, target = _version(data.get("from_version")), _version(data.get("to_version"))
     running = engine().designs.running_instances(key, source)
