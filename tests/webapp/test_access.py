@@ -15,6 +15,7 @@ pytestmark = pytest.mark.sqlite_only  # who may do what: nothing the database de
 ROLES = list(ROLE_USERS)
 ALL = set(ROLES)
 READ_ALL = {"coordinator", "supervisor", "auditor", "admin"}
+SEE_DEPLOYMENTS = {"designer", "auditor", "coordinator", "admin"}
 
 
 Route = tuple[str, str, dict[str, Any], set[str]]
@@ -28,6 +29,21 @@ def routes(case: Any, task_id: str, other_task: str) -> list[Route]:
         ("GET", "/ledger/", {}, READ_ALL | {"clerk", "leader"}),
         ("GET", "/deployments/", {}, {"designer", "auditor", "coordinator", "admin"}),
         ("POST", "/deployments/", {}, {"designer"}),
+        ("GET", "/designer/", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/processes/web_petition", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/processes/web_petition/1.xml", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/processes/web_petition/diff?from=1&to=1", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/edit?key=web_petition", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/template.bpmn", {}, {"designer"}),
+        ("GET", "/designer/drafts/1.xml", {}, {"designer"}),
+        ("POST", "/designer/drafts", {}, {"designer"}),
+        ("POST", "/designer/drafts/1/delete", {}, {"designer"}),
+        ("POST", "/designer/upload", {}, {"designer"}),
+        ("POST", "/designer/check", {}, {"designer"}),
+        ("POST", "/designer/deploy", {}, {"designer"}),
+        ("POST", "/designer/decisions/test", {}, {"designer"}),
+        ("GET", "/designer/processes/web_petition/running?version=1", {}, {"designer"}),
+        ("POST", "/designer/processes/web_petition/migrate", {}, {"designer"}),
         ("GET", "/users/", {}, {"admin"}),
         ("POST", "/users/", {"username": "new", "password": "long enough 1"}, {"admin"}),
         ("POST", "/users/handler2/groups", {"groups": "case_handler"}, {"admin"}),
@@ -95,6 +111,11 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "users.set_groups", "users.set_password", "users.set_active", "cases.new", "cases.show",
         "cases.diagram", "cases.cancel", "cases.retry", "cases.attachment", "tasks.show",
         "tasks.claim", "tasks.complete", "tasks.upload", "tasks.assign", "tasks.unclaim",
+        "designer.index", "designer.versions", "designer.source", "designer.diff", "designer.edit",
+        "designer.template", "designer.draft_source", "designer.save_draft", "designer.delete_draft",
+        "designer.upload", "designer.check", "designer.deploy", "designer.test_decision",
+        "designer.running", "designer.migrate",
     }
-    endpoints = {r.endpoint for r in app.url_map.iter_rules() if not r.endpoint.startswith("api.")}
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()
+                 if not r.endpoint.startswith(("api.", "designer_api."))}
     assert endpoints == covered
