@@ -153,6 +153,8 @@ class Migrations:
         writer = hist.EventWriter(s, inst, now)
         writer.append(EventType.INSTANCE_MIGRATED, actor,
                       detail={"from_version": source_version, "to_version": target.version})
+        # OPERATION LOG HOOK (issue 15): when the audit's operation log lands, each move is
+        # one entry there too (who, when, instance, from and to version), in this transaction.
         elements = self.deployments.elements(s, target.id)
         rebuild_indexes(s, inst, workflow, elements, self.instances.expressions, now)
         # Step, as every operation does: the new diagram may run something at once (a join

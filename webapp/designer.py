@@ -14,14 +14,14 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 
 from engine import DiagramInvalid, Problem, ProcessNotFound, diagram_kind
-from webapp import access, designer_api
+from webapp import access, deployments, designer_api
 from webapp.api import plain
 from webapp.auth import current_user, require
 from webapp.services import engine
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
-MAX_DIAGRAM_BYTES = 5_000_000
+MAX_DIAGRAM_BYTES = deployments.MAX_DIAGRAM_BYTES
 
 #: A new process starts from this: one start event, one task for the case handlers, one end.
 TEMPLATE = Path(__file__).parent / "templates" / "designer" / "new_process.bpmn"
@@ -152,17 +152,12 @@ def delete_draft(draft_id: int) -> Any:
 @require(access.DESIGN)
 def upload() -> Any:
     """Upload a BPMN or DMN file as a new draft and open it; refused files store nothing."""
-    file = request.files.get("diagram")
-    if file is None or not file.filename:
-        flash(_("Choose a diagram file first."), "error")
+    uploaded = deployments.read_upload()
+    if uploaded is None:
         return redirect(url_for("designer.index"))
-    raw = file.stream.read(MAX_DIAGRAM_BYTES + 1)
-    if len(raw) > MAX_DIAGRAM_BYTES:
-        flash(_("The file is larger than allowed."), "error")
-        return redirect(url_for("designer.index"))
+    name, raw = uploaded
     try:
-        diagram_kind(file.filename, raw)
-        draft = engine().designs.save_draft(current_user().username, file.filename, raw)
+        draft = engine().designs.save_draft(current_user().username, name, raw)
     except DiagramInvalid as exc:
         flash(_("This is not a BPMN or DMN diagram; nothing was saved.") + " "
               + "; ".join(p.message for p in exc.problems), "error")
