@@ -1,4 +1,4 @@
-"""The `anjie` command line: deploy, validate, start, tasks, complete, history, verify-history."""
+"""The `anjie` command line: deploy, validate, start, tasks, complete, history, verify-history, migrate."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine import DiagramInvalid, Engine, EngineError, InstanceView, format_diagram
+from engine import DiagramInvalid, Engine, EngineError, InstanceView, MigrationRefused, format_diagram
 
 _opened: list[Engine] = []
 
@@ -140,6 +140,33 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Move instances to a version (`--check`: only say whether each can move, and why not)."""
+    engine = _engine(args)
+    ids = list(args.instances)
+    if args.all_of is not None:
+        key, _, version = args.all_of.partition(":")
+        ids += engine.designs.running_instances(key, int(version) if version else None)
+    refused = 0
+    for instance_id in ids:
+        check = engine.can_migrate(instance_id, args.version)
+        if check.ok and not args.check:
+            try:
+                engine.migrate(instance_id, args.version, actor=args.user)
+            except MigrationRefused as exc:  # it moved on since the check
+                print(f"instance {instance_id}: refused: {exc}")
+                refused += 1
+                continue
+            print(f"instance {instance_id}: moved from version {check.from_version} to {check.to_version}")
+        elif check.ok:
+            print(f"instance {instance_id}: can move from version {check.from_version} to {check.to_version}")
+        else:
+            refused += 1
+            print(f"instance {instance_id}: cannot move: " + "; ".join(p.message for p in check.problems))
+    print(f"{len(ids) - refused} of {len(ids)} instances {'can move' if args.check else 'moved'}")
+    return 1 if refused else 0
+
+
 def cmd_format(args: argparse.Namespace) -> int:
     """Rewrite diagrams one element per line, as Camunda Modeler writes them (`--check`: only report)."""
     unformatted = 0
@@ -197,6 +224,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify-history", parents=[common], help="check the history hash chains")
     p.add_argument("instance", type=int, nargs="?")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("migrate", parents=[common], help="move running instances to another version")
+    p.add_argument("version", type=int, help="the version to move to")
+    p.add_argument("instances", type=int, nargs="*", help="instance ids")
+    p.add_argument("--all-of", metavar="KEY[:VERSION]",
+                   help="also every running instance of a process (of one version)")
+    p.add_argument("--check", action="store_true", help="move nothing; say whether each can move")
+    p.add_argument("--user", default="designer")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("format", help="rewrite diagrams one element per line (as Camunda Modeler does)")
     p.add_argument("files", nargs="+")

@@ -9,6 +9,7 @@ from .clock import Clock, FakeClock, system_clock
 from .config import Settings
 from .data import has_control_character
 from .deployments import DiagramCheck
+from .designs import Designs, diagram_kind
 from .diagram_format import format_diagram, same_content
 from .errors import (
     AccountError,
@@ -19,6 +20,7 @@ from .errors import (
     DataInvalid,
     DiagramFormatError,
     DiagramInvalid,
+    DraftNotFound,
     EngineError,
     ExternalTaskNotFound,
     ExternalTaskNotLocked,
@@ -27,6 +29,7 @@ from .errors import (
     InstanceNotRunnable,
     LoginFailed,
     MessageNotCorrelated,
+    MigrationRefused,
     NotAuthorized,
     NotCaseLeader,
     Problem,
@@ -44,19 +47,26 @@ from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
 from .service import Engine
-from .states import SYSTEM_ACTOR, EventType, InstanceStatus, TaskState
+from .states import SYSTEM_ACTOR, EventType, InstanceStatus, MigrationObstacle, TaskState
 from .timers import run_scheduler, start_scheduler
 from .views import (
     AttachmentView,
     ChainReport,
+    DecisionResult,
     Deployment,
+    DraftView,
+    ElementDiff,
     EventView,
     ExternalTaskView,
     FormField,
     InstanceView,
+    MigrationCheck,
+    MigrationProblem,
     ReplayView,
     TaskView,
     TimerView,
+    VersionDiff,
+    VersionView,
 )
 
 __all__ = [
@@ -74,10 +84,15 @@ __all__ = [
     "Clock",
     "ConcurrentModification",
     "DataInvalid",
+    "DecisionResult",
     "Deployment",
     "DiagramCheck",
     "DiagramFormatError",
     "DiagramInvalid",
+    "DraftNotFound",
+    "DraftView",
+    "Designs",
+    "ElementDiff",
     "Engine",
     "replay_events",
     "EngineError",
@@ -102,6 +117,10 @@ __all__ = [
     "MessageNotCorrelated",
     "LedgerFilter",
     "LoginFailed",
+    "MigrationCheck",
+    "MigrationObstacle",
+    "MigrationProblem",
+    "MigrationRefused",
     "NotAuthorized",
     "NotCaseLeader",
     "Problem",
@@ -119,7 +138,10 @@ __all__ = [
     "UserExists",
     "UserNotFound",
     "UserView",
+    "VersionDiff",
+    "VersionView",
     "WeakPassword",
+    "diagram_kind",
     "format_diagram",
     "has_control_character",
     "parse_datetime",

@@ -85,11 +85,12 @@ class Deployments:
                 out[dep.content_hash] = (f"{key}.dmn", dep.source)
             return list(out.values())
 
-    def deploy(self, source: Path | str | bytes, *, actor: str) -> list[DeploymentView]:
+    def deploy(self, source: Path | str | bytes, *, actor: str, note: str | None = None) -> list[DeploymentView]:
         """Validate fully, then deploy every executable process (or decision) of a diagram.
 
         Same content again gives the same version; changed content gives version + 1.
         Raises DiagramInvalid (with `.problems`) and deploys nothing when anything is wrong.
+        `note` is the designer's change note of a new version.
         """
         diagram, parser = parsing.parse_diagram(source, self.decision_sources(), self._call_problems)
         root = diagram.tree.getroot()
@@ -124,6 +125,7 @@ class Deployments:
                             elements=elements,
                             deployed_at=self.clock(),
                             deployed_by=actor,
+                            change_note=note or None,
                         )
                         s.add(dep)
                         s.flush()

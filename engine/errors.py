@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .views import MigrationProblem
 
 
 class EngineError(Exception):
@@ -236,3 +240,20 @@ class MessageNotCorrelated(EngineError):
         self.reason = reason
         self.matches = matches
         super().__init__(f"message {message_name!r} was not delivered: {reason}")
+class MigrationRefused(EngineError):
+    """An instance cannot move to another version; `.problems` say why. Nothing was changed."""
+
+    def __init__(self, instance_id: int, version: int, problems: list[MigrationProblem]) -> None:
+        self.instance_id = instance_id
+        self.version = version
+        self.problems = list(problems)
+        reasons = "; ".join(p.message for p in self.problems)
+        super().__init__(f"instance {instance_id} cannot move to version {version}: {reasons}")
+
+
+class DraftNotFound(EngineError):
+    """No draft of yours has this id (drafts are per designer)."""
+
+    def __init__(self, draft_id: int) -> None:
+        self.draft_id = draft_id
+        super().__init__(f"no draft {draft_id} of yours")

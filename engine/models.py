@@ -48,8 +48,28 @@ class Deployment(Base):
     elements: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(200))
+    # What the designer said changed in this version (the designer's deploy box asks for it).
+    change_note: Mapped[str | None] = mapped_column(Text)
 
     instances: Mapped[list[Instance]] = relationship(back_populates="deployment")
+
+
+class DesignDraft(Base):
+    """A diagram a designer is working on, kept server-side until deployed or deleted; it may
+    have errors (a draft is checked, never run)."""
+
+    __tablename__ = "design_draft"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn or dmn
+    # The deployed process (and version) the draft was opened from, if any.
+    process_key: Mapped[str | None] = mapped_column(String(200))
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class Instance(Base):

@@ -19,7 +19,7 @@ def deployment_view(d: Deployment) -> DeploymentView:
     """A deployment row as the facade shows it."""
     return DeploymentView(
         process_key=d.process_key, version=d.version, content_hash=d.content_hash, kind=d.kind,
-        name=d.name, deployed_at=hist.utc(d.deployed_at), deployed_by=d.deployed_by,
+        name=d.name, deployed_at=hist.utc(d.deployed_at), deployed_by=d.deployed_by, change_note=d.change_note,
     )
 
 

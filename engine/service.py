@@ -23,6 +23,7 @@ from .clock import Clock, system_clock
 from .config import Settings
 from .database import connect, migrate
 from .deployments import Deployments, DiagramCheck
+from .designs import Designs
 from .errors import Problem
 from .external_tasks import ExternalTasks
 from .firing import Timers
@@ -30,11 +31,23 @@ from .history import History
 from .human_tasks import HumanTasks
 from .instances import Instances
 from .messages import Messages
+from .migration import Migrations
 from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
 from .transactions import Transactions
-from .views import ChainReport, EventView, ExternalTaskView, FormField, InstanceView, ReplayView, TaskView, TimerView
+from .views import (
+    ChainReport,
+    EventView,
+    ExternalTaskView,
+    FormField,
+    InstanceView,
+    MigrationCheck,
+    ReplayView,
+    TaskView,
+    TimerView,
+    VersionDiff,
+)
 from .views import Deployment as DeploymentView
 
 
@@ -58,6 +71,7 @@ class Engine:
         self._external = ExternalTasks(self._tx, self._instances, clock)
         self._messages = Messages(self._tx, self._instances, clock)
         self._history = History(self._tx)
+        self._migrations = Migrations(self._tx, self._deployments, self._instances, clock)
         # A case's attachments, recorded as history events (the bytes stay with the web app).
         self.attachments = Attachments(self._tx, clock)
         # Accounts and the inbox/ledger read models live beside the engine for the web app.
@@ -66,6 +80,8 @@ class Engine:
                                  lock_for=timedelta(minutes=settings.login_lock_minutes),
                                  first_delay=timedelta(seconds=settings.login_delay_seconds),
                                  token_lifetime=timedelta(days=settings.token_days))
+        # Drafts and version lists for the designer.
+        self.designs = Designs(self._tx, clock, scripts)
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
 
     @classmethod
@@ -103,9 +119,10 @@ class Engine:
         """Name and bytes of the newest version of every deployed DMN file."""
         return self._deployments.decision_sources()
 
-    def deploy(self, source: Path | str | bytes, *, actor: str) -> list[DeploymentView]:
-        """Deploy every process (or decision) of a diagram, or nothing and DiagramInvalid (`.problems`)."""
-        return self._deployments.deploy(source, actor=actor)
+    def deploy(self, source: Path | str | bytes, *, actor: str, note: str | None = None) -> list[DeploymentView]:
+        """Validate fully, then deploy every process (or decision) of a diagram, with a change `note`;
+        DiagramInvalid (`.problems`) and nothing deployed when anything is wrong. Same content, same version."""
+        return self._deployments.deploy(source, actor=actor, note=note)
 
     def deployments(self) -> list[DeploymentView]:
         """Every deployment, newest version of each key first."""
@@ -155,6 +172,24 @@ class Engine:
     def workflow(self, instance_id: int) -> BpmnWorkflow:
         """The stored SpiffWorkflow workflow of an instance, for inspection; changes are not saved."""
         return self._instances.workflow(instance_id)
+
+    def diff(self, process_key: str, from_version: int, to_version: int) -> VersionDiff:
+        """The elements added, removed and changed (and what in each) between two versions."""
+        return self._migrations.diff(process_key, from_version, to_version)
+
+    def can_migrate(self, instance_id: int, version: int) -> MigrationCheck:
+        """Whether an instance can move to `version` of its process; `.problems` say why not."""
+        return self._migrations.can_migrate(instance_id, version)
+
+    def migrate(self, instance_id: int, version: int, *, actor: str) -> InstanceView:
+        """Move an instance to `version`, timers keeping their due times; MigrationRefused if it cannot."""
+        return self._migrations.migrate(instance_id, version, actor=actor)
+
+    def migrate_many(self, instance_ids: list[int], version: int, *, actor: str) -> list[MigrationCheck]:
+        """Move those of the instances that can move, in one transaction; a check for each (ok: moved)."""
+        return self._migrations.migrate_many(instance_ids, version, actor=actor)
+
+    # -- human tasks --------------------------------------------------------
 
     def tasks(self, *, instance_id: int | None = None, assignee: str | None = None,
               candidate_group: str | None = None, state: str | None = "ready") -> list[TaskView]:

@@ -80,6 +80,7 @@ class EventType(StrEnum):
     - EXTERNAL_TASK_COMPLETED: the worker holding a service task reported it done, with its output.
     - EXTERNAL_TASK_FAILED: the worker holding a service task reported a failure and the retries left.
     - MESSAGE_CORRELATED: a message from outside was delivered to the element waiting for it, with its data.
+    - INSTANCE_MIGRATED: someone moved the instance to another version; its detail says from and to.
     """
 
     INSTANCE_STARTED = "instance_started"
@@ -109,6 +110,7 @@ class EventType(StrEnum):
     EXTERNAL_TASK_COMPLETED = "external_task_completed"
     EXTERNAL_TASK_FAILED = "external_task_failed"
     MESSAGE_CORRELATED = "message_correlated"
+    INSTANCE_MIGRATED = "instance_migrated"
 
     @classmethod
     def from_stored(cls, stored: str) -> EventType | str:
@@ -123,6 +125,25 @@ class EventType(StrEnum):
             return cls(stored)
         except ValueError:
             return stored
+
+
+class MigrationObstacle(StrEnum):
+    """Why an instance cannot move to another version of its process.
+
+    - SAME_VERSION: the instance is on that version already.
+    - ENDED: the instance is completed or cancelled; there is nothing left to move.
+    - INCIDENT: the instance is in error; retry or cancel it first.
+    - ELEMENT_CHANGED: an element the instance is at or waits in was changed in the new version.
+    - ELEMENT_REMOVED: an element the instance has reached is not in the new version.
+    - SUBPROCESS_REMOVED: a sub-process or call the instance is inside is not in the new version.
+    """
+
+    SAME_VERSION = "same_version"
+    ENDED = "ended"
+    INCIDENT = "incident"
+    ELEMENT_CHANGED = "element_changed"
+    ELEMENT_REMOVED = "element_removed"
+    SUBPROCESS_REMOVED = "subprocess_removed"
 
 
 #: Event names written before history format 2 (2026-12), and what they are called now.

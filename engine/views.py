@@ -18,6 +18,7 @@ class Deployment:
     name: str | None = None
     deployed_at: datetime | None = None
     deployed_by: str | None = None
+    change_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,3 +163,89 @@ class ExternalTaskView:
     locked_until: datetime | None
     worker_id: str | None = None
     error_message: str | None = None
+class ElementDiff:
+    """One element of a process that two versions differ on; `changes` says what differs in it
+    (e.g. "name", "form", "due_date", "candidate_groups", "conditions", "timer", "script", "flow")."""
+
+    element_id: str
+    name: str | None
+    type: str | None
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What changed between two versions of a process: elements added, removed and changed."""
+
+    process_key: str
+    from_version: int
+    to_version: int
+    added: list[ElementDiff]
+    removed: list[ElementDiff]
+    changed: list[ElementDiff]
+
+
+@dataclass(frozen=True)
+class MigrationProblem:
+    """Why an instance cannot move to a version: a `reason` code (`MigrationObstacle`), the
+    element it is about, and a sentence in English."""
+
+    reason: str
+    message: str
+    element_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    """Whether an instance can move from its version to another; `problems` say why not."""
+
+    instance_id: int
+    process_key: str
+    from_version: int
+    to_version: int
+    problems: list[MigrationProblem]
+
+    @property
+    def ok(self) -> bool:
+        """True when the instance can move."""
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """One version of a process: who deployed it when, the change note, how many instances run on it."""
+
+    process_key: str
+    version: int
+    kind: str
+    name: str | None
+    content_hash: str
+    deployed_at: datetime
+    deployed_by: str
+    change_note: str | None
+    running: int
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A designer's draft diagram; `source` is left out of listings."""
+
+    id: int
+    owner: str
+    name: str
+    kind: str
+    process_key: str | None
+    base_version: int | None
+    created_at: datetime
+    updated_at: datetime
+    source: bytes | None = None
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """A decision table tried on some inputs: the rules that hit (ids and row numbers) and the outputs."""
+
+    decision_id: str
+    rule_ids: list[str]
+    rows: list[int]
+    outputs: dict[str, Any]

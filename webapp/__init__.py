@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         auth,
         cases,
         deployments,
+        designer,
+        designer_api,
         errors,
         external_api,
         i18n,
@@ -84,6 +86,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for integration in (external_api, messages_api, instance_api):
         csrf.exempt(integration.bp)  # bearer tokens only, as for the API
         app.register_blueprint(integration.bp)
+    for module in (auth, inbox, tasks, cases, ledger, deployments, designer, users, errors, i18n):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
+    app.register_blueprint(api.bp)
+    csrf.exempt(designer_api.bp)
+    app.register_blueprint(designer_api.bp)
     return app
 
 

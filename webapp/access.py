@@ -21,6 +21,9 @@ START = frozenset({"intake_clerk", "coordinator"})
 #: Roles that see the deployed diagrams; only designers deploy.
 SEE_DEPLOYMENTS = frozenset({"designer", "auditor", "coordinator", "admin"})
 DEPLOY = frozenset({"designer"})
+#: Roles that draw and check diagrams in the designer and move running instances to another version.
+DESIGN = frozenset({"designer"})
+MIGRATE = frozenset({"designer"})
 #: Roles that reassign tasks and cancel cases.
 COORDINATE = frozenset({"coordinator"})
 #: Roles that cancel a case (running, or stopped by an incident).

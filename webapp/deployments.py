@@ -54,18 +54,28 @@ def form(process_key: str, version: int, element_id: str) -> str:
                            errors={}, earlier={}, choices={}, widget=task_forms.widget)
 
 
+def read_upload() -> tuple[str, bytes] | None:
+    """The uploaded `diagram` file's name and bytes; None, with the reason flashed, when no file
+    was chosen or it is larger than MAX_DIAGRAM_BYTES (only that much is ever read)."""
+    upload = request.files.get("diagram")
+    if upload is None or not upload.filename:
+        flash(_("Choose a diagram file first."), "error")
+        return None
+    source = upload.stream.read(MAX_DIAGRAM_BYTES + 1)
+    if len(source) > MAX_DIAGRAM_BYTES:
+        flash(_("The file is larger than allowed."), "error")
+        return None
+    return upload.filename, source
+
+
 @bp.post("/")
 @require(access.DEPLOY)
 def deploy() -> Any:
     """Deploy an uploaded BPMN or DMN file; show every problem if it is refused."""
-    upload = request.files.get("diagram")
-    if upload is None or not upload.filename:
-        flash(_("Choose a diagram file first."), "error")
+    uploaded = read_upload()
+    if uploaded is None:
         return redirect(url_for("deployments.index"))
-    source = upload.stream.read(MAX_DIAGRAM_BYTES + 1)
-    if len(source) > MAX_DIAGRAM_BYTES:
-        flash(_("The file is larger than allowed."), "error")
-        return redirect(url_for("deployments.index"))
+    _name, source = uploaded
     try:
         done = engine().deploy(source, actor=current_user().username)
     except DiagramInvalid as exc:

@@ -15,9 +15,11 @@ from engine import (
     AssignmentRefused,
     ConcurrentModification,
     DataInvalid,
+    DraftNotFound,
     EngineError,
     FormInvalid,
     InstanceNotFound,
+    MigrationRefused,
     NotAuthorized,
     ProcessNotFound,
     TaskClaimed,
@@ -123,7 +125,7 @@ def init_app(app: Flask) -> None:
     def not_authorized(exc: NotAuthorized) -> Any:
         return error_response(403, _title(403), _message(403))
 
-    for missing in (TaskNotFound, InstanceNotFound, ProcessNotFound, UserNotFound):
+    for missing in (TaskNotFound, InstanceNotFound, ProcessNotFound, UserNotFound, DraftNotFound):
         app.register_error_handler(
             missing, lambda exc: error_response(404, _title(404), _message(404)))
 
@@ -131,6 +133,14 @@ def init_app(app: Flask) -> None:
     def form_invalid(exc: FormInvalid) -> Any:
         fields = {k: {"code": p.code, "limit": p.limit, "message": forms.message(p)} for k, p in exc.problems.items()}
         return error_response(400, _("Invalid data"), str(exc), field=exc.field, fields=fields)
+    @app.errorhandler(MigrationRefused)
+    def migration_refused(exc: MigrationRefused) -> Any:
+        return error_response(409, _("Cannot move to that version"),
+                              _("The case cannot move to version %(version)s; nothing was changed.",
+                                version=exc.version),
+                              instance_id=exc.instance_id,
+                              problems=[{"reason": p.reason, "message": p.message, "element_id": p.element_id}
+                                        for p in exc.problems])
 
     @app.errorhandler(DataInvalid)
     def data_invalid(exc: DataInvalid) -> Any:

@@ -43,6 +43,7 @@ EVENT_LABELS = {
     EventType.EXTERNAL_TASK_COMPLETED: lazy_gettext("Service task done by a worker"),
     EventType.EXTERNAL_TASK_FAILED: lazy_gettext("Service task failed"),
     EventType.MESSAGE_CORRELATED: lazy_gettext("Message received"),
+    EventType.INSTANCE_MIGRATED: lazy_gettext("Moved to another version"),
 }
 
 

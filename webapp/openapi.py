@@ -38,7 +38,7 @@ SCHEMAS: dict[str, Any] = {
                 "groups": {"type": "array", "items": STR}}),
     "Deployment": _obj({"process_key": STR, "version": INT, "content_hash": STR, "kind": STR,
                         "name": _nullable(STR), "deployed_at": _nullable(TIME),
-                        "deployed_by": _nullable(STR)}),
+                        "deployed_by": _nullable(STR), "change_note": _nullable(STR)}),
     "FormField": _obj({"id": STR, "label": STR, "type": STR, "required": BOOL,
                        "default": _nullable(STR),
                        "options": {"type": "array", "items": {"type": "array", "items": STR}},
@@ -155,6 +155,50 @@ PATHS: dict[str, Any] = {
         "Complete a task", _ok("the case afterwards", _ref("Instance")), parameters=[TASK_PATH],
         requestBody={"required": True, **_json(_ref("CompleteRequest"))})},
 }
+
+# The designer's part (webapp/designer_api.py): versions, diffs, moving instances.
+SCHEMAS.update({
+    "Version": _obj({"process_key": STR, "version": INT, "kind": STR, "name": _nullable(STR),
+                     "content_hash": STR, "deployed_at": TIME, "deployed_by": STR,
+                     "change_note": _nullable(STR), "running": INT}),
+    "ElementDiff": _obj({"element_id": STR, "name": _nullable(STR), "type": _nullable(STR),
+                         "changes": {"type": "array", "items": STR}}),
+    "VersionDiff": _obj({"process_key": STR, "from_version": INT, "to_version": INT,
+                         **{k: {"type": "array", "items": _ref("ElementDiff")}
+                            for k in ("added", "removed", "changed")}}),
+    "MigrationProblem": _obj({"reason": STR, "message": STR, "element_id": _nullable(STR)}),
+    "MigrationCheck": _obj({"instance_id": INT, "process_key": STR, "from_version": INT,
+                            "to_version": INT, "ok": BOOL,
+                            "problems": {"type": "array", "items": _ref("MigrationProblem")}}),
+    "MigrateRequest": _obj({"version": {"type": "integer", "minimum": 1}}),
+    "BulkMigrateRequest": _obj({"from_version": {"type": "integer", "minimum": 1},
+                                "to_version": {"type": "integer", "minimum": 1}},
+                               {"instance_ids": {"type": "array", "items": INT}}),
+    "BulkMigrateResult": _obj({"moved": {"type": "array", "items": INT}, "refused": {
+        "type": "array", "items": _obj({"instance_id": INT, "problems": {
+            "type": "array", "items": _ref("MigrationProblem")}})}}),
+})
+KEY_PATH = {"name": "key", "in": "path", "required": True, "schema": STR}
+VERSION = {"type": "integer", "minimum": 1}
+PATHS.update({
+    "/processes/{key}/versions": {"get": _op(
+        "Versions of a process with change notes and running-instance counts",
+        _ok("versions, newest first", {"type": "array", "items": _ref("Version")}), parameters=[KEY_PATH])},
+    "/processes/{key}/diff": {"get": _op(
+        "Elements added, removed and changed between two versions", _ok("the diff", _ref("VersionDiff")),
+        parameters=[KEY_PATH, {"name": "from", "in": "query", "required": True, "schema": VERSION},
+                    {"name": "to", "in": "query", "required": True, "schema": VERSION}])},
+    "/processes/{key}/migrate": {"post": _op(
+        "Move every eligible instance of one version to another (designers)",
+        _ok("moved and refused instances", _ref("BulkMigrateResult")), parameters=[KEY_PATH],
+        requestBody={"required": True, **_json(_ref("BulkMigrateRequest"))})},
+    "/instances/{instance_id}/migration": {"get": _op(
+        "Can this instance move to a version, and why not", _ok("the check", _ref("MigrationCheck")),
+        parameters=[ID_PATH, {"name": "version", "in": "query", "required": True, "schema": VERSION}])},
+    "/instances/{instance_id}/migrate": {"post": _op(
+        "Move an instance to another version (designers)", _ok("the case afterwards", _ref("Instance")),
+        parameters=[ID_PATH], requestBody={"required": True, **_json(_ref("MigrateRequest"))})},
+})
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.0.3",

@@ -70,3 +70,24 @@ def test_format_rewrites_a_diagram_and_check_reports_it(tmp_path: Path, capsys: 
 def test_the_shipped_diagrams_are_formatted(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["format", "--check", *sorted(str(p) for p in PROCESSES.iterdir())]) == 0
     assert "not formatted" not in capsys.readouterr().out
+
+
+def test_migrate_checks_and_moves_running_instances(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--database-url", f"sqlite:///{tmp_path / 'm.db'}"]
+    renamed = tmp_path / "renamed.bpmn"
+    renamed.write_bytes(SIMPLE.read_bytes().replace('name="办理"'.encode(), 'name="办理答复"'.encode()))
+    assert main(["deploy", str(SIMPLE), *args]) == 0
+    assert main(["start", "simple_review", "--data", '{"handler": "zhang"}', *args]) == 0
+    assert main(["start", "simple_review", "--data", '{"handler": "zhang"}', *args]) == 0
+    task_id = re.search(r"task (\S+)", capsys.readouterr().out.splitlines()[-1]).group(1)  # type: ignore[union-attr]
+    assert main(["complete", task_id, "--user", "coord", "--data", '{"accepted": true}', *args]) == 0
+    assert main(["deploy", str(renamed), *args]) == 0
+    capsys.readouterr()
+    assert main(["migrate", "2", "--all-of", "simple_review:1", "--check", *args]) == 1
+    out = capsys.readouterr().out
+    assert "instance 1: can move from version 1 to 2" in out
+    assert "instance 2: cannot move: element 'handle', where the instance is, was changed" in out
+    assert main(["migrate", "2", "1", *args]) == 0
+    assert "instance 1: moved from version 1 to 2" in capsys.readouterr().out
+    assert main(["history", "1", *args]) == 0
+    assert "instance_migrated" in capsys.readouterr().out

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.sqlite_only  # who may do what: nothing the database de
 ROLES = list(ROLE_USERS)
 ALL = set(ROLES)
 READ_ALL = {"coordinator", "supervisor", "auditor", "admin"}
+SEE_DEPLOYMENTS = {"designer", "auditor", "coordinator", "admin"}
 
 
 Route = tuple[str, str, dict[str, Any], set[str]]
@@ -35,6 +36,21 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("GET", "/deployments/web_petition/v1/forms", {}, {"designer", "auditor", "coordinator", "admin"}),
         ("GET", "/deployments/web_petition/v1/forms/visit_petitioner", {},
          {"designer", "auditor", "coordinator", "admin"}),
+        ("GET", "/designer/", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/processes/web_petition", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/processes/web_petition/1.xml", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/processes/web_petition/diff?from=1&to=1", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/edit?key=web_petition", {}, SEE_DEPLOYMENTS),
+        ("GET", "/designer/template.bpmn", {}, {"designer"}),
+        ("GET", "/designer/drafts/1.xml", {}, {"designer"}),
+        ("POST", "/designer/drafts", {}, {"designer"}),
+        ("POST", "/designer/drafts/1/delete", {}, {"designer"}),
+        ("POST", "/designer/upload", {}, {"designer"}),
+        ("POST", "/designer/check", {}, {"designer"}),
+        ("POST", "/designer/deploy", {}, {"designer"}),
+        ("POST", "/designer/decisions/test", {}, {"designer"}),
+        ("GET", "/designer/processes/web_petition/running?version=1", {}, {"designer"}),
+        ("POST", "/designer/processes/web_petition/migrate", {}, {"designer"}),
         ("GET", "/users/", {}, {"admin"}),
         ("POST", "/users/", {"username": "new", "password": "long enough 1"}, {"admin"}),
         ("POST", "/users/handler2/groups", {"groups": "case_handler"}, {"admin"}),
@@ -112,8 +128,14 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "cases.diagram", "cases.cancel", "cases.retry", "cases.attachment", "tasks.show",
         "tasks.claim", "tasks.complete", "tasks.upload", "tasks.assign", "tasks.unclaim",
         "tokens.index", "tokens.create", "tokens.revoke",
+        "designer.index", "designer.versions", "designer.source", "designer.diff", "designer.edit",
+        "designer.template", "designer.draft_source", "designer.save_draft", "designer.delete_draft",
+        "designer.upload", "designer.check", "designer.deploy", "designer.test_decision",
+        "designer.running", "designer.migrate",
     }
-    # The JSON APIs have their own tests (test_api.py, test_external_api.py, test_messages_api.py).
+    # The JSON APIs have their own tests (test_api.py, test_external_api.py, test_messages_api.py,
+    # test_designer_api.py).
     endpoints = {r.endpoint for r in app.url_map.iter_rules()
-                 if not r.endpoint.startswith(("api.", "external_api.", "messages_api.", "instance_api."))}
+                 if not r.endpoint.startswith(("api.", "external_api.", "messages_api.", "instance_api.",
+                                               "designer_api."))}
     assert endpoints == covered

@@ -1,0 +1,154 @@
+"""Migration (engine/migration.py): diff two versions, check and move running instances."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine import Engine, EventType, FakeClock, InstanceStatus, MigrationObstacle, MigrationRefused
+from tests.conftest import EngineWith
+from tests.engine.bpmn_builder import flow, process
+
+KEY = "review_path"
+
+
+def review(*, extra_step: bool = False, first_name: str = "受理", second: str = "answer",
+           reminder: str = "P5D") -> str:
+    """begin → accept (a reminder timer on it) → [check_facts] → answer → finish.
+
+    The reminder is a non-interrupting boundary timer that opens `chase_up` for the supervisor.
+    """
+    steps = ["accept", "check_facts", second] if extra_step else ["accept", second]
+    parts = ['<bpmn:startEvent id="begin"/>']
+    prev = "begin"
+    for i, step in enumerate(steps):
+        name = first_name if step == "accept" else step
+        parts.append(f'<bpmn:userTask id="{step}" name="{name}" camunda:candidateGroups="case_handler"/>')
+        parts.append(flow(f"f{i}", prev, step))
+        prev = step
+    parts += [
+        '<bpmn:endEvent id="finish"/>', flow("f_end", prev, "finish"),
+        '<bpmn:boundaryEvent id="reminder" attachedToRef="accept" cancelActivity="false">'
+        f'<bpmn:timerEventDefinition><bpmn:timeDuration>"{reminder}"</bpmn:timeDuration>'
+        "</bpmn:timerEventDefinition></bpmn:boundaryEvent>",
+        '<bpmn:userTask id="chase_up" name="督办" camunda:candidateGroups="supervisor"/>',
+        '<bpmn:endEvent id="chased"/>',
+        flow("f_r1", "reminder", "chase_up"), flow("f_r2", "chase_up", "chased"),
+    ]
+    return process(KEY, "\n".join(parts))
+
+
+def complete_ready(engine: Engine, instance_id: int, element_id: str) -> None:
+    """Complete the one ready task of `element_id` as a handler would."""
+    [task] = [t for t in engine.tasks(instance_id=instance_id) if t.element_id == element_id]
+    engine.complete(task.id, {}, actor="handler")
+
+
+def test_diff_names_added_removed_and_changed_elements(engine_with: EngineWith) -> None:
+    engine = engine_with(review(), review(extra_step=True, first_name="登记受理", second="reply"))
+    diff = engine.diff(KEY, 1, 2)
+    assert [e.element_id for e in diff.added] == ["check_facts", "reply"]
+    assert [e.element_id for e in diff.removed] == ["answer"]
+    changed = {e.element_id: e.changes for e in diff.changed}
+    assert "name" in changed["accept"] and "flow" in changed["accept"]
+    assert diff.added[1].type == "userTask" and diff.removed[0].name == "answer"
+
+
+def test_a_migrated_instance_completes_on_the_new_version(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with(review())
+    old = engine.start(KEY, {"petitioner": "张三"}, actor="clerk")
+    [before] = engine.tasks(instance_id=old.id)
+    engine.claim(before.id, actor="handler")
+    engine.deploy(review(extra_step=True), actor="designer")
+    new = engine.start(KEY, actor="clerk")
+    assert new.version == 2
+
+    check = engine.can_migrate(old.id, 2)
+    assert check.ok and (check.from_version, check.to_version) == (1, 2)
+    clock.advance(hours=2)
+    moved = engine.migrate(old.id, 2, actor="designer")
+
+    assert moved.version == 2 and moved.status == InstanceStatus.RUNNING
+    # The index was rebuilt from the moved workflow: the same task, still held by its holder.
+    [after] = engine.tasks(instance_id=old.id)
+    assert (after.element_id, after.assignee) == ("accept", "handler")
+    complete_ready(engine, old.id, "accept")
+    complete_ready(engine, old.id, "check_facts")  # only version 2 has this step
+    complete_ready(engine, old.id, "answer")
+    assert engine.instance(old.id).status == InstanceStatus.COMPLETED
+
+    events = engine.history(old.id)
+    [migrated] = [e for e in events if e.type == EventType.INSTANCE_MIGRATED]
+    assert migrated.actor == "designer" and migrated.detail == {"from_version": 1, "to_version": 2}
+    assert migrated.at == clock()
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert engine.verify_history(old.id).ok
+
+
+def test_timers_keep_their_due_time_and_still_fire_when_nobody_acts(
+    engine_with: EngineWith, clock: FakeClock
+) -> None:
+    engine = engine_with(review())
+    started = clock()
+    inst = engine.start(KEY, actor="clerk")
+    [timer] = engine.timers()
+    assert timer.due_at == started + timedelta(days=5)
+    clock.advance(days=3)
+    engine.deploy(review(extra_step=True), actor="designer")
+    engine.migrate(inst.id, 2, actor="designer")
+    assert [(t.instance_id, t.element_id, t.due_at) for t in engine.timers()] == [
+        (inst.id, "reminder", started + timedelta(days=5))]
+
+    clock.advance(days=2, minutes=1)
+    assert engine.fire_due_timers() == 1
+    assert {t.element_id for t in engine.tasks(instance_id=inst.id)} == {"accept", "chase_up"}
+    complete_ready(engine, inst.id, "accept")
+    assert {t.element_id for t in engine.tasks(instance_id=inst.id)} == {"check_facts", "chase_up"}
+    assert engine.verify_history(inst.id).ok
+
+
+def test_an_instance_at_a_removed_or_changed_element_cannot_move(engine_with: EngineWith) -> None:
+    engine = engine_with(review(), review(second="reply"), review(first_name="登记受理"))
+    inst = engine.start(KEY, actor="clerk", version=1)
+    complete_ready(engine, inst.id, "accept")  # now at "answer"
+
+    removed = engine.can_migrate(inst.id, 2)
+    assert not removed.ok
+    assert [(p.reason, p.element_id) for p in removed.problems] == [(MigrationObstacle.ELEMENT_REMOVED, "answer")]
+    history = len(engine.history(inst.id))
+    with pytest.raises(MigrationRefused) as refused:
+        engine.migrate(inst.id, 2, actor="designer")
+    assert refused.value.instance_id == inst.id and refused.value.problems == removed.problems
+    assert engine.instance(inst.id).version == 1 and len(engine.history(inst.id)) == history
+    # Renaming a step the case has already left is no obstacle.
+    assert engine.can_migrate(inst.id, 3).ok
+
+    waiting = engine.start(KEY, actor="clerk", version=1)  # at "accept", which version 3 renames
+    changed = engine.can_migrate(waiting.id, 3)
+    assert [(p.reason, p.element_id) for p in changed.problems] == [(MigrationObstacle.ELEMENT_CHANGED, "accept")]
+    assert engine.can_migrate(waiting.id, 1).problems[0].reason == MigrationObstacle.SAME_VERSION
+
+
+@pytest.mark.sqlite_only
+def test_a_changed_timer_refuses_the_move_and_an_ended_instance_has_nothing_to_move(
+    engine_with: EngineWith,
+) -> None:
+    engine = engine_with(review(), review(reminder="P3D"))
+    inst = engine.start(KEY, actor="clerk", version=1)
+    [problem] = engine.can_migrate(inst.id, 2).problems
+    assert (problem.reason, problem.element_id) == (MigrationObstacle.ELEMENT_CHANGED, "reminder")
+    engine.cancel(inst.id, actor="coordinator", reason="test")
+    assert engine.can_migrate(inst.id, 2).problems[0].reason == MigrationObstacle.ENDED
+
+
+@pytest.mark.sqlite_only
+def test_migrate_many_moves_those_that_can_and_leaves_the_others(engine_with: EngineWith) -> None:
+    engine = engine_with(review(), review(extra_step=True, first_name="登记受理"))
+    waiting = engine.start(KEY, actor="clerk", version=1)  # at "accept", which version 2 renames
+    moving = engine.start(KEY, actor="clerk", version=1)
+    complete_ready(engine, moving.id, "accept")
+    checks = engine.migrate_many([waiting.id, moving.id], 2, actor="designer")
+    assert [(c.instance_id, c.ok) for c in checks] == [(waiting.id, False), (moving.id, True)]
+    assert (engine.instance(waiting.id).version, engine.instance(moving.id).version) == (1, 2)
+    assert engine.verify_history().ok
