@@ -163,6 +163,9 @@ class ExternalTaskView:
     locked_until: datetime | None
     worker_id: str | None = None
     error_message: str | None = None
+
+
+@dataclass(frozen=True)
 class ElementDiff:
     """One element of a process that two versions differ on; `changes` says what differs in it
     (e.g. "name", "form", "due_date", "candidate_groups", "conditions", "timer", "script", "flow")."""

@@ -79,19 +79,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.jinja_env.filters["roles"] = labels.role_labels
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, tasks, cases, ledger, deployments, users, tokens, errors, i18n):
+    for module in (auth, inbox, tasks, cases, ledger, deployments, designer, users, tokens, errors, i18n):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
-    for integration in (external_api, messages_api, instance_api):
+    for integration in (external_api, messages_api, instance_api, designer_api):
         csrf.exempt(integration.bp)  # bearer tokens only, as for the API
         app.register_blueprint(integration.bp)
-    for module in (auth, inbox, tasks, cases, ledger, deployments, designer, users, errors, i18n):
-        app.register_blueprint(module.bp)
-    csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
-    app.register_blueprint(api.bp)
-    csrf.exempt(designer_api.bp)
-    app.register_blueprint(designer_api.bp)
     return app
 
 
