@@ -70,6 +70,7 @@ ROLE_LABELS = {
     "designer": lazy_gettext("Process designer"),
     "auditor": lazy_gettext("Auditor"),
     "admin": lazy_gettext("Administrator"),
+    "service_worker": lazy_gettext("Service worker (program)"),
 }
 
 

@@ -170,16 +170,17 @@ SCHEMAS.update({
     "MigrationCheck": _obj({"instance_id": INT, "process_key": STR, "from_version": INT,
                             "to_version": INT, "ok": BOOL,
                             "problems": {"type": "array", "items": _ref("MigrationProblem")}}),
-    "MigrateRequest": _obj({"version": {"type": "integer", "minimum": 1}}),
-    "BulkMigrateRequest": _obj({"from_version": {"type": "integer", "minimum": 1},
-                                "to_version": {"type": "integer", "minimum": 1}},
-                               {"instance_ids": {"type": "array", "items": INT}}),
+    "MigrateRequest": _obj({"version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}),
+    "BulkMigrateRequest": _obj({"from_version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                                "to_version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+                               {"instance_ids": {"type": "array", "items": {
+                                   "type": "integer", "minimum": 1, "maximum": 2**31 - 1}}}),
     "BulkMigrateResult": _obj({"moved": {"type": "array", "items": INT}, "refused": {
         "type": "array", "items": _obj({"instance_id": INT, "problems": {
             "type": "array", "items": _ref("MigrationProblem")}})}}),
 })
-KEY_PATH = {"name": "key", "in": "path", "required": True, "schema": STR}
-VERSION = {"type": "integer", "minimum": 1}
+KEY_PATH = {"name": "key", "in": "path", "required": True, "schema": TEXT}
+VERSION = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 PATHS.update({
     "/processes/{key}/versions": {"get": _op(
         "Versions of a process with change notes and running-instance counts",
@@ -218,19 +219,19 @@ SCHEMAS.update({
         "id": STR, "instance_id": INT, "element_id": STR, "topic": STR, "data": OBJ,
         "retries": _nullable(INT), "locked_until": _nullable(TIME)},
         {"worker_id": _nullable(STR), "error_message": _nullable(STR)}),
-    "FetchAndLockRequest": _obj({"worker_id": STR, "topics": {"type": "array", "items": STR, "minItems": 1}},
+    "FetchAndLockRequest": _obj({"worker_id": TEXT, "topics": {"type": "array", "items": TEXT, "minItems": 1}},
                                 {"max_tasks": {"type": "integer", "minimum": 1, "maximum": 100},
                                  "lock_seconds": {"type": "integer", "minimum": 1, "maximum": 86400}}),
-    "ExternalCompleteRequest": _obj({"worker_id": STR}, {"data": OBJ}),
-    "ExternalFailureRequest": _obj({"worker_id": STR, "message": STR, "retries": {"type": "integer", "minimum": 0}},
+    "ExternalCompleteRequest": _obj({"worker_id": TEXT}, {"data": OBJ}),
+    "ExternalFailureRequest": _obj({"worker_id": TEXT, "message": TEXT, "retries": {"type": "integer", "minimum": 0}},
                                    {"retry_in_seconds": {"type": "integer", "minimum": 0, "maximum": 86400}}),
-    "ExtendLockRequest": _obj({"worker_id": STR, "seconds": {"type": "integer", "minimum": 1, "maximum": 86400}}),
-    "ReasonRequest": _obj({"reason": STR}),
+    "ExtendLockRequest": _obj({"worker_id": TEXT, "seconds": {"type": "integer", "minimum": 1, "maximum": 86400}}),
+    "ReasonRequest": _obj({"reason": TEXT}),
     "CompletedTaskData": _obj({"task_id": STR, "completed_by": _nullable(STR), "completed_at": _nullable(TIME),
                                "data": OBJ}),
-    "MessageRequest": _obj({"name": STR}, {"business_key": _nullable(STR), "correlation": OBJ, "data": OBJ}),
+    "MessageRequest": _obj({"name": TEXT}, {"business_key": _nullable(TEXT), "correlation": OBJ, "data": OBJ}),
 })
-EXTERNAL_PATH = {"name": "task_id", "in": "path", "required": True, "schema": STR}
+EXTERNAL_PATH = {"name": "task_id", "in": "path", "required": True, "schema": TEXT}
 
 
 def _worker_op(summary: str, answer: dict[str, Any], request: str, **extra: Any) -> dict[str, Any]:

@@ -39,7 +39,8 @@ def test_the_data_a_completed_task_recorded(client: FlaskClient, web_engine: Eng
     web_engine.claim(task.id, actor="handler")
     headers = _bearer(web_engine, "handler")
     assert client.get(f"/api/v1/tasks/{task.id}/data", headers=headers).status_code == 409
-    filled = {f.id: f.default or "已核实" for f in web_engine.task(task.id).form if f.required}
+    filled = {f.id: f.default or ("2026-03-02" if f.type == "date" else "已核实")
+              for f in web_engine.task(task.id).form if f.required}
     web_engine.complete(task.id, filled, actor="handler")
     data = client.get(f"/api/v1/tasks/{task.id}/data", headers=_bearer(web_engine, "coordinator"))
     assert data.status_code == 200 and data.json["completed_by"] == "handler"
