@@ -3,6 +3,7 @@ stand at different stages and colours."""
 
 from __future__ import annotations
 
+import io
 import secrets
 import sys
 from dataclasses import dataclass
@@ -10,7 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from werkzeug.datastructures import FileStorage
+
 from engine import Engine, EngineError
+from webapp.attachments import AttachmentRefused, AttachmentStore
 from webapp.sample_case import MAIN_PATH, REGISTER
 
 #: The demo users, named after their role, and their groups.
@@ -97,12 +101,29 @@ def walk(engine: Engine, instance_id: int, path: list[tuple[str, dict[str, Any]]
         task = ready[0]
         actor = task.assignee or _member_of(task.candidate_groups)
         try:
+            data = _with_documents(engine, instance_id, task.id, data, actor)
             engine.complete(task.id, data, actor=actor)
-        except EngineError as exc:
+        except (EngineError, AttachmentRefused) as exc:
             print(f"warning: demo case {instance_id} stopped at {element}: {exc}", file=sys.stderr)
             break
         done += 1
     return done
+
+
+def _with_documents(engine: Engine, instance_id: int, task_id: str, data: dict[str, Any],
+                    actor: str) -> dict[str, Any]:
+    """`data` with each document the demo names (`doc:…`) uploaded to the case first, as a
+    handler would, and referred to by its attachment id."""
+    store = AttachmentStore(Path(engine.settings.upload_dir), engine.settings.max_upload_bytes)
+    out = dict(data)
+    for f in engine.task(task_id).form:
+        value = out.get(f.id)
+        if f.type not in ("document", "file") or not isinstance(value, str) or not value.startswith("doc:"):
+            continue
+        body = f"{f.label}（演示材料）\n".encode()
+        upload = FileStorage(stream=io.BytesIO(body), filename=f"{f.label}.txt", content_type="text/plain")
+        out[f.id] = store.attach(engine, instance_id, upload, actor=actor, task_id=task_id, field=f.id).id
+    return out
 
 
 def _member_of(groups: list[str]) -> str:
