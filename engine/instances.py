@@ -22,9 +22,9 @@ from .expressions import Expressions
 from .external_tasks import reset_failed, sync_external_tasks
 from .messages import deliver, waiting_receivers
 from .models import Deployment, ExternalTask, HumanTask, Instance, Timer
-from .recorder import rebuild_indexes, record
+from .recorder import rebuild_indexes, record, restore_timers
 from .rows import instance_view
-from .runtime import Outcome, Run, waiting_timers
+from .runtime import Outcome, Run
 from .states import EventType, InstanceStatus, TaskState
 from .transactions import Transactions
 from .views import InstanceView
@@ -195,8 +195,7 @@ class Instances:
             workflow = self.load(s, inst)
             writer = hist.EventWriter(s, inst, self.clock())
             writer.append(EventType.INSTANCE_RESUMED, actor)
-            s.add_all(Timer(id=tid, instance_id=inst.id, element_id=ident, due_at=due)
-                      for tid, (ident, due) in waiting_timers(workflow).items())
+            restore_timers(s, inst, workflow)
             ready = s.scalars(select(HumanTask.id).where(HumanTask.instance_id == inst.id,
                                                          HumanTask.state == TaskState.READY)).first()
             inst.status = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING

@@ -154,11 +154,24 @@ def _open_task(
     )
     s.add(row)
     # The unit of work inserts the task before its groups (foreign key order).
-    s.add_all(
-        TaskGroup(task_id=tid, group_name=group, instance_id=inst.id, due_at=due_at, open=assignee is None)
-        for group in groups
-    )
+    _add_offers(s, inst, row)
     return row
+
+
+def _add_offers(s: Session, inst: Instance, row: HumanTask) -> None:
+    """One offer per candidate group of a ready task, open while nobody holds it."""
+    s.add_all(
+        TaskGroup(task_id=row.id, group_name=group, instance_id=inst.id, due_at=row.due_at,
+                  open=row.assignee is None)
+        for group in row.candidate_groups or []
+    )
+
+
+def restore_timers(s: Session, inst: Instance, workflow: BpmnWorkflow) -> None:
+    """The instance's timer rows, made again from the timers its workflow waits on."""
+    s.execute(delete(Timer).where(Timer.instance_id == inst.id))
+    s.add_all(Timer(id=tid, instance_id=inst.id, element_id=ident, due_at=due)
+              for tid, (ident, due) in waiting_timers(workflow).items())
 
 
 def _sync_timers(
@@ -236,14 +249,8 @@ def rebuild_indexes(
             continue
         row.state = TaskState.READY
         row.completed_at = row.completed_by = None
-        s.add_all(
-            TaskGroup(task_id=tid, group_name=group, instance_id=inst.id, due_at=row.due_at,
-                      open=row.assignee is None)
-            for group in row.candidate_groups or []
-        )
-    s.execute(delete(Timer).where(Timer.instance_id == inst.id))
-    s.add_all(Timer(id=tid, instance_id=inst.id, element_id=ident, due_at=due)
-              for tid, (ident, due) in waiting_timers(workflow).items())
+        _add_offers(s, inst, row)
+    restore_timers(s, inst, workflow)
     s.flush()
 
 
