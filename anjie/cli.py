@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from anjie.language import LANGUAGES, problem_lines
 from engine import DiagramInvalid, Engine, EngineError, InstanceView, MigrationRefused, format_diagram
 
 _opened: list[Engine] = []
@@ -68,8 +69,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         bad += 1
         print(f"{path}: INVALID")
-        for problem in check.problems:
-            print(f"  - {problem}")
+        for line in problem_lines(check.problems, args.lang):
+            print(f"  - {line}")
     return 1 if bad else 0
 
 
@@ -83,8 +84,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         except DiagramInvalid as exc:
             status = 1
             print(f"{path}: refused, nothing deployed")
-            for problem in exc.problems:
-                print(f"  - {problem}")
+            for line in problem_lines(exc.problems, args.lang):
+                print(f"  - {line}")
     return status
 
 
@@ -189,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--database-url", default=None, help="default: ANJIE_DATABASE_URL or instance/anjie.db")
+    common.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
+                        help="language of the problems a refused diagram lists (default: zh)")
 
     p = sub.add_parser("validate", parents=[common], help="check diagrams; exit 1 listing every problem")
     p.add_argument("files", nargs="+")

@@ -43,6 +43,7 @@ from .errors import (
 )
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .history import replay_events
+from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
@@ -124,6 +125,7 @@ __all__ = [
     "NotAuthorized",
     "NotCaseLeader",
     "Problem",
+    "describe_problem",
     "ProcessNotFound",
     "Queries",
     "ReplayView",

@@ -31,10 +31,10 @@ def try_decision(source: bytes, inputs: dict[str, Any], scripts: PythonScriptEng
     """Evaluate one decision of a DMN document (the first when `decision_id` is None) on `inputs`."""
     diagram, _ = parsing.parse_diagram(source, [])
     if diagram.kind != "dmn":
-        raise DiagramInvalid([Problem("not a DMN document", file=diagram.name)])
+        raise DiagramInvalid([Problem.of("not_dmn", file=diagram.name)])
     decision = decision_id or diagram.decision_ids[0]
     if decision not in diagram.decision_ids:
-        raise DiagramInvalid([Problem(f"no decision {decision!r} in the document", file=diagram.name)])
+        raise DiagramInvalid([Problem.of("unknown_decision", file=diagram.name, decision=decision)])
     parser = CamundaParser()
     parser.add_dmn_xml(diagram.tree.getroot(), filename=diagram.name)
     table = parser.get_engine(decision, diagram.tree.getroot())
@@ -43,5 +43,5 @@ def try_decision(source: bytes, inputs: dict[str, Any], scripts: PythonScriptEng
         rules = table.decide(task)
         outputs = dict(table.result(task))
     except Exception as exc:  # an input the table's expressions cannot read
-        raise DiagramInvalid([Problem(f"the table could not be evaluated: {exc}", file=diagram.name)]) from None
+        raise DiagramInvalid([Problem.of("table_failed", file=diagram.name, detail=exc)]) from None
     return DecisionResult(decision, [rule.id for rule in rules], [rule.row_number for rule in rules], outputs)

@@ -40,10 +40,6 @@ RESERVED_IDS = {"Start", "End", "Root"}
 HUMAN_TAGS = {"userTask", "manualTask"}
 ISO_LITERAL = re.compile(r"^\s*(R\d*/)?[-+0-9T:PYMWDHS./]*P[0-9TYMWDHS.]+\s*$|^\s*R\d*/", re.I)
 
-TOO_LONG = (
-    "the process is too long to parse (a straight chain of several hundred elements); "
-    "split it into sub-processes"
-)
 
 @dataclass
 class ParsedDiagram:
@@ -92,7 +88,7 @@ def read_source(source: Path | str | bytes) -> tuple[str, bytes]:
         return "<string>", source.encode("utf-8")
     if isinstance(source, bytes | bytearray):
         return "<bytes>", bytes(source)
-    raise DiagramInvalid([Problem(f"cannot deploy a {type(source).__name__}; give a Path, str or bytes")])
+    raise DiagramInvalid([Problem.of("not_a_source", type=type(source).__name__)])
 
 
 def _declared_encoding(raw: bytes) -> str | None:
@@ -108,30 +104,33 @@ def decode_text(name: str, raw: bytes) -> str:
     try:
         codec = codecs.lookup(declared).name
     except LookupError:
-        raise DiagramInvalid([Problem(f"unknown encoding {declared!r} in the XML declaration", file=name)]) from None
+        raise DiagramInvalid([Problem.of("unknown_encoding", file=name, encoding=declared)]) from None
     try:
         return raw.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as exc:
-        said = "its XML declaration says" if _declared_encoding(raw) else "assumed without an XML declaration"
-        raise DiagramInvalid([Problem(f"not {declared} text ({said}; byte {exc.start})", file=name)]) from None
+        if _declared_encoding(raw):
+            problem = Problem.of("wrong_encoding", file=name, encoding=declared, byte=exc.start)
+        else:
+            problem = Problem.of("not_utf8", file=name, byte=exc.start)
+        raise DiagramInvalid([problem]) from None
 
 
 def parse_xml(name: str, raw: bytes) -> Any:
     """Parse diagram bytes safely: in their declared encoding, no DOCTYPE or entities, no network."""
     if len(raw) > MAX_BYTES:
-        raise DiagramInvalid([Problem(f"file is {len(raw)} bytes; the limit is {MAX_BYTES}", file=name)])
+        raise DiagramInvalid([Problem.of("too_large", file=name, size=len(raw), limit=MAX_BYTES)])
     text = decode_text(name, raw)
     # Refused before parsing, whatever the XML library's defaults are: DOCTYPE carries
     # external entities, entity expansion bombs and parameter entities.
     if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
-        raise DiagramInvalid([Problem("a DOCTYPE or ENTITY declaration is not allowed", file=name)])
+        raise DiagramInvalid([Problem.of("doctype", file=name)])
     # lxml reads the declaration again: hand it UTF-8 bytes with a declaration that says so.
     text = re.sub(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)[\"'][^\"']*[\"']", r'\1"UTF-8"', text, count=1)
     try:
         root = etree.fromstring(text.encode("utf-8"), safe_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
-        raise DiagramInvalid([Problem(f"not well-formed XML: {exc.msg}", line=line, file=name)]) from None
+        raise DiagramInvalid([Problem.of("not_well_formed", line=line, file=name, detail=exc.msg)]) from None
     return root.getroottree()
 
 
@@ -160,19 +159,19 @@ def _check_active_content(root: Any, name: str) -> list[Problem]:
     for el in root.iter():
         if not isinstance(el.tag, str):
             if getattr(el, "target", None) == "xml-stylesheet":
-                problems.append(Problem("an xml-stylesheet instruction is not allowed", line=el.sourceline, file=name))
+                problems.append(Problem.of("stylesheet", line=el.sourceline, file=name))
             continue
         names = [el.tag, *el.attrib.keys()]
         for qname in names:
             kind = ACTIVE_NAMESPACES.get(_ns(qname))
             if kind:
-                problems.append(Problem(f"{kind} markup ({_local(qname)}) is not allowed in a diagram",
-                                        element_id=_owner_id(el), line=el.sourceline, file=name))
+                problems.append(Problem.of("active_markup", _owner_id(el), el.sourceline, name,
+                                           kind=kind, tag=_local(qname)))
     # Instructions before the root element are siblings, not descendants.
     node = root.getprevious()
     while node is not None:
         if getattr(node, "target", None) == "xml-stylesheet":
-            problems.append(Problem("an xml-stylesheet instruction is not allowed", line=node.sourceline, file=name))
+            problems.append(Problem.of("stylesheet", line=node.sourceline, file=name))
         node = node.getprevious()
     return problems
 
@@ -189,18 +188,13 @@ def _check_ids(root: Any, name: str) -> list[Problem]:
             continue
         if ident in seen:
             problems.append(
-                Problem(f"duplicate id (first at line {seen[ident]})", ident, el.sourceline, name)
+                Problem.of("duplicate_id", ident, el.sourceline, name, first=seen[ident])
             )
         else:
             seen[ident] = el.sourceline
         if ident in RESERVED_IDS and _ns(el.tag) == BPMN_NS:
             problems.append(
-                Problem(
-                    f"id {ident!r} is reserved by the workflow engine; rename the element",
-                    ident,
-                    el.sourceline,
-                    name,
-                )
+                Problem.of("reserved_id", ident, el.sourceline, name, id=ident)
             )
     return problems
 
@@ -213,10 +207,10 @@ def _check_flows(root: Any, name: str) -> list[Problem]:
             for attr in ("sourceRef", "targetRef"):
                 ref = flow.get(attr)
                 if not ref:
-                    problems.append(Problem(f"sequence flow has no {attr}", flow.get("id"), flow.sourceline, name))
+                    problems.append(Problem.of("flow_without_end", flow.get("id"), flow.sourceline, name, attr=attr))
                 elif ref not in ids:
                     problems.append(
-                        Problem(f"{attr} points to missing element {ref!r}", flow.get("id"), flow.sourceline, name)
+                        Problem.of("flow_to_missing", flow.get("id"), flow.sourceline, name, attr=attr, ref=ref)
                     )
     return problems
 
@@ -234,16 +228,16 @@ def _check_timer(expr_el: Any, name: str) -> list[Problem]:
     text = (expr_el.text or "").strip()
     element = _owner_id(expr_el)
     kind = _local(expr_el.tag)
-    where = dict(element_id=element, line=expr_el.sourceline, file=name)
+    where: dict[str, Any] = dict(element_id=element, line=expr_el.sourceline, file=name)
     if not text:
-        return [Problem(f"{kind} is empty", **where)]
+        return [Problem.of("timer_empty", **where, kind=kind)]
     if not text.startswith(("'", '"')) and (ISO_LITERAL.match(text) or _is_iso_datetime(text)):
         # Camunda writes timers as bare ISO 8601 (PT2H, R6/P1D, a date): read them as literals.
         expr_el.text = text = repr(text)
     try:
         compile_expression(text)
     except ScriptFailed as exc:
-        return [Problem(f"timer {kind} is not a valid expression: {exc}", **where)]
+        return [Problem.of("timer_expression", **where, kind=kind, detail=exc)]
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
@@ -254,13 +248,13 @@ def _check_timer(expr_el: Any, name: str) -> list[Problem]:
             if kind == "timeCycle":
                 cycles, _start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
                 if duration.total_seconds() <= 0:
-                    return [Problem(f"cycle timer {value!r} has zero duration and would loop for ever", **where)]
+                    return [Problem.of("timer_zero_cycle", **where, value=value)]
             elif kind == "timeDuration":
                 TimerEventDefinition.parse_iso_duration(value)
             else:
                 TimerEventDefinition.get_datetime(value)
         except Exception as exc:  # the Spiff parsers raise assorted types
-            return [Problem(f"timer {kind} {value!r} is not valid ISO 8601: {exc}", **where)]
+            return [Problem.of("timer_not_iso", **where, kind=kind, value=value, detail=exc)]
     return []
 
 
@@ -286,13 +280,13 @@ def _check_expressions(root: Any, name: str) -> list[Problem]:
         try:
             compile_expression(text)
         except ScriptFailed as exc:
-            problems.append(Problem(f"condition is not a valid expression: {exc}", flow.get("id"), el.sourceline, name))
+            problems.append(Problem.of("condition_expression", flow.get("id"), el.sourceline, name, detail=exc))
     for el in root.iter(f"{{{BPMN_NS}}}script"):
         task = el.getparent()
         try:
             compile_script(el.text or "")
         except ScriptFailed as exc:
-            problems.append(Problem(f"script refused: {exc}", task.get("id"), el.sourceline, name))
+            problems.append(Problem.of("script_refused", task.get("id"), el.sourceline, name, detail=exc))
     for el in root.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
         for attr in ("dueDate", "assignee"):
             text = el.get(f"{{{CAMUNDA_NS}}}{attr}")
@@ -300,20 +294,21 @@ def _check_expressions(root: Any, name: str) -> list[Problem]:
                 try:
                     compile_expression(text)
                 except ScriptFailed as exc:
-                    message = f"camunda:{attr} is not a valid expression: {exc}"
-                    problems.append(Problem(message, el.get("id"), el.sourceline, name))
+                    problems.append(Problem.of("task_expression", el.get("id"), el.sourceline, name,
+                                               attr=attr, detail=exc))
         for f in fields_of({"form": _form_fields(el)}):
-            problems.extend(Problem(text, el.get("id"), el.sourceline, name) for text in declaration_problems(f))
+            problems.extend(Problem.of(code, el.get("id"), el.sourceline, name, **params)
+                            for code, params in declaration_problems(f))
     return problems
 
 
 def _spiff_problem(exc: Exception, name: str) -> Problem:
     if "RecursionError" in str(exc) or isinstance(exc.__cause__, RecursionError):
-        return Problem(TOO_LONG, getattr(exc, "id", None) or None, None, name)
+        return Problem.of("too_long", getattr(exc, "id", None) or None, None, name)
     if isinstance(exc, ValidationException):
         line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number else None
-        return Problem(str(exc.args[0]) if exc.args else str(exc), exc.id or None, line, name)
-    return Problem(str(exc), None, None, name)
+        return Problem.of("parser", exc.id or None, line, name, detail=exc.args[0] if exc.args else exc)
+    return Problem.of("parser", None, None, name, detail=exc)
 
 
 def parse_diagram(
@@ -333,7 +328,7 @@ def parse_diagram(
     root = tree.getroot()
     namespace, local = _ns(root.tag), _local(root.tag)
     if local != "definitions" or (namespace != BPMN_NS and namespace not in DMN_NAMESPACES):
-        raise DiagramInvalid([Problem(f"not a BPMN or DMN document (root element {local!r})", file=name)])
+        raise DiagramInvalid([Problem.of("not_bpmn_or_dmn", file=name, root=local)])
     kind = "bpmn" if namespace == BPMN_NS else "dmn"
     problems = _check_active_content(root, name) + _check_ids(root, name)
     diagram = ParsedDiagram(name, kind, raw, hashlib.sha256(raw).hexdigest(), tree)
@@ -341,7 +336,7 @@ def parse_diagram(
     if kind == "dmn":
         diagram.decision_ids = [d.get("id") for d in root.iter(f"{{{namespace}}}decision") if d.get("id")]
         if not diagram.decision_ids:
-            problems.append(Problem("no decision in the DMN document", file=name))
+            problems.append(Problem.of("no_decision", file=name))
         if problems:
             raise DiagramInvalid(problems)
         try:
@@ -358,7 +353,7 @@ def parse_diagram(
     processes = root.findall(f"{{{BPMN_NS}}}process")
     executable = [p for p in processes if _is_executable(p)]
     if not executable:
-        problems.append(Problem("no executable process (every process says isExecutable=\"false\")", file=name))
+        problems.append(Problem.of("no_executable_process", file=name))
     calls = _external_calls(root)
     diagram.external_calls = {p.get("id"): calls for p in executable if calls}
     for decision_name, decision_raw in decisions or []:
@@ -399,11 +394,11 @@ def _spiff_parse(
             diagram.process_ids.append(pid)
             diagram.process_names[pid] = process.get("name")
     except RecursionError:
-        return [Problem(TOO_LONG, file=name)]
+        return [Problem.of("too_long", file=name)]
     except (ValidationException, SpiffWorkflowException) as exc:
         return [_spiff_problem(exc, name)]
     except (KeyError, ValueError, AttributeError, TypeError) as exc:
-        return [Problem(f"cannot build the process: {type(exc).__name__}: {exc}", file=name)]
+        return [Problem.of("cannot_build", file=name, error=type(exc).__name__, detail=exc)]
     finally:
         sys.setrecursionlimit(old_limit)
     return []

@@ -149,12 +149,10 @@ class Deployments:
                     try:
                         dep = self.row(s, call.process_id, call.version)
                     except ProcessNotFound:
-                        wanted = f"version {call.version} of " if call.version else ""
-                        problems.append(Problem(
-                            f"call activity calls {wanted}process {call.process_id!r}, which is neither in "
-                            "this file nor deployed; deploy it first",
-                            call.caller, call.line, diagram.name,
-                        ))
+                        where = (call.caller, call.line, diagram.name)
+                        problems.append(
+                            Problem.of("call_version_missing", *where, version=call.version, process=call.process_id)
+                            if call.version else Problem.of("call_missing", *where, process=call.process_id))
                         continue
                     if pid in specs and dep.spec is not None:
                         subs = specs[pid]["subprocess_specs"]

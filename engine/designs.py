@@ -34,7 +34,7 @@ def diagram_kind(name: str, source: bytes) -> str:
         return "bpmn"
     if local == "definitions" and namespace in parsing.DMN_NAMESPACES:
         return "dmn"
-    raise DiagramInvalid([Problem(f"not a BPMN or DMN document (root element {local or tag!r})", file=name)])
+    raise DiagramInvalid([Problem.of("not_bpmn_or_dmn", file=name, root=local or tag)])
 
 
 class Designs:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,12 +16,27 @@ class EngineError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a diagram: where (element id, line) and what."""
+    """One thing wrong with a diagram: where (element id, line) and what.
+
+    `code` names the kind of problem (engine/problem_texts.py) and `params` its details, so
+    each front-end can say it in its user's language; `message` is the English text.
+    """
 
     message: str
     element_id: str | None = None
     line: int | None = None
     file: str | None = None
+    code: str = "parser"
+    params: dict[str, str] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def of(cls, code: str, element_id: str | None = None, line: int | None = None,
+           file: str | None = None, **params: object) -> Problem:
+        """The problem of a code (engine/problem_texts.py), its English text filled in."""
+        from .problem_texts import text
+
+        named = {k: str(v) for k, v in params.items()}
+        return cls(text(code, named), element_id, line, file, code, named)
 
     def __str__(self) -> str:
         where = []

@@ -77,31 +77,32 @@ def fields_of(meta: dict[str, Any]) -> list[FormField]:
     return fields
 
 
-def declaration_problems(f: FormField) -> list[str]:
-    """What is wrong with one declared field (unknown type or rule, unparsable default)."""
-    problems: list[str] = []
+def declaration_problems(f: FormField) -> list[tuple[str, dict[str, str]]]:
+    """What is wrong with one declared field (unknown type or rule, unparsable default), as
+    problem codes of engine/problem_texts.py with their parameters."""
+    problems: list[tuple[str, dict[str, str]]] = []
     if f.type not in TYPES:
-        problems.append(f"form field {f.id!r} has unknown type {f.type!r}; use one of {', '.join(sorted(TYPES))}")
+        problems.append(("form_unknown_type", {"field": f.id, "type": f.type, "types": ", ".join(sorted(TYPES))}))
         return problems
     for name, config in f.rules.items():
         if name not in RULES:
-            problems.append(f"form field {f.id!r} has unknown rule {name!r}")
+            problems.append(("form_unknown_rule", {"field": f.id, "rule": name}))
         elif RULES[name] and not config:
-            problems.append(f"form field {f.id!r}: rule {name!r} needs a config value")
+            problems.append(("form_rule_needs_config", {"field": f.id, "rule": name}))
         elif name in ("min", "max", "minlength", "maxlength") and not _is_int(config):
-            problems.append(f"form field {f.id!r}: rule {name!r} needs a whole number, not {config!r}")
+            problems.append(("form_rule_needs_number", {"field": f.id, "rule": name, "config": config}))
         elif name == "pattern":
             try:
                 re.compile(config)
             except re.error as exc:
-                problems.append(f"form field {f.id!r}: pattern is not a regular expression: {exc}")
+                problems.append(("form_bad_pattern", {"field": f.id, "detail": str(exc)}))
     if f.type == "user" and not f.properties.get("role"):
-        problems.append(f"form field {f.id!r} of type user needs the property role")
+        problems.append(("form_user_needs_role", {"field": f.id}))
     if f.default is not None:
         try:
             typed_default(f)
         except ValueError:
-            problems.append(f"form field {f.id!r}: defaultValue {f.default!r} is not a valid {f.type}")
+            problems.append(("form_bad_default", {"field": f.id, "default": f.default, "type": f.type}))
     return problems
 
 

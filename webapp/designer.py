@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 
 from engine import DiagramInvalid, Problem, ProcessNotFound, diagram_kind
-from webapp import access, deployments, designer_api
+from webapp import access, deployments, designer_api, labels
 from webapp.api import plain
 from webapp.auth import current_user, require
 from webapp.services import engine
@@ -118,7 +118,9 @@ def _xml() -> tuple[str, bytes]:
 
 
 def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
-    return [{"message": p.message, "element_id": p.element_id, "line": p.line} for p in problems]
+    """Problems as the designer's script shows them: in the user's language, with code and details."""
+    return [{"message": labels.problem_text(p, where=False), "code": p.code, "params": p.params,
+             "element_id": p.element_id, "line": p.line} for p in problems]
 
 
 @bp.post("/drafts")
@@ -160,7 +162,7 @@ def upload() -> Any:
         draft = engine().designs.save_draft(current_user().username, name, raw)
     except DiagramInvalid as exc:
         flash(_("This is not a BPMN or DMN diagram; nothing was saved.") + " "
-              + "; ".join(p.message for p in exc.problems), "error")
+              + _("; ").join(labels.problem_text(p) for p in exc.problems), "error")
         return redirect(url_for("designer.index"))
     return redirect(url_for("designer.edit", draft=draft.id))
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from lxml import etree
 
-from engine import EventType, InstanceStatus, TaskState, safe_parser
+from engine import EventType, InstanceStatus, Problem, TaskState, describe_problem, safe_parser
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -150,3 +150,8 @@ def option_names(xml: bytes) -> dict[str, dict[str, str]]:
             if field.get("id") and option.get("id") and option.get("name"):
                 names.setdefault(field.get("id"), {})[option.get("id")] = option.get("name")
     return names
+
+
+def problem_text(problem: Problem, *, where: bool = True) -> str:
+    """Why a diagram was refused, in the user's language (the engine gives a code and details)."""
+    return describe_problem(problem, _, where=where)

@@ -20,7 +20,21 @@ def test_validate_lists_every_problem_and_exits_1(tmp_path: Path, capsys: pytest
     assert main(["validate", str(SIMPLE), "--database-url", url]) == 0
     assert main(["validate", str(bad), str(SIMPLE), "--database-url", url]) == 1
     out = capsys.readouterr().out
-    assert "bad.bpmn: INVALID" in out and "'Start'" in out and "simple_review.bpmn: ok" in out
+    assert "bad.bpmn: INVALID" in out and "simple_review.bpmn: ok" in out
+    # Chinese first: the reserved id, where it is, and what to do, in the office's language.
+    assert "元素 Start：ID“Start”为流程引擎保留，请为该元素改名" in out, out
+    assert main(["validate", str(bad), "--lang", "en", "--database-url", url]) == 1
+    english = capsys.readouterr().out
+    assert "element 'Start': id 'Start' is reserved by the workflow engine; rename the element" in english
+
+
+def test_deploy_refusal_is_listed_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text(SIMPLE.read_text(encoding="utf-8").replace("<bpmn:process ", "<!DOCTYPE x><bpmn:process ", 1),
+                   encoding="utf-8")
+    assert main(["deploy", str(bad), "--database-url", f"sqlite:///{tmp_path / 'c.db'}"]) == 1
+    out = capsys.readouterr().out
+    assert "bad.bpmn: refused, nothing deployed" in out and "bad.bpmn：不允许 DOCTYPE 或 ENTITY 声明" in out, out
 
 
 def test_deploy_start_tasks_complete_history_verify(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -90,6 +90,25 @@ def test_problems_spiffworkflow_finds_are_listed_beside_ours(engine_with: Engine
     assert any(p.element_id == "t" and "dueDate" in p.message for p in problems)
     assert any("bogus" in p.message for p in problems)
     assert any(p.element_id == "call_missing" and "'nowhere'" in p.message for p in problems)
+    # Each problem names its kind with a stable code and its details, for the front-ends to translate.
+    by_code = {p.code: p for p in problems}
+    assert by_code["task_expression"].params["attr"] == "dueDate"
+    assert by_code["call_missing"].params == {"process": "nowhere"}
+    assert by_code["parser"].params["detail"] and "bogus" in by_code["parser"].params["detail"]
+
+
+def test_every_problem_code_fills_its_text_and_unknown_details_fall_back_to_english() -> None:
+    from engine import Problem, describe_problem
+    from engine.problem_texts import TEXTS
+
+    problem = Problem.of("duplicate_id", "a", 7, "x.bpmn", first=3)
+    assert problem.message == "duplicate id (first at line 3)" and problem.params == {"first": "3"}
+    assert str(problem) == "x.bpmn, line 7, element 'a': duplicate id (first at line 3)"
+    assert describe_problem(problem, lambda text: text) == str(problem)
+    # A translation that names a detail the problem lacks shows the engine's English, never a crash.
+    assert describe_problem(problem, lambda t: "%(missing)s" if t in TEXTS.values() else t,
+                            where=False) == problem.message
+    assert all(code.isidentifier() for code in TEXTS)
 
 
 def test_no_executable_process_is_refused(engine_with: EngineWith) -> None:

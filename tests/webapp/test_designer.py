@@ -40,6 +40,8 @@ def test_check_names_elements_and_a_bad_draft_is_kept_but_not_deployed(
                                                           'camunda:dueDate="visit_deadline +"')
     check = client.post("/designer/check", json={"xml": broken}).json
     assert not check["ok"] and check["problems"][0]["element_id"] == "visit_petitioner"
+    assert check["problems"][0]["code"] == "task_expression" and check["problems"][0]["params"]["attr"] == "dueDate"
+    assert check["problems"][0]["message"].startswith("camunda:dueDate 不是有效的表达式")
     saved = client.post("/designer/drafts", json={"xml": broken, "name": "web.bpmn",
                                                  "process_key": "web_petition", "base_version": 1})
     assert saved.status_code == 200 and web_engine.designs.drafts("designer")[0].id == saved.json["id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -29,3 +30,13 @@ def test_mo_is_compiled_from_po() -> None:
     mo = read_mo(io.BytesIO((CATALOG / "messages.mo").read_bytes()))
     assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}, \
         "recompile: pybabel compile -d webapp/translations"
+
+
+def test_every_diagram_problem_has_a_chinese_text_with_the_same_details() -> None:
+    from engine.problem_texts import TEXTS
+
+    po = read_po(io.BytesIO((CATALOG / "messages.po").read_bytes()))
+    for code, english in TEXTS.items():
+        message = po.get(english)
+        assert message is not None and message.string, f"problem {code!r}: add {english!r} to messages.po"
+        assert sorted(re.findall(r"%\((\w+)\)s", message.string)) == sorted(re.findall(r"%\((\w+)\)s", english)), code

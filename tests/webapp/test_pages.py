@@ -157,6 +157,13 @@ def test_deploy_page(client: FlaskClient, auth: Auth, web_engine: Engine) -> Non
         "diagram": (__import__("io").BytesIO(b"<bpmn:definitions"), "bad.bpmn")})
     assert resp.status_code == 400 and "发现以下问题" in resp.text
     assert client.post("/deployments/").status_code == 302
+    # Each problem is said in Chinese (the engine gives a code and its details).
+    reserved = (DIAGRAMS / "web_petition.bpmn").read_text(encoding="utf-8").replace(
+        'id="visit_petitioner"', 'id="Start"', 1)
+    resp = client.post("/deployments/", data={
+        "diagram": (__import__("io").BytesIO(reserved.encode()), "reserved.bpmn")})
+    assert resp.status_code == 400 and 'data-code="reserved_id"' in resp.text
+    assert "ID“Start”为流程引擎保留，请为该元素改名" in resp.text and "reserved by" not in resp.text
 
 
 @pytest.mark.sqlite_only
