@@ -167,6 +167,13 @@ class Deployments:
             rows = s.scalars(select(Deployment).order_by(Deployment.process_key, Deployment.version.desc()))
             return [deployment_view(d) for d in rows]
 
+    def process_names(self) -> dict[tuple[str, int], str]:
+        """The name each deployed process version's diagram gives it: (key, version) -> name."""
+        with self.tx.read() as s:
+            rows = s.execute(select(Deployment.process_key, Deployment.version, Deployment.name)
+                             .where(Deployment.kind == "bpmn", Deployment.name.is_not(None)))
+            return {(key, version): name for key, version, name in rows.all()}
+
     def source(self, process_key: str, version: int | None = None) -> bytes:
         """The diagram source a process (or decision) version was deployed from."""
         with self.tx.read() as s:

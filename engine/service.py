@@ -128,6 +128,10 @@ class Engine:
         """Every deployment, newest version of each key first."""
         return self._deployments.all()
 
+    def process_names(self) -> dict[tuple[str, int], str]:
+        """What each deployed process version is called in its diagram: (key, version) -> name."""
+        return self._deployments.process_names()
+
     def task_forms(self, process_key: str, version: int | None = None) -> dict[str, tuple[str | None, list[FormField]]]:
         """Every human task of a process version: element id -> (name, form), in diagram order."""
         return self._deployments.task_forms(process_key, version)

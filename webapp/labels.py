@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from lxml import etree
 
 from engine import EventType, InstanceStatus, Problem, TaskState, describe_problem, safe_parser
+from webapp.services import engine
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -155,3 +157,17 @@ def option_names(xml: bytes) -> dict[str, dict[str, str]]:
 def problem_text(problem: Problem, *, where: bool = True) -> str:
     """Why a diagram was refused, in the user's language (the engine gives a code and details)."""
     return describe_problem(problem, _, where=where)
+
+
+def process_label(process_key: str, version: int | None = None) -> str:
+    """A process as people read it: the diagram's name and the version ("信访事项办理 · 第1版").
+
+    The names are read once per request; a key no deployment names is shown as itself."""
+    names: dict[tuple[str, int], str] | None = g.get("anjie_process_names")
+    if names is None:
+        names = g.anjie_process_names = engine().process_names()
+    name = names.get((process_key, version)) if version is not None else None
+    if name is None:  # the newest version that names the process
+        named = sorted((v, n) for (k, v), n in names.items() if k == process_key)
+        name = named[-1][1] if named else process_key
+    return _("%(name)s · version %(version)s", name=name, version=version) if version is not None else name

@@ -50,6 +50,20 @@ def test_case_page(client: FlaskClient, auth: Auth, web_engine: Engine, case: An
 
 
 @pytest.mark.sqlite_only
+def test_a_process_is_shown_by_its_diagram_name_and_version_not_its_key(
+        client: FlaskClient, auth: Auth, web_engine: Engine, case: Any) -> None:
+    auth.login("handler")
+    pages = {"case": client.get(f"/cases/{case.id}").text, "task": client.get(f"/tasks/{case.tasks[0].id}").text}
+    for where, page in pages.items():
+        assert "网页测试信访件 · 第1版" in page, where
+        assert "web_petition v1" not in page and "web_petition" not in page.split("<main")[1].split("<script")[0], where
+    inbox = client.get("/").text
+    assert '<option value="web_petition" >网页测试信访件</option>' in inbox
+    client.post("/lang/en", data={"next": "/"})
+    assert "网页测试信访件 · version 1" in client.get(f"/cases/{case.id}").text
+
+
+@pytest.mark.sqlite_only
 def test_case_page_top_shows_deadlines_class_leader_and_handler(client: FlaskClient, auth: Auth,
                                                                 web_engine: Engine, clock: FakeClock) -> None:
     web_engine.accounts.set_groups("leader", ["case_leader"])
