@@ -35,6 +35,7 @@ def register(subparsers: Any) -> None:
     add.add_argument("--group", "-g", action="append", default=[], dest="groups",
                      help="a group (role); repeat for several")
     add.add_argument("--display-name")
+    add.add_argument("--unit", help="the unit (单位) user pickers show beside the name")
     _db(add)
     add.set_defaults(func=cmd_user_add)
     passwd = user.add_parser("passwd", help="set a user's password (and lift a lockout)")
@@ -91,7 +92,8 @@ def _account_command(action: Callable[[], Any], done: Callable[[Any], str]) -> i
 def cmd_user_add(args: argparse.Namespace) -> int:
     engine = _open(args)
     return _account_command(
-        lambda: engine.accounts.add_user(args.name, _read_password(), args.groups, display_name=args.display_name),
+        lambda: engine.accounts.add_user(args.name, _read_password(), args.groups, display_name=args.display_name,
+                                          unit=args.unit),
         lambda _: f"user {args.name} added with groups {', '.join(args.groups) or '(none)'}",
     )
 

@@ -48,6 +48,8 @@ class UserView:
     created_at: datetime
     #: Web sessions carry this number; raising it (logout, new password, disable) ends them all.
     session_generation: int = 0
+    #: The unit (单位) the user works in, if known.
+    unit: str | None = None
 
     @property
     def label(self) -> str:
@@ -153,8 +155,8 @@ class Accounts:
     # -- users -------------------------------------------------------------------------------
 
     def add_user(self, username: str, password: str, groups: Iterable[str] = (),
-                 *, display_name: str | None = None) -> UserView:
-        """Create a user with these groups; raises UserExists or WeakPassword."""
+                 *, display_name: str | None = None, unit: str | None = None) -> UserView:
+        """Create a user with these groups (and unit); raises UserExists or WeakPassword."""
         username = username.strip()
         if not username:
             raise AccountError("a user needs a name")
@@ -162,7 +164,7 @@ class Accounts:
         with self._sessions.begin() as session:
             if session.scalar(select(User.id).where(User.username == username)) is not None:
                 raise UserExists(f"user {username!r} exists already", username)
-            user = User(username=username, display_name=display_name,
+            user = User(username=username, display_name=display_name, unit=(unit or "").strip() or None,
                         password_hash=hash_password(password, n=self.scrypt_n),
                         is_active=True, failed_logins=0,
                         created_at=self._clock())
@@ -208,6 +210,15 @@ class Accounts:
             user.locked_until = None
             user.session_generation = (user.session_generation or 0) + 1
             session.execute(delete(LoginThrottle).where(LoginThrottle.username == user.username))
+
+    def set_details(self, username: str, *, display_name: str | None, unit: str | None) -> UserView:
+        """Change the name people read and the unit of a user (empty text clears them)."""
+        with self._sessions.begin() as session:
+            user = self._load(session, username)
+            user.display_name = (display_name or "").strip() or None
+            user.unit = (unit or "").strip() or None
+            session.flush()
+            return _view(user)
 
     def set_groups(self, username: str, groups: Iterable[str]) -> UserView:
         """Replace a user's groups."""
@@ -414,4 +425,5 @@ def _view(user: User) -> UserView:
         locked_until=user.locked_until,
         created_at=user.created_at,
         session_generation=user.session_generation or 0,
+        unit=user.unit,
     )

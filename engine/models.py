@@ -208,6 +208,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(200), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
+    #: The unit (单位) the user works in, shown beside the name in user pickers.
+    unit: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(400))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

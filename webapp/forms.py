@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from engine import FieldProblem, FormField, initial_value
+from webapp.labels import role_label
 
 
 def widget(f: FormField) -> str:
@@ -69,7 +70,8 @@ def message(problem: FieldProblem) -> str:
         "pattern": _("The value does not have the expected format."),
         "not_future": _("The date cannot be in the future."),
         "not_past": _("The date cannot be in the past."),
-        "unknown_user": _("Choose an active user from the list."),
+        "unknown_user": _("Choose an active %(role)s from the list; a name typed freely is not accepted.",
+                          role=role_label(problem.limit or "")),
         "not_a_document": _("Choose one of the case's documents."),
     }
     return messages.get(problem.code, problem.code)

@@ -9,7 +9,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine import DataInvalid, EventType, EventView, FormInvalid, InstanceView, TaskNotReady, TaskState, TaskView
+from engine import (
+    DataInvalid,
+    EventType,
+    EventView,
+    FormInvalid,
+    InstanceView,
+    TaskNotReady,
+    TaskState,
+    TaskView,
+    UserView,
+)
 from webapp import access, forms
 from webapp.attachments import AttachmentRefused, AttachmentStore
 from webapp.auth import current_user
@@ -93,16 +103,23 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
     return page, status
 
 
-def choices(task: TaskView, instance: InstanceView) -> dict[str, list[tuple[str, str]]]:
-    """What user pickers (active holders of the field's role) and document fields (the case's
-    attachments) offer."""
-    found: dict[str, list[tuple[str, str]]] = {}
+def choices(task: TaskView, instance: InstanceView) -> dict[str, list[tuple[str, ...]]]:
+    """What user pickers offer (the active holders of the field's role: user name, name and
+    unit as people read them, the words a search matches) and what document fields offer (the
+    case's attachments: id, file name)."""
+    found: dict[str, list[tuple[str, ...]]] = {}
     for f in task.form:
         if f.type == "user":
-            found[f.id] = [(u.username, u.label) for u in accounts().holders(f.properties.get("role", ""))]
+            found[f.id] = [person(u) for u in accounts().holders(f.properties.get("role", ""))]
         elif forms.widget(f) == "document":
             found[f.id] = [(a.id, a.filename) for a in engine().attachments.list(instance.id)]
     return found
+
+
+def person(user: UserView) -> tuple[str, str, str]:
+    """One choice of a user picker: the user name it records, "name（unit）", and what a search matches."""
+    label = _("%(name)s (%(unit)s)", name=user.label, unit=user.unit) if user.unit else user.label
+    return user.username, label, " ".join(filter(None, (user.username, user.display_name, user.unit)))
 
 
 def earlier_answers(task: TaskView, history: list[EventView]) -> dict[str, list[tuple[Any, str, Any]]]:

@@ -35,7 +35,8 @@ def add() -> Any:
     else:
         try:
             accounts().add_user(username, request.form.get("password", ""), groups,
-                                display_name=request.form.get("display_name") or None)
+                                display_name=request.form.get("display_name") or None,
+                                unit=request.form.get("unit") or None)
         except UserExists:
             errors["username"] = _("This name is taken.")
         except WeakPassword:
@@ -44,6 +45,15 @@ def add() -> Any:
         return render_template("users/index.html", users=accounts().users(),
                                roles=access.ROLES, errors=errors, values=request.form), 400
     flash(_("User %(name)s added.", name=username), "success")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/<username>/details")
+@require(access.MANAGE_USERS)
+def set_details(username: str) -> Any:
+    """Change the name people read and the unit (单位) of a user, as user pickers show them."""
+    accounts().set_details(username, display_name=request.form.get("display_name"), unit=request.form.get("unit"))
+    flash(_("Details of %(name)s saved.", name=username), "success")
     return redirect(url_for("users.index"))
 
 

@@ -160,3 +160,17 @@ def test_tokens_made_before_expiry_existed_expire_after_the_same_lifetime(engine
     assert engine.accounts.verify_token(token) is not None
     clock.advance(days=90, seconds=1)
     assert engine.accounts.verify_token(token) is None
+
+
+def test_a_unit_is_kept_changed_and_given_with_the_active_holders_of_a_role(engine_with: EngineWith) -> None:
+    accounts = engine_with().accounts
+    accounts.scrypt_n = 2**4
+    accounts.add_user("li", "long enough 1", ["case_leader"], display_name="李明", unit=" 县信访局 ")
+    accounts.add_user("wang", "long enough 1", ["case_leader"])
+    accounts.add_user("gone", "long enough 1", ["case_leader"], unit="县信访局")
+    accounts.set_active("gone", False)
+    assert [(u.username, u.unit) for u in accounts.holders("case_leader")] == [("li", "县信访局"), ("wang", None)]
+    changed = accounts.set_details("wang", display_name="王芳", unit="乡镇信访办")
+    assert (changed.label, changed.unit) == ("王芳", "乡镇信访办")
+    assert accounts.user("wang").unit == "乡镇信访办"
+    assert accounts.set_details("wang", display_name="", unit="  ").unit is None

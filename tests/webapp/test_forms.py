@@ -70,7 +70,8 @@ def test_a_submission_reads_unticked_boxes_as_false_and_drops_other_keys() -> No
     (FieldProblem("max", "30"), "The largest allowed value is 30."),
     (FieldProblem("minlength", "2"), "At least 2 characters."),
     (FieldProblem("not_future"), "The date cannot be in the future."),
-    (FieldProblem("unknown_user", "case_leader"), "Choose an active user from the list."),
+    (FieldProblem("unknown_user", "case_leader"),
+     "Choose an active Case leader from the list; a name typed freely is not accepted."),
 ])
 def test_each_problem_has_a_message(problem: FieldProblem, text: str) -> None:
     assert message(problem) == text

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from engine import Engine
-from tests.webapp.conftest import Auth, start_case
+from tests.webapp.conftest import PASSWORD, Auth, start_case
 
 VISIT = {"visit_date": "2025-04-17", "visit_notes": "当面听取诉求", "petitioner_count": "2",
          "handling": "solve"}
@@ -144,8 +144,9 @@ def test_the_form_draws_typed_defaults_pickers_help_and_camera(client: FlaskClie
     page = client.get(f"/tasks/{form_task.id}").text
     assert re.search(r'id="f-urgent"\s*>', page) and re.search(r'id="f-checked" checked>', page)
     assert 'id="f-days" value="5"' in page and '<option value="visit" selected>' in page
-    assert '<datalist id="users-leader">' in page and '<option value="leader">' in page
-    assert '<option value="handler">' not in page.split('<datalist id="users-leader">')[1].split("</datalist>")[0]
+    picker = page.split('id="f-leader"')[1].split("</select>")[0]
+    assert '<option value="leader" data-search="leader"' in picker  # without JavaScript: a select
+    assert 'value="handler"' not in picker  # only holders of the role
     assert 'accept="image/*" capture="environment"' in page and "两到二十个字" in page
 
 
@@ -159,8 +160,27 @@ def test_rules_are_shown_beside_their_fields_and_free_text_names_refused(
     for field_id, text in [("days", "最大允许值为 30"), ("reason", "此项为必填项"),
                            ("meeting_date", "日期不能晚于今天"), ("leader", "请从列表中选择")]:
         assert text in resp.text.split(f'id="error-{field_id}"')[1].split("</p>")[0], field_id
-    assert re.search(r'id="f-override" checked>', resp.text) and 'value="李明"' in resp.text
+    assert re.search(r'id="f-override" checked>', resp.text)
+    assert '<option value="李明" data-typed selected>李明</option>' in resp.text  # what was typed stays
+    assert "包案领导" in resp.text.split('id="error-leader"')[1].split("</p>")[0]
     assert web_engine.task(form_task.id).state == "ready"
+
+
+@pytest.mark.sqlite_only
+def test_a_user_picker_lists_active_holders_of_its_role_with_their_unit(
+        client: FlaskClient, auth: Auth, web_engine: Engine, form_task: Any) -> None:
+    web_engine.accounts.add_user("li", PASSWORD, ["case_leader"], display_name="李明", unit="县信访局")
+    web_engine.accounts.add_user("gone", PASSWORD, ["case_leader"], display_name="离职者", unit="县信访局")
+    web_engine.accounts.set_active("gone", False)
+    auth.login("handler")
+    picker = client.get(f"/tasks/{form_task.id}").text.split('id="f-leader"')[1].split("</select>")[0]
+    assert '<option value="li" data-search="li 李明 县信访局">李明（县信访局）</option>' in picker
+    assert "离职者" not in picker and 'value="gone"' not in picker
+    # A disabled holder is refused too, whatever a client sends.
+    resp = client.post(f"/tasks/{form_task.id}/complete", data={"note": "两个字", "leader": "gone"})
+    assert resp.status_code == 400 and "请从列表中选择一位在岗的包案领导" in resp.text
+    resp = client.post(f"/tasks/{form_task.id}/complete", data={"note": "两个字", "leader": "li"})
+    assert resp.status_code == 302 and web_engine.instance(form_task.instance_id).data["leader"] == "li"
 
 
 @pytest.mark.sqlite_only
