@@ -132,8 +132,9 @@ def fill_required(page: Any, fields: list[FormField], photo: Path, today: str) -
             continue  # the default or an earlier answer already fills it
         elif f.type in ("enum", "document") or f.properties.get("document") == "true":
             pick_first(page, sel)
-        elif f.type == "user":
-            page.fill(sel, page.locator(f"#users-{f.id} option").first.get_attribute("value"))
+        elif f.type == "user":  # the searchable picker: type a name, Enter takes the first match
+            page.fill(sel, page.locator(f"#f-{f.id}-choice option[data-search]").first.get_attribute("value"))
+            page.keyboard.press("Enter")
         elif f.type == "long":
             page.fill(sel, f.rules.get("min") or "1")
         elif f.type == "date":
