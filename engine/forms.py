@@ -77,6 +77,23 @@ def fields_of(meta: dict[str, Any]) -> list[FormField]:
     return fields
 
 
+def process_defaults(elements: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The typed default of every form field of a process (its element metadata), by field id:
+    what an expression reads for a field nobody has filled yet. The first form declaring a
+    field gives its default."""
+    defaults: dict[str, Any] = {}
+    for meta in elements.values():
+        if not meta.get("form"):
+            continue
+        for f in fields_of(dict(meta)):
+            if f.id not in defaults:
+                try:
+                    defaults[f.id] = typed_default(f)
+                except ValueError:  # refused at deploy; metadata stored before the check had it
+                    defaults[f.id] = None
+    return defaults
+
+
 def declaration_problems(f: FormField) -> list[tuple[str, dict[str, str]]]:
     """What is wrong with one declared field (unknown type or rule, unparsable default), as
     problem codes of engine/problem_texts.py with their parameters."""

@@ -26,6 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .clock import using_clock
 from .expressions import Expressions, expression_names
+from .forms import process_defaults
 from .scripting import ScriptFailed, using_case_data
 
 # SpiffWorkflow's task iterators stop at depth 1,000 and then report a workflow as
@@ -267,6 +268,7 @@ class Run:
         self.elements = elements
         self.expressions = expressions
         self.case_data = case_data
+        self.form_defaults = process_defaults(elements)
         self._before = {t.id: t.state for t in all_tasks(workflow)}
 
     def step(self) -> Outcome:
@@ -332,7 +334,7 @@ class Run:
 
     def _guard(self, action: Callable[[], Any]) -> Any:
         try:
-            with using_clock(self.clock), using_case_data(self.case_data):
+            with using_clock(self.clock), using_case_data(self.case_data, self.form_defaults):
                 return action()
         except (SpiffWorkflowException, ScriptFailed) as exc:
             raise self._incident(exc) from exc

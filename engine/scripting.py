@@ -54,13 +54,22 @@ _ticks: ContextVar[list[int]] = ContextVar("script_ticks")
 _case_data: ContextVar[Mapping[str, Any]] = ContextVar("anjie_case_data", default=MappingProxyType({}))
 
 
+# The typed defaults of every form field of the running process (docs/forms.md): an expression
+# that reads a field no one has filled yet (a later task's optional box) sees its default,
+# never a NameError that would stop the case.
+_form_defaults: ContextVar[Mapping[str, Any]] = ContextVar("anjie_form_defaults", default=MappingProxyType({}))
+
+
 @contextmanager
-def using_case_data(data: Mapping[str, Any]) -> Iterator[None]:
-    """Make `data` the case data that `case_value` reads inside the block."""
+def using_case_data(data: Mapping[str, Any], form_defaults: Mapping[str, Any] | None = None) -> Iterator[None]:
+    """Make `data` the case data that `case_value` reads inside the block, and `form_defaults`
+    what expressions read for form fields the data does not hold yet."""
     token = _case_data.set(data)
+    defaults = _form_defaults.set(MappingProxyType(dict(form_defaults or {})))
     try:
         yield
     finally:
+        _form_defaults.reset(defaults)
         _case_data.reset(token)
 
 
@@ -428,6 +437,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
             # A Camunda message thrown without a payload expression carries no payload.
             return None
         namespace = dict(_GLOBALS)
+        namespace.update({k: v for k, v in _form_defaults.get().items() if k not in RESERVED and k not in _GLOBALS})
         namespace.update(external_context or {})
         namespace.update({k: v for k, v in context.items() if k not in RESERVED})
         return _run(compile_expression(expression), namespace, self.timeout_seconds, "eval")

@@ -159,3 +159,56 @@ def test_a_case_in_error_is_cancelled(engine_with: EngineWith, clock: FakeClock)
     assert inst.status == "error"
     done = engine.cancel(inst.id, actor="coordinator", reason="录入错误，作废")
     assert done.status == "cancelled" and engine.history(inst.id)[-1].type == "instance_cancelled"
+
+
+def _form_task(tid: str, fields: str) -> str:
+    return (f'<bpmn:userTask id="{tid}" name="{tid}" camunda:candidateGroups="case_handler"><bpmn:extensionElements>'
+            f'<camunda:formData>{fields}</camunda:formData></bpmn:extensionElements></bpmn:userTask>')
+
+
+#: Triage as the original defect had it: an override box, a reason required when it is ticked,
+#: a gateway that reads both; then a follow-up visit whose repeat-petition box a gateway reads
+#: on a branch that never showed that form.
+TRIAGE = b.process("triage", "\n".join([
+    '<bpmn:startEvent id="begin"/>',
+    _form_task("confirm_triage",
+               '<camunda:formField id="risk_override" label="调整研判结果" type="boolean" defaultValue="false"/>'
+               '<camunda:formField id="override_reason" label="调整理由" type="string"><camunda:validation>'
+               '<camunda:constraint name="required_if" config="risk_override"/></camunda:validation>'
+               '</camunda:formField>'),
+    '<bpmn:exclusiveGateway id="override_gate" default="f_keep"/>',
+    '<bpmn:exclusiveGateway id="repeat_gate" default="f_closed"/>',
+    _form_task("re_rate", '<camunda:formField id="note" label="说明" type="string"/>'),
+    _form_task("follow_up_visit",
+               '<camunda:formField id="repeat_petition" label="同一事项重复信访" type="boolean" defaultValue="false"/>'),
+    '<bpmn:endEvent id="closed"/>', '<bpmn:endEvent id="reopened"/>',
+    b.flow("f1", "begin", "confirm_triage"), b.flow("f2", "confirm_triage", "override_gate"),
+    b.flow("f_override", "override_gate", "re_rate", "risk_override and bool(override_reason)"),
+    b.flow("f_keep", "override_gate", "repeat_gate"), b.flow("f3", "re_rate", "repeat_gate"),
+    b.flow("f_reopen", "repeat_gate", "reopened", "repeat_petition"),
+    b.flow("f_closed", "repeat_gate", "follow_up_visit"), b.flow("f4", "follow_up_visit", "closed"),
+]))
+
+
+def test_no_form_input_puts_a_case_in_error_gateways_read_defaults(engine_with: EngineWith) -> None:
+    engine = engine_with(TRIAGE)
+    inst = engine.start("triage", {}, actor="clerk")
+    # Nothing typed: the override is its default (false), the reason null, and the later
+    # gateway reads the follow-up form's box (not filled yet) as its default: not reopened.
+    done = engine.complete(inst.tasks[0].id, {}, actor="handler")
+    assert done.status == "running" and done.incident_message is None
+    assert [t.element_id for t in done.tasks] == ["follow_up_visit"]
+    assert "repeat_petition" not in done.data  # the default is read, not written
+    assert engine.complete(done.tasks[0].id, {}, actor="handler").status == "completed"
+    # Ticking the override without a reason is refused beside the field; nothing changes.
+    second = engine.start("triage", {}, actor="clerk")
+    problems = refused(engine, second.tasks[0].id, {"risk_override": "on"})
+    assert problems == {"override_reason": FieldProblem("required")}
+    assert engine.instance(second.id).status == "running" and engine.task(second.tasks[0].id).state == "ready"
+    # Wrong types from an API client are refused naming the field, never stored or run.
+    problems = refused(engine, second.tasks[0].id, {"risk_override": "maybe", "override_reason": ["x"]})
+    assert set(problems) == {"risk_override", "override_reason"}
+    assert engine.instance(second.id).status == "running"
+    after = engine.complete(second.tasks[0].id, {"risk_override": True, "override_reason": "信访人提供新证据"},
+                            actor="handler")
+    assert [t.element_id for t in after.tasks] == ["re_rate"]
