@@ -67,7 +67,7 @@ def readable(history: list[EventView], names: dict[str, str]) -> list[EventView]
 
 
 #: The deadlines the case page puts at the top, in the order people check them.
-DEADLINES = ("accept_deadline", "handling_deadline", "reply_deadline")
+DEADLINES = ("accept_deadline", "handling_deadline", "extended_deadline", "reply_deadline")
 
 
 def top_facts(data: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]:
@@ -75,7 +75,7 @@ def top_facts(data: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]
     overdue, the extension, the class, the leader and the handler, in Chinese."""
     facts: list[tuple[str, str, str]] = []
     labels = {"accept_deadline": _("Acceptance deadline"), "handling_deadline": _("Handling deadline"),
-              "reply_deadline": _("Reply deadline")}
+              "extended_deadline": _("Extended deadline"), "reply_deadline": _("Reply deadline")}
     today = now.astimezone(DISPLAY_ZONE).date()
     for key in DEADLINES:
         try:

@@ -121,6 +121,45 @@ def return_reasons(xml: bytes, element_id: str) -> list[str]:
             if flow.get("targetRef") == element_id and flow.get("sourceRef") in gateways and flow.get("name")]
 
 
+#: What the shipped diagrams' scripts compute (deadlines, counters), as people read them: the
+#: keys no form declares. A test walks every demo case and fails on a key without a label.
+COMPUTED_LABELS = {
+    "accept_deadline": lazy_gettext("Acceptance deadline"),
+    "accept_reminder_at": lazy_gettext("Acceptance reminder"),
+    "accepted_at": lazy_gettext("Accepted on"),
+    "case_closed_at": lazy_gettext("Closed on"),
+    "days": lazy_gettext("Time limit (days)"),
+    "dossier_missing": lazy_gettext("Missing dossier items"),
+    "extended_deadline": lazy_gettext("Extended deadline"),
+    "extended_warning_at": lazy_gettext("Extended deadline warning"),
+    "extension_count": lazy_gettext("Extensions granted"),
+    "extension_request_count": lazy_gettext("Extension requests"),
+    "feedback_deadline": lazy_gettext("Feedback deadline"),
+    "field_work_deadline": lazy_gettext("Look, listen, ask deadline"),
+    "follow_up_done": lazy_gettext("Follow-up visits done"),
+    "handling_deadline": lazy_gettext("Handling deadline"),
+    "handling_warning_at": lazy_gettext("Handling deadline warning"),
+    "inquiry_deadline": lazy_gettext("Inquiry deadline"),
+    "leader_days": lazy_gettext("Leader follow-up interval (days)"),
+    "leader_follow_up_done": lazy_gettext("Leader follow-up visits done"),
+    "leader_times": lazy_gettext("Leader follow-up visits planned"),
+    "next_follow_up_at": lazy_gettext("Next follow-up visit"),
+    "next_leader_follow_up_at": lazy_gettext("Next leader follow-up visit"),
+    "not_closed_count": lazy_gettext("Times sent back at sign-off"),
+    "plan_deadline": lazy_gettext("Plan deadline"),
+    "present": lazy_gettext("Basic case materials present"),
+    "reopened_count": lazy_gettext("Times reopened"),
+    "reply_deadline": lazy_gettext("Reply deadline"),
+    "review_request_deadline": lazy_gettext("Review request deadline"),
+}
+
+
+def computed_label(key: str) -> str:
+    """The label of a key a script computed (the key itself for one this version does not know)."""
+    label = COMPUTED_LABELS.get(key)
+    return str(label) if label is not None else key
+
+
 def data_labels(xml: bytes) -> dict[str, str]:
     """Case data key → label people read: the diagram's form labels, then the common keys."""
     labels = {

@@ -180,7 +180,8 @@ TRIAGE = b.process("triage", "\n".join([
     '<bpmn:exclusiveGateway id="repeat_gate" default="f_closed"/>',
     _form_task("re_rate", '<camunda:formField id="note" label="说明" type="string"/>'),
     _form_task("follow_up_visit",
-               '<camunda:formField id="repeat_petition" label="同一事项重复信访" type="boolean" defaultValue="false"/>'),
+               '<camunda:formField id="repeat_petition" label="同一事项重复信访" type="boolean" '
+               'defaultValue="false"/>'),
     '<bpmn:endEvent id="closed"/>', '<bpmn:endEvent id="reopened"/>',
     b.flow("f1", "begin", "confirm_triage"), b.flow("f2", "confirm_triage", "override_gate"),
     b.flow("f_override", "override_gate", "re_rate", "risk_override and bool(override_reason)"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
 from flask_babel import force_locale
@@ -58,3 +60,28 @@ def test_every_form_field_of_the_shipped_diagrams_has_a_label() -> None:
               for f in etree.parse(str(path), parser=safe_parser()).iter(f"{{{labels.CAMUNDA_NS}}}formField")]
     assert fields
     assert [f.get("id") for f in fields if not (f.get("label") or "").strip()] == []
+
+
+@pytest.mark.sqlite_only
+def test_no_case_page_of_the_demo_shows_a_technical_key(engine_with: Any, settings: Any, auth: Any,
+                                                        client: Any) -> None:
+    """Every key the shipped diagrams write into a case (forms, scripts, computed deadlines) has
+    a label, and the demo's case pages show labels only: walk every demo case and read its page."""
+    import re
+
+    from webapp.demo import deploy_shipped, seed
+
+    engine = engine_with(settings=settings)
+    engine.accounts.scrypt_n = 2**4
+    deploy_shipped(engine, PROCESSES)
+    cases = seed(engine, PROCESSES).case_ids
+    assert cases
+    auth.login("admin")
+    for case_id in cases:
+        inst = engine.instance(case_id)
+        known = labels.data_labels(engine.diagram_xml(inst.process_key, inst.version))
+        keys = set(inst.data) | {k for e in engine.history(case_id) for k in e.changes}
+        assert [k for k in sorted(keys) if k not in known and k not in labels.COMPUTED_LABELS] == [], case_id
+        page = client.get(f"/cases/{case_id}").text
+        shown = re.findall(r"<dt>([^<]*)</dt>", page) + re.findall(r'<ul class="changes">.*?</ul>', page, re.S)
+        assert not [s for s in shown if re.search(r"\b[a-z]+_[a-z_]+\b", s)], (case_id, shown)

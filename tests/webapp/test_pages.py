@@ -69,10 +69,11 @@ def test_case_page_top_shows_deadlines_class_leader_and_handler(client: FlaskCli
     web_engine.accounts.set_groups("leader", ["case_leader"])
     case = start_case(web_engine, title="积案", case_class="B", case_leader="leader", case_handler="handler",
                       accept_deadline="2026-03-05T09:00:00+08:00", handling_deadline="2026-02-27T09:00:00+08:00",
-                      extension_count=1)
+                      extended_deadline="2026-03-20T09:00:00+08:00", extension_count=1)
     auth.login("coordinator")
     top = client.get(f"/cases/{case.id}").text.split('<dl class="case-top">')[1].split("</dl>")[0]
-    for text in ("受理期限", "2026-03-05 · 剩余 3 天", "办理期限", "已超期 3 天", "已延期 1 次", "B", "包案领导",
+    for text in ("受理期限", "2026-03-05 · 剩余 3 天", "办理期限", "已超期 3 天", "延期后办理期限",
+                 "2026-03-20 · 剩余 18 天", "已延期 1 次", "B", "包案领导",
                  "leader", "承办人", "handler"):
         assert text in top, text
 
