@@ -94,6 +94,30 @@ def test_a_case_in_error_is_retried_then_cancelled_from_its_page(client: FlaskCl
     assert web_engine.history(inst.id)[-1].detail == {"reason": "录入错误"}
 
 
+@pytest.mark.sqlite_only
+def test_a_coordinator_retries_a_case_in_error_after_the_fix_from_its_page(
+        client: FlaskClient, auth: Auth, web_engine: Engine, clock: FakeClock) -> None:
+    # The script fails until its condition holds (the fix: here, the date it waits for).
+    web_engine.deploy(b.script_process("later", "assert now() > '2026-04-01'\nok = True"), actor="designer")
+    inst = web_engine.start("later", {}, actor="clerk")
+    assert inst.status == "error"
+    auth.login("coordinator")
+    page = client.get(f"/cases/{inst.id}").text
+    assert 'id="retry-top"' in page and 'id="cancel-top"' in page and "因错误暂停" in page
+    clock.advance(days=40)
+    assert client.post(f"/cases/{inst.id}/retry").status_code == 302
+    retried = web_engine.instance(inst.id)
+    assert retried.status == "running" and retried.data["ok"] is True
+    assert 'id="retry-top"' not in client.get(f"/cases/{inst.id}").text
+    auth.logout()
+    auth.login("handler")  # a handler may neither retry nor cancel
+    web_engine.deploy(b.script_process("breaks", "x = 1 / divisor"), actor="designer")
+    other = web_engine.start("breaks", {"divisor": 0}, actor="clerk")
+    assert other.status == "error"
+    assert 'id="retry-top"' not in client.get(f"/cases/{other.id}").text
+    assert client.post(f"/cases/{other.id}/retry").status_code == 403
+
+
 def test_my_cases_lists_the_cases_i_hold_or_held_a_task_of(client: FlaskClient, auth: Auth,
                                                            web_engine: Engine) -> None:
     held = start_case(web_engine, title="我办过的")
