@@ -54,6 +54,7 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("GET", "/users/", {}, {"admin"}),
         ("POST", "/users/", {"username": "new", "password": "long enough 1"}, {"admin"}),
         ("POST", "/users/handler2/groups", {"groups": "case_handler"}, {"admin"}),
+        ("POST", "/users/handler2/details", {"unit": "县信访局"}, {"admin"}),
         ("POST", "/users/handler2/password", {"password": "another one 1"}, {"admin"}),
         ("POST", "/users/handler2/active", {"active": "1"}, {"admin"}),
         ("GET", "/cases/new", {}, {"clerk", "coordinator"}),
@@ -124,7 +125,7 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
     covered = {
         "auth.login", "auth.logout", "i18n.choose", "static", "inbox.index", "inbox.my_cases", "ledger.index",
         "deployments.index", "deployments.deploy", "deployments.forms", "deployments.form", "users.index", "users.add",
-        "users.set_groups", "users.set_password", "users.set_active", "cases.new", "cases.show",
+        "users.set_groups", "users.set_details", "users.set_password", "users.set_active", "cases.new", "cases.show",
         "cases.diagram", "cases.cancel", "cases.retry", "cases.attachment", "tasks.show",
         "tasks.claim", "tasks.complete", "tasks.upload", "tasks.assign", "tasks.unclaim",
         "tokens.index", "tokens.create", "tokens.revoke",

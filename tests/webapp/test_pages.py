@@ -231,6 +231,21 @@ def test_user_admin(app: Flask, client: FlaskClient, auth: Auth, web_engine: Eng
 
 
 @pytest.mark.sqlite_only
+def test_an_admin_sets_the_name_and_unit_user_pickers_show(client: FlaskClient, auth: Auth,
+                                                           web_engine: Engine) -> None:
+    auth.login("admin")
+    assert client.post("/users/", data={"username": "zhao", "password": "long enough 1", "unit": "县信访局",
+                                        "groups": ["case_leader"]}).status_code == 302
+    assert web_engine.accounts.user("zhao").unit == "县信访局"
+    assert client.post("/users/zhao/details", data={"display_name": "赵强", "unit": "乡镇信访办"}).status_code == 302
+    assert (web_engine.accounts.user("zhao").label, web_engine.accounts.user("zhao").unit) == ("赵强", "乡镇信访办")
+    assert 'value="乡镇信访办"' in client.get("/users/").text
+    auth.logout()
+    auth.login("coordinator")
+    assert client.post("/users/zhao/details", data={"unit": "x"}).status_code == 403
+
+
+@pytest.mark.sqlite_only
 def test_error_pages_in_both_languages(client: FlaskClient, auth: Auth) -> None:
     auth.login("handler")
     resp = client.get("/nowhere")
