@@ -14,7 +14,7 @@ from . import deploy as parsing
 from . import persistence
 from .clock import Clock
 from .errors import DiagramInvalid, Problem, ProcessNotFound
-from .forms import fields_of
+from .forms import fields_of, process_defaults
 from .models import Deployment
 from .rows import deployment_view
 from .transactions import Transactions
@@ -48,6 +48,7 @@ class Deployments:
         self.clock = clock
         self._specs = persistence.SpecCache()
         self._elements: dict[int, dict[str, Any]] = {}
+        self._defaults: dict[int, dict[str, Any]] = {}
 
     def check(self, sources: list[Path | str | bytes]) -> list[DiagramCheck]:
         """Validate diagrams together: decision tables among them count for the BPMN files after them."""
@@ -214,7 +215,15 @@ class Deployments:
             found = self._elements[deployment_id] = dict(stored or {})
         return found
 
+    def form_defaults(self, s: Session, deployment_id: int) -> dict[str, Any]:
+        """The typed default of every form field of a deployment (read once per version)."""
+        found = self._defaults.get(deployment_id)
+        if found is None:
+            found = self._defaults[deployment_id] = process_defaults(self.elements(s, deployment_id))
+        return found
+
     def forget_cached(self) -> None:
         """Drop the cached specs and element metadata; they are read from the database again."""
         self._specs = persistence.SpecCache()
         self._elements.clear()
+        self._defaults.clear()

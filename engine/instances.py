@@ -69,7 +69,8 @@ class Instances:
         late timer is due from now, not from when the timer was due.
         """
         return Run(workflow, clock or self.clock, elements=self.deployments.elements(s, inst.deployment_id),
-                   expressions=self.expressions, case_data=dict(inst.data or {}))
+                   expressions=self.expressions, case_data=dict(inst.data or {}),
+                   form_defaults=self.deployments.form_defaults(s, inst.deployment_id))
 
     def record(self, s: Session, inst: Instance, run: Run, outcome: Outcome, writer: hist.EventWriter,
                actor: str) -> list[HumanTask]:

@@ -262,13 +262,15 @@ class Run:
         elements: dict[str, Any],
         expressions: Expressions,
         case_data: dict[str, Any],
+        form_defaults: dict[str, Any] | None = None,
     ) -> None:
         self.workflow = workflow
         self.clock = clock
         self.elements = elements
         self.expressions = expressions
         self.case_data = case_data
-        self.form_defaults = process_defaults(elements)
+        # What expressions read for form fields nobody has filled yet (docs/forms.md).
+        self.form_defaults = process_defaults(elements) if form_defaults is None else form_defaults
         self._before = {t.id: t.state for t in all_tasks(workflow)}
 
     def step(self) -> Outcome:
