@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from werkzeug.wrappers import Response
 
-from webapp import access, api
+from webapp import access, api, labels
 from webapp.auth import current_user
 from webapp.services import engine
 
@@ -92,5 +92,6 @@ def migrate_batch(key: str) -> Response:
         running = [i for i in running if i in set(wanted)]
     checks = engine().migrate_many(running, target, actor=current_user().username) if running else []
     return jsonify(moved=[c.instance_id for c in checks if c.ok],
-                   refused=[{"instance_id": c.instance_id, "problems": api.plain(c.problems)}
+                   refused=[{"instance_id": c.instance_id,
+                             "problems": [{**api.plain(p), "text": labels.migration_text(p)} for p in c.problems]}
                             for c in checks if not c.ok])

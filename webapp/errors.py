@@ -27,7 +27,7 @@ from engine import (
     TaskNotReady,
     UserNotFound,
 )
-from webapp import forms
+from webapp import forms, labels
 from webapp.i18n import format_when
 
 bp = Blueprint("errors", __name__)
@@ -139,8 +139,8 @@ def init_app(app: Flask) -> None:
                               _("The case cannot move to version %(version)s; nothing was changed.",
                                 version=exc.version),
                               instance_id=exc.instance_id,
-                              problems=[{"reason": p.reason, "message": p.message, "element_id": p.element_id}
-                                        for p in exc.problems])
+                              problems=[{"reason": p.reason, "message": p.message, "text": labels.migration_text(p),
+                                         "element_id": p.element_id} for p in exc.problems])
 
     @app.errorhandler(DataInvalid)
     def data_invalid(exc: DataInvalid) -> Any:

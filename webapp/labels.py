@@ -9,7 +9,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from lxml import etree
 
-from engine import EventType, InstanceStatus, Problem, TaskState, describe_problem, safe_parser
+from engine import (
+    EventType,
+    InstanceStatus,
+    MigrationObstacle,
+    MigrationProblem,
+    Problem,
+    TaskState,
+    describe_problem,
+    safe_parser,
+)
 from webapp.services import engine
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -196,6 +205,27 @@ def option_names(xml: bytes) -> dict[str, dict[str, str]]:
 def problem_text(problem: Problem, *, where: bool = True) -> str:
     """Why a diagram was refused, in the user's language (the engine gives a code and details)."""
     return describe_problem(problem, _, where=where)
+
+
+#: Why a case cannot move to another version (engine MigrationObstacle), as people read it.
+MIGRATION_TEXTS = {
+    MigrationObstacle.SAME_VERSION: lazy_gettext("The case is on that version already."),
+    MigrationObstacle.ENDED: lazy_gettext("The case has ended; there is nothing to move."),
+    MigrationObstacle.INCIDENT: lazy_gettext("The case stopped by an error; retry or cancel it first."),
+    MigrationObstacle.ELEMENT_CHANGED:
+        lazy_gettext("Step %(element)s, where the case is, was changed in the new version."),
+    MigrationObstacle.ELEMENT_REMOVED:
+        lazy_gettext("Step %(element)s, which the case has reached, is not in the new version."),
+    MigrationObstacle.SUBPROCESS_REMOVED: lazy_gettext("A sub-process the case is inside is not in the new version."),
+}
+
+
+def migration_text(problem: MigrationProblem) -> str:
+    """Why a case cannot move to a version, in the user's language (the engine's English for a
+    reason this version does not know)."""
+    known = {str(o) for o in MigrationObstacle}
+    text = MIGRATION_TEXTS.get(MigrationObstacle(problem.reason)) if problem.reason in known else None
+    return str(text) % {"element": problem.element_id or ""} if text is not None else problem.message
 
 
 def process_label(process_key: str, version: int | None = None) -> str:

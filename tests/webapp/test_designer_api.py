@@ -30,12 +30,14 @@ def test_versions_diff_and_moving_cases_over_the_api(client: FlaskClient, web_en
                        json={"version": 2}).status_code == 403
     refused = client.post(f"/api/v1/instances/{at_reply.id}/migrate", headers=designer, json={"version": 2})
     assert refused.status_code == 409 and refused.json["problems"][0]["reason"] == "element_changed"
+    assert refused.json["problems"][0]["text"] == "案件当前所在的环节 draft_reply 在新版本中已修改。"
 
     assert client.post("/api/v1/processes/web_petition/migrate", headers=designer, json={
         "from_version": 1, "to_version": 2, "instance_ids": ["x"]}).status_code == 400
     bulk = client.post("/api/v1/processes/web_petition/migrate", headers=designer,
                        json={"from_version": 1, "to_version": 2}).json
     assert bulk["moved"] == [at_visit.id] and [r["instance_id"] for r in bulk["refused"]] == [at_reply.id]
+    assert bulk["refused"][0]["problems"][0]["text"].endswith("在新版本中已修改。")
     assert web_engine.instance(at_visit.id).version == 2
     assert client.post(f"/api/v1/instances/{at_visit.id}/migrate", headers=designer,
                        json={"version": "x"}).status_code == 400

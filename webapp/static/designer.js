@@ -182,7 +182,7 @@
                 (res.data.refused || []).forEach(function (r) {
                   refused += 1;
                   var li = document.createElement("li");
-                  li.textContent = "#" + r.instance_id + ": " + r.problems.map(function (p) { return p.message; }).join("; ");
+                  li.textContent = "#" + r.instance_id + ": " + r.problems.map(function (p) { return p.text || p.message; }).join("; ");
                   refusedList.appendChild(li);
                 });
                 bar.value = Math.min(start + 50, ids.length);
