@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from anjie.language import LANGUAGES, problem_lines
+from anjie.language import LANGUAGES, problem_lines, translator
 from engine import DiagramInvalid, Engine, EngineError, InstanceView, MigrationRefused, format_diagram
 
 _opened: list[Engine] = []
@@ -64,11 +64,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{path}: no such file", file=sys.stderr)
             bad += 1
     for path, check in zip(paths, engine.check(list(paths)), strict=True):
+        say = translator(args.lang)
         if check.ok:
-            print(f"{path}: ok ({check.kind}: {', '.join(check.ids)})")
+            ids = ", ".join(check.ids)
+            print(say("%(path)s: ok (%(kind)s: %(ids)s)") % {"path": path, "kind": check.kind, "ids": ids})
             continue
         bad += 1
-        print(f"{path}: INVALID")
+        print(say("%(path)s: INVALID") % {"path": path})
         for line in problem_lines(check.problems, args.lang):
             print(f"  - {line}")
     return 1 if bad else 0
@@ -83,7 +85,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
                 print(f"{path}: {dep.process_key} version {dep.version} ({dep.content_hash[:12]})")
         except DiagramInvalid as exc:
             status = 1
-            print(f"{path}: refused, nothing deployed")
+            print(translator(args.lang)("%(path)s: refused, nothing deployed") % {"path": path})
             for line in problem_lines(exc.problems, args.lang):
                 print(f"  - {line}")
     return status

@@ -20,11 +20,12 @@ def test_validate_lists_every_problem_and_exits_1(tmp_path: Path, capsys: pytest
     assert main(["validate", str(SIMPLE), "--database-url", url]) == 0
     assert main(["validate", str(bad), str(SIMPLE), "--database-url", url]) == 1
     out = capsys.readouterr().out
-    assert "bad.bpmn: INVALID" in out and "simple_review.bpmn: ok" in out
+    assert "bad.bpmn：有问题" in out and "simple_review.bpmn：通过（bpmn：simple_review）" in out, out
     # Chinese first: the reserved id, where it is, and what to do, in the office's language.
     assert "元素 Start：ID“Start”为流程引擎保留，请为该元素改名" in out, out
     assert main(["validate", str(bad), "--lang", "en", "--database-url", url]) == 1
     english = capsys.readouterr().out
+    assert "bad.bpmn: INVALID" in english
     assert "element 'Start': id 'Start' is reserved by the workflow engine; rename the element" in english
 
 
@@ -34,7 +35,7 @@ def test_deploy_refusal_is_listed_in_chinese(tmp_path: Path, capsys: pytest.Capt
                    encoding="utf-8")
     assert main(["deploy", str(bad), "--database-url", f"sqlite:///{tmp_path / 'c.db'}"]) == 1
     out = capsys.readouterr().out
-    assert "bad.bpmn: refused, nothing deployed" in out and "bad.bpmn：不允许 DOCTYPE 或 ENTITY 声明" in out, out
+    assert "bad.bpmn：已拒绝，未部署任何内容" in out and "bad.bpmn：不允许 DOCTYPE 或 ENTITY 声明" in out, out
 
 
 def test_deploy_start_tasks_complete_history_verify(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,7 +68,7 @@ def test_validate_the_shipped_processes_folder(tmp_path: Path, capsys: pytest.Ca
     assert main(["validate", *processes, "--database-url", f"sqlite:///{tmp_path / 'v.db'}"]) == 0
     out = capsys.readouterr().out
     assert "GLOSSARY.md: skipped" in out
-    assert "petition_case.bpmn: ok" in out and "backlog_campaign.bpmn: ok" in out and "risk_colour.dmn: ok" in out
+    assert "petition_case.bpmn：通过" in out and "backlog_campaign.bpmn：通过" in out and "risk_colour.dmn：通过" in out
 
 
 def test_format_rewrites_a_diagram_and_check_reports_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
