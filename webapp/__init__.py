@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.jinja_env.filters["problem"] = labels.problem_text
     app.jinja_env.globals["process_label"] = labels.process_label
     app.jinja_env.globals["computed_label"] = labels.computed_label
+    app.jinja_env.globals["person_label"] = labels.person_label
     app.jinja_env.filters["roles"] = labels.role_labels
     auth.init_app(app)
     errors.init_app(app)

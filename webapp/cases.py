@@ -24,7 +24,7 @@ from engine import EventView, InstanceStatus, InstanceView, replay_events
 from webapp import access
 from webapp.auth import current_user, require
 from webapp.i18n import DISPLAY_ZONE, format_when
-from webapp.labels import data_labels, element_names, option_names
+from webapp.labels import data_labels, element_names, value_names
 from webapp.services import accounts, engine, queries
 from webapp.tasks import attachment_store, summary
 
@@ -134,7 +134,7 @@ def show(instance_id: int) -> str:
         "cases/show.html", instance=instance, names=names,
         history=timeline[(page - 1) * TIMELINE_PAGE:page * TIMELINE_PAGE], timeline=TimelinePage(page, pages),
         step=step, replayed_at=history[-1].at if step is not None and history else None,
-        labels=labels, options=option_names(xml),
+        labels=labels, options=value_names(xml),
         markers=markers, attachments=engine().attachments.list(instance_id),
         may_cancel=instance.status in (InstanceStatus.RUNNING, InstanceStatus.ERROR)
         and access.has_any(user.groups, access.CANCEL),

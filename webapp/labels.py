@@ -202,6 +202,28 @@ def option_names(xml: bytes) -> dict[str, dict[str, str]]:
     return names
 
 
+@lru_cache(maxsize=32)
+def person_fields(xml: bytes) -> frozenset[str]:
+    """The case data keys that hold a user name: the diagram's `user` fields, leader and handler."""
+    try:
+        root = etree.fromstring(xml, parser=safe_parser())
+    except etree.XMLSyntaxError:
+        root = None
+    declared = {f.get("id") for f in root.iter(f"{{{CAMUNDA_NS}}}formField")
+                if f.get("type") == "user" and f.get("id")} if root is not None else set()
+    return frozenset(declared | {"case_leader", "case_handler"})
+
+
+def value_names(xml: bytes) -> dict[str, dict[str, str]]:
+    """Field id → {stored value → what people read}: option names (来访, not `visit`), and for
+    fields that hold a user name, the person's name."""
+    names = dict(option_names(xml))
+    people = {u.username: u.label for u in engine().accounts.users()}
+    for key in person_fields(xml):
+        names[key] = {**people, **names.get(key, {})}
+    return names
+
+
 def problem_text(problem: Problem, *, where: bool = True) -> str:
     """Why a diagram was refused, in the user's language (the engine gives a code and details)."""
     return describe_problem(problem, _, where=where)
@@ -226,6 +248,17 @@ def migration_text(problem: MigrationProblem) -> str:
     known = {str(o) for o in MigrationObstacle}
     text = MIGRATION_TEXTS.get(MigrationObstacle(problem.reason)) if problem.reason in known else None
     return str(text) % {"element": problem.element_id or ""} if text is not None else problem.message
+
+
+def person_label(username: str | None) -> str:
+    """The name people read for a user name (the display name; the user name itself for
+    someone without one or unknown). The users are read once per request."""
+    if not username:
+        return ""
+    people: dict[str, str] | None = g.get("anjie_people")
+    if people is None:
+        people = g.anjie_people = {u.username: u.label for u in engine().accounts.users()}
+    return people.get(username, username)
 
 
 def process_label(process_key: str, version: int | None = None) -> str:

@@ -23,7 +23,7 @@ from engine import (
 from webapp import access, forms
 from webapp.attachments import AttachmentRefused, AttachmentStore
 from webapp.auth import current_user
-from webapp.labels import data_labels, option_names, return_reasons
+from webapp.labels import data_labels, return_reasons, value_names
 from webapp.services import accounts, engine, settings
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -99,7 +99,7 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
         attachments=engine().attachments.list(instance.id), fields=task.form,
         choices=choices(task, instance), earlier=earlier_answers(task, history),
         bounce=bounce(task, history, xml), approved=approved,
-        labels=labels, options=option_names(xml))
+        labels=labels, options=value_names(xml))
     return page, status
 
 

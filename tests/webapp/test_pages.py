@@ -64,6 +64,22 @@ def test_a_process_is_shown_by_its_diagram_name_and_version_not_its_key(
 
 
 @pytest.mark.sqlite_only
+def test_people_are_shown_by_name_not_user_name(client: FlaskClient, auth: Auth, web_engine: Engine,
+                                                 case: Any) -> None:
+    web_engine.accounts.set_details("leader", display_name="李明", unit="县信访局")
+    web_engine.accounts.set_details("handler", display_name="张伟", unit=None)
+    web_engine.claim(case.tasks[0].id, actor="handler")
+    auth.login("coordinator")
+    summary = client.get(f"/cases/{case.id}").text.split('class="summary"')[1].split("</dl>")[0]
+    assert "<dt>包案领导</dt><dd>李明</dd>" in summary
+    ledger = client.get("/ledger/").text
+    assert "<td>李明</td>" in ledger and "<td>leader</td>" not in ledger
+    auth.logout()
+    auth.login("handler")
+    assert "<td>张伟</td>" in client.get("/").text
+
+
+@pytest.mark.sqlite_only
 def test_case_page_top_shows_deadlines_class_leader_and_handler(client: FlaskClient, auth: Auth,
                                                                 web_engine: Engine, clock: FakeClock) -> None:
     web_engine.accounts.set_groups("leader", ["case_leader"])
