@@ -2,57 +2,68 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
-from .models import Event, Instance
-from .states import EventType
+from .chain import FORMAT, GENESIS, OpenTask, Sealed, canonical, data_digest, link_hash, sealed, tasks_digest, utc
+from .models import Event, HumanTask, Instance
+from .states import EventType, TaskState
 from .transactions import Transactions
 from .views import BrokenLink, ChainReport, EventView, ReplayView
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "EventWriter", "History", "event_hash", "jsonable", "utc", "verify_chain"]
+
 _EVENTS = Event.metadata.tables[Event.__tablename__]
-
-
-def utc(value: datetime) -> datetime:
-    """The same instant, aware and in UTC (SQLite hands back naive UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+_TASKS = HumanTask.metadata.tables[HumanTask.__tablename__]
 
 
 def event_hash(prev_hash: str, instance_id: int, seq: int, type_: str, element_id: str | None,
                task_id: str | None, actor: str, at: datetime, detail: dict[str, Any],
                changes: dict[str, Any]) -> str:
-    """sha256 over the previous hash and this event's content, in a canonical form."""
-    body = _canonical(
-        {
-            "instance": instance_id,
-            "seq": seq,
-            "type": type_,
-            "element": element_id,
-            "task": task_id,
-            "actor": actor,
-            "at": utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "detail": detail,
-            "changes": changes,
-        }
-    )
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    """The format-1 hash: sha256 over the previous hash and this event's own content."""
+    return link_hash(prev_hash, Sealed(1, instance_id, seq, type_, element_id, task_id, actor, at, detail, changes))
 
 
 def jsonable(value: Any) -> Any:
     """A JSON round-trip of `value`, so what is hashed is what the database gives back."""
-    return json.loads(_canonical(value))
+    return json.loads(canonical(value))
+
+
+def open_tasks_stored(session: Session, instance_id: int) -> list[OpenTask]:
+    """The instance's ready task rows as the database holds them."""
+    q = select(_TASKS).where(_TASKS.c.instance_id == instance_id, _TASKS.c.state == TaskState.READY)
+    return [_open(row) for row in session.execute(q)]
+
+
+def _open(row: Any) -> OpenTask:
+    return OpenTask(row.id, row.element_id, row.assignee, tuple(row.candidate_groups or ()), row.due_at)
+
+
+def _open_tasks_now(session: Session, instance_id: int) -> list[OpenTask]:
+    """The instance's ready tasks as this transaction leaves them, flushed or not: the stored
+    rows, each replaced by its object in the session, with the session's new and deleted rows."""
+    q = select(_TASKS.c.id).where(_TASKS.c.instance_id == instance_id)
+    rows: dict[str, Any] = {}
+    for (tid,) in session.connection().execute(q):
+        rows[tid] = session.identity_map.get(identity_key(HumanTask, tid))
+    for obj in session.new:
+        if isinstance(obj, HumanTask) and obj.instance_id == instance_id:
+            rows[obj.id] = obj
+    for obj in session.deleted:
+        if isinstance(obj, HumanTask):
+            rows.pop(obj.id, None)
+    missing = [tid for tid, obj in rows.items() if obj is None]
+    if missing:
+        stored = session.connection().execute(select(_TASKS).where(_TASKS.c.id.in_(missing)))
+        rows.update({row.id: row for row in stored})
+    return [_open(row) for row in rows.values() if row.state == TaskState.READY]
 
 
 class EventWriter:
@@ -60,6 +71,8 @@ class EventWriter:
 
     The events of an operation go to the database in one batch (one executemany), before the
     session's next flush or its commit, whichever comes first: same transaction, same order.
+    The batch is sealed right before that insert: each of its events carries the digests of
+    the instance's data and open tasks as the transaction leaves them, and is hashed with them.
     """
 
     def __init__(self, session: Session, instance: Instance, at: datetime) -> None:
@@ -75,29 +88,42 @@ class EventWriter:
         if not self._pending:
             return
         rows, self._pending = self._pending, []
+        inst = self.instance
+        data = data_digest(inst.data)
+        tasks = tasks_digest(_open_tasks_now(session, inst.id))
+        prev = inst.last_hash or GENESIS
+        for values, written in zip(rows, self.written[len(self.written) - len(rows):], strict=True):
+            values.update(prev_hash=prev, data_digest=data, tasks_digest=tasks)
+            values["hash"] = prev = link_hash(prev, sealed(_Row(values)))
+            written.prev_hash, written.hash = values["prev_hash"], values["hash"]
+            written.data_digest, written.tasks_digest = data, tasks
+        inst.last_hash = prev
         # Core, on the flush's connection: no autoflush from inside the flush.
         session.connection().execute(insert(_EVENTS), rows)
 
     def append(self, type_: EventType, actor: str, *, element_id: str | None = None,
                task_id: str | None = None, detail: dict[str, Any] | None = None,
                changes: dict[str, Any] | None = None, at: datetime | None = None) -> Event:
+        """Queue an event; its hash is known once the batch is sealed (at the next flush or commit)."""
         inst = self.instance
         seq = inst.last_seq + 1
-        prev = inst.last_hash or GENESIS
         when = utc(at) if at is not None else self.at
-        detail_j = jsonable(detail or {})
-        changes_j = jsonable(changes or {})
-        digest = event_hash(prev, inst.id, seq, type_, element_id, task_id, actor, when, detail_j, changes_j)
         values = dict(
             instance_id=inst.id, seq=seq, type=str(type_), element_id=element_id, task_id=task_id,
-            actor=actor, at=when, detail=detail_j, changes=changes_j, prev_hash=prev, hash=digest,
+            actor=actor, at=when, detail=jsonable(detail or {}), changes=jsonable(changes or {}), format=FORMAT,
         )
         self._pending.append(values)
         inst.last_seq = seq
-        inst.last_hash = digest
         written = Event(**values)
         self.written.append(written)
         return written
+
+
+class _Row:
+    """Attribute access to a pending row's values (what `sealed` reads)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
 
 def to_view(event: Event | Row[Any]) -> EventView:
@@ -121,35 +147,49 @@ def events_of(session: Session, instance_id: int) -> list[Event]:
 
 
 def verify_chain(session: Session, instance_ids: list[int]) -> ChainReport:
-    """Recompute every hash of the given instances' chains; report the first bad link of each."""
+    """Recompute every hash of the given instances' chains; report the first bad link of each,
+    and, where the last event seals the instance's state (format 2), whether the instance's
+    data and open task rows are still what it sealed."""
     broken: list[BrokenLink] = []
     checked = 0
     for instance_id in instance_ids:
-        prev = GENESIS
-        expected_seq = 1
-        for event in events_of(session, instance_id):
-            checked += 1
-            reason = None
-            if event.seq != expected_seq:
-                reason = f"event {expected_seq} is missing (found {event.seq})"
-            elif event.prev_hash != prev:
-                reason = "previous-hash link does not match"
-            else:
-                digest = event_hash(prev, instance_id, event.seq, event.type, event.element_id,
-                                    event.task_id, event.actor, event.at, event.detail or {},
-                                    event.changes or {})
-                if digest != event.hash:
-                    reason = "content does not match its hash (edited)"
-            if reason:
-                broken.append(BrokenLink(instance_id, expected_seq if event.seq != expected_seq else event.seq, reason))
-                break
-            prev = event.hash
-            expected_seq += 1
-        else:
-            inst = session.get(Instance, instance_id)
-            if inst is not None and inst.last_seq != expected_seq - 1:
-                broken.append(BrokenLink(instance_id, expected_seq, "events at the end were deleted"))
+        events = events_of(session, instance_id)
+        checked += len(events)
+        link = chain_break(instance_id, events)
+        inst = session.get(Instance, instance_id)
+        if link is None and inst is not None:
+            link = state_break(session, inst, events[-1] if events else None)
+        if link is not None:
+            broken.append(link)
     return ChainReport(ok=not broken, checked_instances=len(instance_ids), checked_events=checked, broken=broken)
+
+
+def chain_break(instance_id: int, events: Sequence[Any]) -> BrokenLink | None:
+    """The first event of a chain whose link or content does not match, or None."""
+    prev = GENESIS
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            return BrokenLink(instance_id, expected_seq, f"event {expected_seq} is missing (found {event.seq})")
+        if event.prev_hash != prev:
+            return BrokenLink(instance_id, event.seq, "previous-hash link does not match")
+        if link_hash(prev, sealed(event)) != event.hash:
+            return BrokenLink(instance_id, event.seq, "content does not match its hash (event edited)")
+        prev = event.hash
+    return None
+
+
+def state_break(session: Session, inst: Instance, last: Any | None) -> BrokenLink | None:
+    """Whether the instance row and its task rows still say what its last event sealed."""
+    seq = last.seq if last is not None else 0
+    if inst.last_seq != seq or (last is not None and inst.last_hash != last.hash):
+        return BrokenLink(inst.id, seq + 1, "events at the end were deleted")
+    if last is None or sealed(last).format < 2:
+        return None
+    if data_digest(inst.data) != last.data_digest:
+        return BrokenLink(inst.id, seq, f"instance data differs from what event {seq} sealed (instance.data edited)")
+    if tasks_digest(open_tasks_stored(session, inst.id)) != last.tasks_digest:
+        return BrokenLink(inst.id, seq, f"open tasks differ from what event {seq} sealed (task table edited)")
+    return None
 
 
 # What each event type says about the element instance (Spiff task) it names.
