@@ -1,4 +1,5 @@
-"""The `anjie` command line: deploy, validate, start, tasks, complete, history, verify-history, migrate."""
+"""The `anjie` command line: deploy, validate, start, tasks, complete, history, migrate (verify-history,
+checkpoints and export: anjie/auditcli.py)."""
 
 from __future__ import annotations
 
@@ -129,17 +130,6 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    report = engine.verify_history(args.instance)
-    if report.ok:
-        print(f"ok: {report.checked_events} events in {report.checked_instances} instances intact")
-        return 0
-    for link in report.broken:
-        print(f"BROKEN: instance {link.instance_id} at event {link.seq}: {link.reason}")
-    return 1
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Move instances to a version (`--check`: only say whether each can move, and why not)."""
     engine = _engine(args)
@@ -221,10 +211,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("instance", type=int)
     p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("verify-history", parents=[common], help="check the history hash chains")
-    p.add_argument("instance", type=int, nargs="?")
-    p.set_defaults(func=cmd_verify)
-
     p = sub.add_parser("migrate", parents=[common], help="move running instances to another version")
     p.add_argument("version", type=int, help="the version to move to")
     p.add_argument("instances", type=int, nargs="*", help="instance ids")
@@ -240,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_format)
 
     # Commands of the scheduler and the web app register themselves when installed.
-    for module in ("anjie.timercli", "anjie.webcli"):
+    for module in ("anjie.timercli", "anjie.webcli", "anjie.auditcli"):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(sub)
     return parser

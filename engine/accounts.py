@@ -14,8 +14,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from engine.errors import AccountError, AccountLocked, LoginFailed, UserExists, UserNotFound, WeakPassword
 from engine import operations
+from engine.errors import AccountError, AccountLocked, LoginFailed, UserExists, UserNotFound, WeakPassword
 from engine.models import ApiToken, LoginThrottle, User, UserGroup
 from engine.operations import Action
 
@@ -319,8 +319,8 @@ class Accounts:
                            expires_at=now + self.token_lifetime, revoked=False)
             session.add(row)
             session.flush()
-            self._log(session, Action.TOKEN_CREATED, username, after={"token": row.id,
-                                                                      "expires_at": row.expires_at.isoformat()})
+            self._log(session, Action.TOKEN_CREATED, username,
+                      after={"token": row.id, "expires_at": (now + self.token_lifetime).isoformat()})
         return token
 
     def verify_token(self, token: str) -> UserView | None:

@@ -308,7 +308,9 @@ class Checkpoint(Base):
     at: Mapped[datetime]
     root: Mapped[str] = mapped_column(String(64))
     cases: Mapped[int] = mapped_column(Integer)
-    #: The canonical JSON of the checkpoint as signed (heads included).
-    body: Mapped[str] = mapped_column(Text)
+    #: The canonical JSON that is signed: time, root, case count, operation-log head, key id.
+    statement: Mapped[str] = mapped_column(Text)
+    #: The JSON list of [case id, last event number, last hash] the root is made of.
+    heads: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(String(128))
     key_id: Mapped[str] = mapped_column(String(64))

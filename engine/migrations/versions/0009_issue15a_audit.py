@@ -41,7 +41,8 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("root", sa.String(64), nullable=False),
         sa.Column("cases", sa.Integer(), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("statement", sa.Text(), nullable=False),
+        sa.Column("heads", sa.Text(), nullable=False),
         sa.Column("signature", sa.String(128), nullable=False),
         sa.Column("key_id", sa.String(64), nullable=False),
     )
