@@ -57,6 +57,10 @@ class Audit:
         none) and this client address: the web app wraps each request in it."""
         return operations.acting_as(actor, address)
 
+    begin_origin = staticmethod(operations.begin_origin)
+    name_actor = staticmethod(operations.name_actor)
+    end_origin = staticmethod(operations.end_origin)
+
     def record(self, action: Action | str, *, actor: str, target: str | None = None,
                before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> int:
         """Append one entry (for what only the caller sees: a read of personal data, a download)."""

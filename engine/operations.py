@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -81,6 +81,21 @@ def acting_as(actor: str, address: str | None = None) -> Iterator[Origin]:
         yield origin
     finally:
         _origin.reset(token)
+
+
+def begin_origin(actor: str, address: str | None = None) -> Token[Origin | None]:
+    """Set the origin until `end_origin(token)` (a web request's start and end)."""
+    return _origin.set(Origin(actor, address))
+
+
+def name_actor(actor: str) -> None:
+    """Name who is acting once it is known (after the login check), keeping the address."""
+    origin = _origin.get()
+    _origin.set(Origin(actor, origin.address if origin else None))
+
+
+def end_origin(token: Token[Origin | None]) -> None:
+    _origin.reset(token)
 
 
 def current_origin() -> Origin | None:

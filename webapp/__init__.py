@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         labels,
         ledger,
         messages_api,
+        operation_log,
         security,
         tasks,
         tokens,
@@ -77,9 +78,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.jinja_env.globals["status_label"] = labels.status_label
     app.jinja_env.globals["role_label"] = labels.role_label
     app.jinja_env.filters["roles"] = labels.role_labels
+    operation_log.init_app(app)  # before the login check, which names the actor
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, tasks, cases, ledger, deployments, designer, users, tokens, errors, i18n):
+    for module in (auth, inbox, tasks, cases, ledger, deployments, designer, users, tokens, errors, i18n,
+                   operation_log):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

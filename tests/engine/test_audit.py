@@ -342,7 +342,8 @@ def test_a_campaign_export_has_every_case_of_the_campaign(
         engine_with: EngineWith, clock: FakeClock, tmp_path: Path) -> None:
     engine = engine_with()
     engine.deploy(SIMPLE, actor="designer")
-    ids = [engine.start("simple_review", {"campaign_id": c}, actor="clerk").id for c in ("2025专项", "2025专项", "其他")]
+    campaigns = ("2025专项", "2025专项", "其他")
+    ids = [engine.start("simple_review", {"campaign_id": c}, actor="clerk").id for c in campaigns]
     chosen = engine.audit.export_cases(campaign_id="2025专项")
     assert chosen == ids[:2]
     out = tmp_path / "campaign.jsonl"
@@ -351,3 +352,24 @@ def test_a_campaign_export_has_every_case_of_the_campaign(
     kinds = {json.loads(line)["instance"] for line in out.read_text(encoding="utf-8").splitlines()}
     assert kinds == set(ids[:2])
     assert _verify_export(out).returncode == 0
+
+
+def test_the_scheduler_signs_a_checkpoint_when_one_is_due(
+        engine_with: EngineWith, clock: FakeClock, tmp_path: Path) -> None:
+    from engine import Settings
+    from engine.timers import checkpoint_if_due
+
+    settings = Settings(instance_dir=str(tmp_path), checkpoint_hours=24)
+    engine = engine_with(settings=settings)
+    assert not checkpoint_if_due(engine), "no key yet: nothing signed"
+    engine.audit.keygen()
+    _case(engine, clock)
+    assert checkpoint_if_due(engine)
+    clock.advance(hours=23)
+    assert not checkpoint_if_due(engine)
+    clock.advance(hours=2)
+    assert checkpoint_if_due(engine)
+    files = sorted((tmp_path / "checkpoints").glob("checkpoint-*.json"))
+    assert len(files) == 2
+    assert engine.audit.verify(checkpoint_dir=tmp_path / "checkpoints",
+                               public_key=Path(settings.checkpoint_key_file + ".pub")).ok
