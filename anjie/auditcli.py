@@ -67,10 +67,10 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
 
 
 class Progress:
-    """A progress bar on a terminal (stderr), one line redrawn; silent elsewhere."""
+    """A progress bar on stderr, one line redrawn as cases are written (`--quiet`: none)."""
 
-    def __init__(self, total: int, out: TextIO = sys.stderr, width: int = 30) -> None:
-        self.total, self.out, self.width = max(total, 1), out, width
+    def __init__(self, total: int, out: TextIO | None = None, width: int = 30) -> None:
+        self.total, self.out, self.width = max(total, 1), out or sys.stderr, width
         self.shown = -1
 
     def __call__(self, done: int) -> None:

@@ -227,7 +227,7 @@ def check(s: Session, directory: Path, public: Ed25519PublicKey) -> tuple[int, l
                 f"history before checkpoint {number} was rewritten: event {seq} {what}"
                 f" (the change is in events {confirmed + 1} to {seq})")))
             break
-    ops = dict(s.execute(select(operations._OPS.c.seq, operations._OPS.c.hash)).tuples().all())
+    ops = dict(s.execute(select(operations.TABLE.c.seq, operations.TABLE.c.hash)).tuples().all())
     for seq, head, number in sorted(op_heads):
         if seq and ops.get(seq) != head:
             problems.append(f"operation log before checkpoint {number} was rewritten: entry {seq} differs")

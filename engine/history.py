@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, Text, insert, select, type_coerce
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -34,12 +35,6 @@ def event_hash(prev_hash: str, instance_id: int, seq: int, type_: str, element_i
 def jsonable(value: Any) -> Any:
     """A JSON round-trip of `value`, so what is hashed is what the database gives back."""
     return json.loads(canonical(value))
-
-
-def open_tasks_stored(session: Session, instance_id: int) -> list[OpenTask]:
-    """The instance's ready task rows as the database holds them."""
-    q = select(_TASKS).where(_TASKS.c.instance_id == instance_id, _TASKS.c.state == TaskState.READY)
-    return [_open(row) for row in session.execute(q)]
 
 
 def _open(row: Any) -> OpenTask:
@@ -146,21 +141,39 @@ def events_of(session: Session, instance_id: int) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
 
 
+#: Cases verified together: one read of their instance rows, open tasks and events.
+_VERIFY_BATCH = 500
+_INSTANCES = Instance.metadata.tables[Instance.__tablename__]
+
+
 def verify_chain(session: Session, instance_ids: list[int]) -> ChainReport:
     """Recompute every hash of the given instances' chains; report the first bad link of each,
     and, where the last event seals the instance's state (format 2), whether the instance's
     data and open task rows are still what it sealed."""
     broken: list[BrokenLink] = []
     checked = 0
-    for instance_id in instance_ids:
-        events = events_of(session, instance_id)
-        checked += len(events)
-        link = chain_break(instance_id, events)
-        inst = session.get(Instance, instance_id)
-        if link is None and inst is not None:
-            link = state_break(session, inst, events[-1] if events else None)
-        if link is not None:
-            broken.append(link)
+    for first in range(0, len(instance_ids), _VERIFY_BATCH):
+        batch = instance_ids[first:first + _VERIFY_BATCH]
+        rows = {r.id: r for r in session.execute(
+            select(_INSTANCES.c.id, _INSTANCES.c.data, _INSTANCES.c.last_seq, _INSTANCES.c.last_hash)
+            .where(_INSTANCES.c.id.in_(batch)))}
+        tasks: dict[int, list[OpenTask]] = {}
+        for t in session.execute(select(_TASKS).where(_TASKS.c.instance_id.in_(batch),
+                                                      _TASKS.c.state == TaskState.READY)):
+            tasks.setdefault(t.instance_id, []).append(_open(t))
+        events: dict[int, list[Any]] = {}
+        for e in session.execute(select(_EVENTS).where(_EVENTS.c.instance_id.in_(batch))
+                                 .order_by(_EVENTS.c.instance_id, _EVENTS.c.seq)):
+            events.setdefault(e.instance_id, []).append(e)
+        for instance_id in batch:
+            chain = events.get(instance_id, [])
+            checked += len(chain)
+            link = chain_break(instance_id, chain)
+            inst = rows.get(instance_id)
+            if link is None and inst is not None:
+                link = state_break(inst, chain[-1] if chain else None, tasks.get(instance_id, []))
+            if link is not None:
+                broken.append(link)
     return ChainReport(ok=not broken, checked_instances=len(instance_ids), checked_events=checked, broken=broken)
 
 
@@ -178,8 +191,8 @@ def chain_break(instance_id: int, events: Sequence[Any]) -> BrokenLink | None:
     return None
 
 
-def state_break(session: Session, inst: Instance, last: Any | None) -> BrokenLink | None:
-    """Whether the instance row and its task rows still say what its last event sealed."""
+def state_break(inst: Any, last: Any | None, open_tasks: list[OpenTask]) -> BrokenLink | None:
+    """Whether the instance row and its open task rows still say what its last event sealed."""
     seq = last.seq if last is not None else 0
     if inst.last_seq != seq or (last is not None and inst.last_hash != last.hash):
         return BrokenLink(inst.id, seq + 1, "events at the end were deleted")
@@ -187,7 +200,7 @@ def state_break(session: Session, inst: Instance, last: Any | None) -> BrokenLin
         return None
     if data_digest(inst.data) != last.data_digest:
         return BrokenLink(inst.id, seq, f"instance data differs from what event {seq} sealed (instance.data edited)")
-    if tasks_digest(open_tasks_stored(session, inst.id)) != last.tasks_digest:
+    if tasks_digest(open_tasks) != last.tasks_digest:
         return BrokenLink(inst.id, seq, f"open tasks differ from what event {seq} sealed (task table edited)")
     return None
 
@@ -206,7 +219,7 @@ _STATE_OF = {
 _ENDS = (EventType.INSTANCE_CANCELLED, EventType.INSTANCE_COMPLETED)
 
 
-def replay_events(instance_id: int, events: Sequence[Event | EventView], step: int) -> ReplayView:
+def replay_events(instance_id: int, events: Sequence[Any], step: int) -> ReplayView:
     """The instance after event `step`, from the events alone (no scripts are run): stored
     rows, or the views `Engine.history` returned (a page that has them need not read again)."""
     task_state: dict[str, tuple[str, str]] = {}
@@ -270,4 +283,37 @@ class History:
         """The instance as it stood after event `step`, rebuilt from stored history only."""
         with self.tx.read() as s:
             self.tx.instance(s, instance_id)
-            return replay_events(instance_id, events_of(s, instance_id), step)
+            # Plain rows up to the step only, their JSON read as text and decoded only when not
+            # empty (most events change no data): JSON decoding was most of a replay's time.
+            rows = s.execute(select(_EVENTS.c.seq, _EVENTS.c.type, _EVENTS.c.element_id, _EVENTS.c.task_id,
+                                    type_coerce(_EVENTS.c.detail, Text), type_coerce(_EVENTS.c.changes, Text))
+                             .where(_EVENTS.c.instance_id == instance_id, _EVENTS.c.seq <= step)
+                             .order_by(_EVENTS.c.seq))
+            steps = []
+            for seq, type_, element, task, detail, changes in rows:
+                delta = _decoded(changes)
+                # The detail matters only to name a field deleted (an after of None).
+                deletes = any(pair[1] is None for pair in delta.values())
+                steps.append(_Step(seq, type_, element, task, _decoded(detail) if deletes else {}, delta))
+            return replay_events(instance_id, steps, step)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What replay reads of one event."""
+
+    seq: int
+    type: str
+    element_id: str | None
+    task_id: str | None
+    detail: dict[str, Any]
+    changes: dict[str, Any]
+
+
+def _decoded(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value  # the driver decoded it already (psycopg)
+    if not value or value in ("{}", "null"):
+        return {}
+    decoded = json.loads(value)
+    return decoded if isinstance(decoded, dict) else {}

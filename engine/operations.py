@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from .chain import GENESIS, canonical, sha256, utc
 from .models import Operation
 
-_OPS = Operation.metadata.tables[Operation.__tablename__]
+TABLE = _OPS = Operation.metadata.tables[Operation.__tablename__]
 SYSTEM = "system"
 #: The PostgreSQL advisory lock that queues writers of the one operation chain.
 _CHAIN_LOCK = 1515
