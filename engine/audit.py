@@ -62,10 +62,10 @@ class Audit:
     end_origin = staticmethod(operations.end_origin)
 
     def record(self, action: Action | str, *, actor: str, target: str | None = None,
-               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> int:
+               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
         """Append one entry (for what only the caller sees: a read of personal data, a download)."""
         with self.tx.write() as s:
-            return operations.append(s, Action(action), at=self.clock(), actor=actor, target=target,
+            operations.append(s, Action(action), at=self.clock(), actor=actor, target=target,
                                      before=before, after=after)
 
     def operations(self, flt: OperationFilter | None = None) -> list[OperationView]:

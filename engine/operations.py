@@ -22,6 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
@@ -154,24 +155,48 @@ def head(s: Session) -> tuple[int, str]:
     return (row.seq, row.hash) if row is not None else (0, GENESIS)
 
 
+_QUEUE = "anjie_operation_queue"
+_LISTENING = "anjie_operation_listening"
+
+
 def append(s: Session, action: Action, *, at: datetime, actor: str | None = None, target: str | None = None,
-           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> int:
-    """Write one entry in the caller's transaction, chained to the last one; its number."""
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
+    """Write one entry in the caller's transaction, chained to the last one.
+
+    The entry is queued and written when the transaction commits (never after a rollback):
+    the one chain is locked last and briefly, after every row lock the operation took, so
+    two transactions never wait for each other in a circle (a migration of many cases)."""
     origin = current_origin()
     who = actor or (origin.actor if origin else SYSTEM)
-    address = origin.address if origin else None
-    if s.get_bind().dialect.name == "postgresql":
+    if not s.info.get(_LISTENING):
+        s.info[_LISTENING] = True
+        sa_event.listen(s, "before_commit", _write_queued)
+        sa_event.listen(s, "after_rollback", _forget_queued)
+    s.info.setdefault(_QUEUE, []).append(dict(at=utc(at), actor=who[:200], address=origin.address if origin else None, action=str(action),
+                      target=target, before=_plain(before), after=_plain(after)))
+
+
+def _forget_queued(s: Session) -> None:
+    s.info.pop(_QUEUE, None)  # what a rolled-back transaction did never happened
+
+
+def _write_queued(s: Session) -> None:
+    queue: list[dict[str, Any]] = s.info.pop(_QUEUE, [])
+    if not queue:
+        return
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
         # One chain for the system: writers queue here until the transaction ends (SQLite
         # already runs one write transaction at a time).
-        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    seq, prev = head(s)
-    seq += 1
-    before_j = _plain(before)
-    after_j = _plain(after)
-    digest = entry_hash(prev, seq, at, who, address, str(action), target, before_j, after_j)
-    s.execute(insert(_OPS).values(seq=seq, at=utc(at), actor=who[:200], address=address, action=str(action),
-                                  target=target, before=before_j, after=after_j, prev_hash=prev, hash=digest))
-    return seq
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    row = conn.execute(select(_OPS.c.seq, _OPS.c.hash).order_by(_OPS.c.seq.desc()).limit(1)).first()
+    seq, prev = (row.seq, row.hash) if row is not None else (0, GENESIS)
+    for entry in queue:
+        seq += 1
+        entry.update(seq=seq, prev_hash=prev)
+        entry["hash"] = prev = entry_hash(prev, seq, entry["at"], entry["actor"], entry["address"], entry["action"],
+                                          entry["target"], entry["before"], entry["after"])
+    conn.execute(insert(_OPS), queue)
 
 
 def _plain(value: dict[str, Any] | None) -> Any:

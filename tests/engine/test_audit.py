@@ -373,3 +373,20 @@ def test_the_scheduler_signs_a_checkpoint_when_one_is_due(
     assert len(files) == 2
     assert engine.audit.verify(checkpoint_dir=tmp_path / "checkpoints",
                                public_key=Path(settings.checkpoint_key_file + ".pub")).ok
+
+
+def test_when_nobody_acts_the_timer_firing_seals_the_state_too(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with(SIMPLE)
+    iid = engine.start("simple_review", {"handler": "zhang"}, actor="clerk").id
+    clock.advance(days=30)
+    assert engine.fire_due_timers() >= 1
+    rows = _events(engine, iid)
+    fired = [r for r in rows if r["type"] == "timer_fired"]
+    assert fired and all(r["format"] == 2 for r in rows)
+    assert engine.verify_history(iid).ok
+    # The acceptance stays open past its deadline (a non-interrupting timer): its row is
+    # sealed as the firing left it.
+    open_tasks = engine.tasks(instance_id=iid)
+    assert "accept_case" in {t.element_id for t in open_tasks}
+    _sql(engine, "UPDATE human_task SET due_at = NULL WHERE id = :t", t=open_tasks[0].id)
+    assert "task table edited" in engine.verify_history(iid).broken[0].reason
