@@ -4,6 +4,7 @@ checkpoints and export: anjie/auditcli.py)."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import importlib.util
 import json
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine import DiagramInvalid, Engine, EngineError, InstanceView, MigrationRefused, format_diagram
+from engine import DiagramInvalid, Engine, EngineError, InstanceView, MigrationRefused, acting_as, format_diagram
 
 _opened: list[Engine] = []
 
@@ -232,10 +233,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        # The operation log names who ran a command that names no actor (user and token commands).
+        with acting_as(f"{_os_user()}@cli"):
+            return int(args.func(args) or 0)
     except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

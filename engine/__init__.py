@@ -45,7 +45,7 @@ from .errors import (
 )
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .history import replay_events
-from .operations import Action, OperationFilter, OperationView
+from .operations import Action, OperationFilter, OperationView, acting_as
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
@@ -74,6 +74,7 @@ from .views import (
 
 __all__ = [
     "Action",
+    "acting_as",
     "CheckpointKeyError",
     "keygen",
     "Audit",

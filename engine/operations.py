@@ -172,8 +172,9 @@ def append(s: Session, action: Action, *, at: datetime, actor: str | None = None
         s.info[_LISTENING] = True
         sa_event.listen(s, "before_commit", _write_queued)
         sa_event.listen(s, "after_rollback", _forget_queued)
-    s.info.setdefault(_QUEUE, []).append(dict(at=utc(at), actor=who[:200], address=origin.address if origin else None, action=str(action),
-                      target=target, before=_plain(before), after=_plain(after)))
+    address = origin.address if origin else None
+    s.info.setdefault(_QUEUE, []).append(dict(at=utc(at), actor=who[:200], address=address, action=str(action),
+                                              target=target, before=_plain(before), after=_plain(after)))
 
 
 def _forget_queued(s: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,20 @@ def test_keygen_checkpoint_verify_export(db_url: str, tmp_path: Path, capsys: py
 def test_verify_with_checkpoints_needs_the_public_key(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="--public-key"):
         main(["verify-history", "--checkpoints", str(tmp_path), "--database-url", f"sqlite:///{tmp_path / 'c.db'}"])
+
+
+def test_a_command_line_account_change_names_the_system_user(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    from engine import Engine, OperationFilter
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse 9\n"))  # the password, piped
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert main(["user", "add", "wang", "--group", "case_handler", "--database-url", url]) == 0
+    engine = Engine.open(url)
+    try:
+        [added] = engine.audit.operations(OperationFilter(action="user_added"))
+    finally:
+        engine.close()
+    assert (added.actor, added.target) == (f"{getpass.getuser()}@cli", "user wang")
