@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,7 +97,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         progress = Progress(len(ids)) if not args.quiet else None
         tmp = Path(str(args.output) + ".part")
         with tmp.open("w", encoding="utf-8", newline="") as out:
-            lines = engine.audit.export_history(out, ids, args.format, actor=args.user, progress=progress)
+            actor = args.user or f"{getpass.getuser()}@cli"
+            lines = engine.audit.export_history(out, ids, args.format, actor=actor, progress=progress)
         tmp.replace(args.output)
     print(f"{args.output}: {lines} lines, {len(ids)} cases ({args.format})")
     return 0
@@ -132,6 +134,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--campaign", metavar="ID")
     p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     p.add_argument("--output", type=Path, required=True)
-    p.add_argument("--user", default="auditor", help="who exports (written in the operation log)")
+    p.add_argument("--user", default=None, help="who exports, for the operation log (default: USER@cli)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_export)
