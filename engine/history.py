@@ -44,20 +44,17 @@ def _open(row: Any) -> OpenTask:
 def _open_tasks_now(session: Session, instance_id: int) -> list[OpenTask]:
     """The instance's ready tasks as this transaction leaves them, flushed or not: the stored
     rows, each replaced by its object in the session, with the session's new and deleted rows."""
-    q = select(_TASKS.c.id).where(_TASKS.c.instance_id == instance_id)
+    cols = (_TASKS.c.id, _TASKS.c.element_id, _TASKS.c.assignee, _TASKS.c.candidate_groups, _TASKS.c.due_at,
+            _TASKS.c.state)
     rows: dict[str, Any] = {}
-    for (tid,) in session.connection().execute(q):
-        rows[tid] = session.identity_map.get(identity_key(HumanTask, tid))
+    for row in session.connection().execute(select(*cols).where(_TASKS.c.instance_id == instance_id)):
+        rows[row.id] = session.identity_map.get(identity_key(HumanTask, row.id)) or row
     for obj in session.new:
         if isinstance(obj, HumanTask) and obj.instance_id == instance_id:
             rows[obj.id] = obj
     for obj in session.deleted:
         if isinstance(obj, HumanTask):
             rows.pop(obj.id, None)
-    missing = [tid for tid, obj in rows.items() if obj is None]
-    if missing:
-        stored = session.connection().execute(select(_TASKS).where(_TASKS.c.id.in_(missing)))
-        rows.update({row.id: row for row in stored})
     return [_open(row) for row in rows.values() if row.state == TaskState.READY]
 
 
