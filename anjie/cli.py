@@ -1,8 +1,10 @@
-"""The `anjie` command line: deploy, validate, start, tasks, complete, history, verify-history, migrate."""
+"""The `anjie` command line: deploy, validate, start, tasks, complete, history, migrate (verify-history,
+checkpoints and export: anjie/auditcli.py)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import importlib.util
 import json
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from anjie.language import LANGUAGES, problem_lines, translator
-from engine import DiagramInvalid, Engine, EngineError, InstanceView, MigrationRefused, format_diagram
+from engine import DiagramInvalid, Engine, EngineError, InstanceView, MigrationRefused, acting_as, format_diagram
 
 _opened: list[Engine] = []
 
@@ -132,17 +134,6 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    report = engine.verify_history(args.instance)
-    if report.ok:
-        print(f"ok: {report.checked_events} events in {report.checked_instances} instances intact")
-        return 0
-    for link in report.broken:
-        print(f"BROKEN: instance {link.instance_id} at event {link.seq}: {link.reason}")
-    return 1
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Move instances to a version (`--check`: only say whether each can move, and why not)."""
     engine = _engine(args)
@@ -226,10 +217,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("instance", type=int)
     p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("verify-history", parents=[common], help="check the history hash chains")
-    p.add_argument("instance", type=int, nargs="?")
-    p.set_defaults(func=cmd_verify)
-
     p = sub.add_parser("migrate", parents=[common], help="move running instances to another version")
     p.add_argument("version", type=int, help="the version to move to")
     p.add_argument("instances", type=int, nargs="*", help="instance ids")
@@ -245,16 +232,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_format)
 
     # Commands of the scheduler and the web app register themselves when installed.
-    for module in ("anjie.timercli", "anjie.webcli"):
+    for module in ("anjie.timercli", "anjie.webcli", "anjie.auditcli"):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(sub)
     return parser
 
 
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        # The operation log names who ran a command that names no actor (user and token commands).
+        with acting_as(f"{_os_user()}@cli"):
+            return int(args.func(args) or 0)
     except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,9 @@ Everything `webapp/` and `anjie/` use is exported here; they import nothing else
 """
 
 from .accounts import ROLES, Accounts, TokenView, UserView
+from .audit import Audit, AuditError, AuditReport
 from .calendar import CalendarDay, CalendarYear
+from .checkpoints import CheckpointKeyError, keygen
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
 from .data import has_control_character
@@ -44,6 +46,7 @@ from .errors import (
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .history import replay_events
 from .problem_texts import describe as describe_problem
+from .operations import Action, OperationFilter, OperationView, acting_as
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
@@ -71,6 +74,15 @@ from .views import (
 )
 
 __all__ = [
+    "Action",
+    "acting_as",
+    "CheckpointKeyError",
+    "keygen",
+    "Audit",
+    "AuditError",
+    "AuditReport",
+    "OperationFilter",
+    "OperationView",
     "MAX_PAGE",
     "ROLES",
     "SYSTEM_ACTOR",

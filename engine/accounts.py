@@ -14,8 +14,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from engine import operations
 from engine.errors import AccountError, AccountLocked, LoginFailed, UserExists, UserNotFound, WeakPassword
 from engine.models import ApiToken, LoginThrottle, User, UserGroup
+from engine.operations import Action
 
 #: How often a bearer token's use is written down (its `last_used_at`), at most.
 TOKEN_USE_EVERY = timedelta(minutes=1)
@@ -171,6 +173,7 @@ class Accounts:
             user.groups = [UserGroup(group_name=g) for g in _unique(groups)]
             session.add(user)
             session.flush()
+            self._log(session, Action.USER_ADDED, username, after={"groups": _unique(groups)})
             return _view(user)
 
     def user(self, username: str) -> UserView:
@@ -210,6 +213,7 @@ class Accounts:
             user.locked_until = None
             user.session_generation = (user.session_generation or 0) + 1
             session.execute(delete(LoginThrottle).where(LoginThrottle.username == user.username))
+            self._log(session, Action.PASSWORD_SET, username)
 
     def set_details(self, username: str, *, display_name: str | None, unit: str | None) -> UserView:
         """Change the name people read and the unit of a user (empty text clears them)."""
@@ -224,8 +228,11 @@ class Accounts:
         """Replace a user's groups."""
         with self._sessions.begin() as session:
             user = self._load(session, username)
+            before = sorted(g.group_name for g in user.groups)
             user.groups = [UserGroup(group_name=g) for g in _unique(groups)]
             session.flush()
+            self._log(session, Action.ROLES_CHANGED, username, before={"groups": before},
+                      after={"groups": _unique(groups)})
             return _view(user)
 
     def set_active(self, username: str, active: bool) -> None:
@@ -233,6 +240,8 @@ class Accounts:
         session of the user ends (re-enabling does not bring them back)."""
         with self._sessions.begin() as session:
             user = self._load(session, username)
+            self._log(session, Action.USER_ACTIVE_CHANGED, username, before={"active": user.is_active},
+                      after={"active": active})
             user.is_active = active
             user.session_generation = (user.session_generation or 0) + 1
 
@@ -241,6 +250,7 @@ class Accounts:
         with self._sessions.begin() as session:
             user = self._load(session, username)
             user.session_generation = (user.session_generation or 0) + 1
+            self._log(session, Action.LOGOUT, username, actor=username)
 
     def unlock(self, username: str) -> None:
         """Lift the throttling of a user's name early, from every client address."""
@@ -249,6 +259,7 @@ class Accounts:
             user.failed_logins = 0
             user.locked_until = None
             session.execute(delete(LoginThrottle).where(LoginThrottle.username == user.username))
+            self._log(session, Action.USER_UNLOCKED, username)
 
     # -- login ---------------------------------------------------------------------------------
 
@@ -278,6 +289,7 @@ class Accounts:
                 session.delete(throttle)
                 if hash_parameters(user.password_hash) != (self.scrypt_n, _SCRYPT_R, _SCRYPT_P):
                     user.password_hash = hash_password(password, n=self.scrypt_n)
+                self._log(session, Action.LOGIN, name, actor=name, client=client)
                 return _view(user)
             throttle.failures += 1
             error: AccountError = LoginFailed("wrong name or password", name)
@@ -286,6 +298,8 @@ class Accounts:
                 delay = min(self.lock_for, self.first_delay * 2 ** min(over, 40))
                 throttle.next_attempt_at = now + delay
                 error = AccountLocked(name, now + delay)
+            self._log(session, Action.LOGIN_FAILED, name[:200], actor=name[:200] or "?", client=client,
+                      after={"failures": throttle.failures, "known_user": user is not None})
         raise error  # after the commit: the failure counts
 
     def _throttle(self, session: Session, client: str, username: str) -> LoginThrottle:
@@ -312,8 +326,12 @@ class Accounts:
         now = self._clock()
         with self._sessions.begin() as session:
             user = self._load(session, username)
-            session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
-                                 expires_at=now + self.token_lifetime, revoked=False))
+            row = ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                           expires_at=now + self.token_lifetime, revoked=False)
+            session.add(row)
+            session.flush()
+            self._log(session, Action.TOKEN_CREATED, username,
+                      after={"token": row.id, "expires_at": (now + self.token_lifetime).isoformat()})
         return token
 
     def verify_token(self, token: str) -> UserView | None:
@@ -347,6 +365,7 @@ class Accounts:
             for row in rows:
                 row.revoked = True
                 count += 1
+            self._log(session, Action.TOKEN_REVOKED, username, after={"tokens": "all", "live": count})
             return count
 
     def tokens(self, username: str | None = None) -> list[TokenView]:
@@ -367,6 +386,7 @@ class Accounts:
                 return False
             was_live = self._token_view(row, "").is_live(self._clock())
             row.revoked = True
+            self._log(session, Action.TOKEN_REVOKED, owner.username, before={"token": row.id, "live": was_live})
             return was_live
 
     def _token_view(self, row: ApiToken, username: str) -> TokenView:
@@ -376,6 +396,18 @@ class Accounts:
                          last_used_at=row.last_used_at, revoked=row.revoked)
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _log(self, session: Session, action: Action, username: str, *, actor: str | None = None,
+             client: str | None = None, before: dict[str, object] | None = None,
+             after: dict[str, object] | None = None) -> None:
+        """An operation-log entry about the user `username`, in this transaction."""
+        if client is not None:
+            with operations.acting_as(actor or username, client or None):
+                operations.append(session, action, at=self._clock(), target=f"user {username}",
+                                  before=before, after=after)
+            return
+        operations.append(session, action, at=self._clock(), actor=actor, target=f"user {username}",
+                          before=before, after=after)
 
     def _load(self, session: Session, username: str) -> User:
         user = session.scalar(select(User).options(selectinload(User.groups))

@@ -25,9 +25,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import workdays
+from . import operations, workdays
 from .errors import CalendarOverrideInvalid
 from .models import CalendarOverride
+from .operations import Action
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ class Calendar:
             raise CalendarOverrideInvalid(kind, "kind must be 'workday' or 'holiday'")
         with self._sessions() as s, s.begin():
             row = s.get(CalendarOverride, when.isoformat())
+            operations.append(s, Action.CALENDAR_OVERRIDE, at=self._clock(), actor=actor, target=when.isoformat(),
+                              before={"kind": row.kind} if row is not None else None, after={"kind": kind})
             if row is None:
                 row = CalendarOverride(
                     day=when.isoformat(), kind=kind, created_at=self._clock(), created_by=actor
@@ -155,6 +158,8 @@ class Calendar:
         with self._sessions() as s, s.begin():
             row = s.get(CalendarOverride, when.isoformat())
             if row is not None:
+                operations.append(s, Action.CALENDAR_OVERRIDE, at=self._clock(), target=when.isoformat(),
+                                  before={"kind": row.kind}, after=None)
                 s.delete(row)
         self.invalidate()
         return row is not None

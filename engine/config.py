@@ -54,11 +54,22 @@ class Settings:
     calendar_cache_seconds: float = 5.0
     #: Workflows kept deserialized in each process, most recently used first (0: none).
     workflow_cache_size: int = 512
+    #: The Ed25519 private key that signs history checkpoints (`anjie checkpoint keygen`):
+    #: never in the database or the repository; in production on another machine or a token.
+    #: Empty: `checkpoint_key.pem` in the instance folder.
+    checkpoint_key_file: str = ""
+    #: Where signed checkpoints are also written (the auditor's copy; a WORM location in production).
+    checkpoint_dir: str = "checkpoints"
+    #: Hours between the scheduler's checkpoints (0: only on demand).
+    checkpoint_hours: float = 24.0
 
     def __post_init__(self) -> None:
         instance = Path(self.instance_dir).expanduser() if self.instance_dir else INSTANCE_DIR
         self.instance_dir = str(instance.resolve())
         self.upload_dir = str((Path(self.instance_dir) / Path(self.upload_dir).expanduser()).resolve())
+        self.checkpoint_dir = str((Path(self.instance_dir) / Path(self.checkpoint_dir).expanduser()).resolve())
+        key = Path(self.checkpoint_key_file).expanduser() if self.checkpoint_key_file else Path("checkpoint_key.pem")
+        self.checkpoint_key_file = str((Path(self.instance_dir) / key).resolve())
 
     @property
     def secret_key_file(self) -> Path:

@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import deploy as parsing
-from . import persistence
+from . import operations, persistence
 from .clock import Clock
 from .errors import DiagramInvalid, Problem, ProcessNotFound
 from .forms import fields_of, process_defaults
 from .models import Deployment
+from .operations import Action
 from .rows import deployment_view
 from .transactions import Transactions
 from .views import Deployment as DeploymentView
@@ -130,6 +131,11 @@ class Deployments:
                         )
                         s.add(dep)
                         s.flush()
+                        operations.append(s, Action.DEPLOY, at=dep.deployed_at, actor=actor,
+                                          target=f"{key} version {dep.version}",
+                                          before={"version": latest.version} if latest else None,
+                                          after={"version": dep.version, "content_hash": dep.content_hash,
+                                                 "note": note or None})
                         result.append(deployment_view(dep))
                     return result
             except IntegrityError:

@@ -2,57 +2,60 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, Text, insert, select, type_coerce
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
-from .models import Event, Instance
-from .states import EventType
+from .chain import FORMAT, GENESIS, OpenTask, Sealed, canonical, data_digest, link_hash, sealed, tasks_digest, utc
+from .models import Event, HumanTask, Instance
+from .states import EventType, TaskState
 from .transactions import Transactions
 from .views import BrokenLink, ChainReport, EventView, ReplayView
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "EventWriter", "History", "event_hash", "jsonable", "utc", "verify_chain"]
+
 _EVENTS = Event.metadata.tables[Event.__tablename__]
-
-
-def utc(value: datetime) -> datetime:
-    """The same instant, aware and in UTC (SQLite hands back naive UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+_TASKS = HumanTask.metadata.tables[HumanTask.__tablename__]
 
 
 def event_hash(prev_hash: str, instance_id: int, seq: int, type_: str, element_id: str | None,
                task_id: str | None, actor: str, at: datetime, detail: dict[str, Any],
                changes: dict[str, Any]) -> str:
-    """sha256 over the previous hash and this event's content, in a canonical form."""
-    body = _canonical(
-        {
-            "instance": instance_id,
-            "seq": seq,
-            "type": type_,
-            "element": element_id,
-            "task": task_id,
-            "actor": actor,
-            "at": utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "detail": detail,
-            "changes": changes,
-        }
-    )
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    """The format-1 hash: sha256 over the previous hash and this event's own content."""
+    return link_hash(prev_hash, Sealed(1, instance_id, seq, type_, element_id, task_id, actor, at, detail, changes))
 
 
 def jsonable(value: Any) -> Any:
     """A JSON round-trip of `value`, so what is hashed is what the database gives back."""
-    return json.loads(_canonical(value))
+    return json.loads(canonical(value))
+
+
+def _open(row: Any) -> OpenTask:
+    return OpenTask(row.id, row.element_id, row.assignee, tuple(row.candidate_groups or ()), row.due_at)
+
+
+def _open_tasks_now(session: Session, instance_id: int) -> list[OpenTask]:
+    """The instance's ready tasks as this transaction leaves them, flushed or not: the stored
+    rows, each replaced by its object in the session, with the session's new and deleted rows."""
+    cols = (_TASKS.c.id, _TASKS.c.element_id, _TASKS.c.assignee, _TASKS.c.candidate_groups, _TASKS.c.due_at,
+            _TASKS.c.state)
+    rows: dict[str, Any] = {}
+    for row in session.connection().execute(select(*cols).where(_TASKS.c.instance_id == instance_id)):
+        rows[row.id] = session.identity_map.get(identity_key(HumanTask, row.id)) or row
+    for obj in session.new:
+        if isinstance(obj, HumanTask) and obj.instance_id == instance_id:
+            rows[obj.id] = obj
+    for obj in session.deleted:
+        if isinstance(obj, HumanTask):
+            rows.pop(obj.id, None)
+    return [_open(row) for row in rows.values() if row.state == TaskState.READY]
 
 
 class EventWriter:
@@ -60,6 +63,8 @@ class EventWriter:
 
     The events of an operation go to the database in one batch (one executemany), before the
     session's next flush or its commit, whichever comes first: same transaction, same order.
+    The batch is sealed right before that insert: each of its events carries the digests of
+    the instance's data and open tasks as the transaction leaves them, and is hashed with them.
     """
 
     def __init__(self, session: Session, instance: Instance, at: datetime) -> None:
@@ -75,29 +80,42 @@ class EventWriter:
         if not self._pending:
             return
         rows, self._pending = self._pending, []
+        inst = self.instance
+        data = data_digest(inst.data)
+        tasks = tasks_digest(_open_tasks_now(session, inst.id))
+        prev = inst.last_hash or GENESIS
+        for values, written in zip(rows, self.written[len(self.written) - len(rows):], strict=True):
+            values.update(prev_hash=prev, data_digest=data, tasks_digest=tasks)
+            values["hash"] = prev = link_hash(prev, sealed(_Row(values)))
+            written.prev_hash, written.hash = values["prev_hash"], values["hash"]
+            written.data_digest, written.tasks_digest = data, tasks
+        inst.last_hash = prev
         # Core, on the flush's connection: no autoflush from inside the flush.
         session.connection().execute(insert(_EVENTS), rows)
 
     def append(self, type_: EventType, actor: str, *, element_id: str | None = None,
                task_id: str | None = None, detail: dict[str, Any] | None = None,
                changes: dict[str, Any] | None = None, at: datetime | None = None) -> Event:
+        """Queue an event; its hash is known once the batch is sealed (at the next flush or commit)."""
         inst = self.instance
         seq = inst.last_seq + 1
-        prev = inst.last_hash or GENESIS
         when = utc(at) if at is not None else self.at
-        detail_j = jsonable(detail or {})
-        changes_j = jsonable(changes or {})
-        digest = event_hash(prev, inst.id, seq, type_, element_id, task_id, actor, when, detail_j, changes_j)
         values = dict(
             instance_id=inst.id, seq=seq, type=str(type_), element_id=element_id, task_id=task_id,
-            actor=actor, at=when, detail=detail_j, changes=changes_j, prev_hash=prev, hash=digest,
+            actor=actor, at=when, detail=jsonable(detail or {}), changes=jsonable(changes or {}), format=FORMAT,
         )
         self._pending.append(values)
         inst.last_seq = seq
-        inst.last_hash = digest
         written = Event(**values)
         self.written.append(written)
         return written
+
+
+class _Row:
+    """Attribute access to a pending row's values (what `sealed` reads)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
 
 def to_view(event: Event | Row[Any]) -> EventView:
@@ -120,36 +138,68 @@ def events_of(session: Session, instance_id: int) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
 
 
+#: Cases verified together: one read of their instance rows, open tasks and events.
+_VERIFY_BATCH = 500
+_INSTANCES = Instance.metadata.tables[Instance.__tablename__]
+
+
 def verify_chain(session: Session, instance_ids: list[int]) -> ChainReport:
-    """Recompute every hash of the given instances' chains; report the first bad link of each."""
+    """Recompute every hash of the given instances' chains; report the first bad link of each,
+    and, where the last event seals the instance's state (format 2), whether the instance's
+    data and open task rows are still what it sealed."""
     broken: list[BrokenLink] = []
     checked = 0
-    for instance_id in instance_ids:
-        prev = GENESIS
-        expected_seq = 1
-        for event in events_of(session, instance_id):
-            checked += 1
-            reason = None
-            if event.seq != expected_seq:
-                reason = f"event {expected_seq} is missing (found {event.seq})"
-            elif event.prev_hash != prev:
-                reason = "previous-hash link does not match"
-            else:
-                digest = event_hash(prev, instance_id, event.seq, event.type, event.element_id,
-                                    event.task_id, event.actor, event.at, event.detail or {},
-                                    event.changes or {})
-                if digest != event.hash:
-                    reason = "content does not match its hash (edited)"
-            if reason:
-                broken.append(BrokenLink(instance_id, expected_seq if event.seq != expected_seq else event.seq, reason))
-                break
-            prev = event.hash
-            expected_seq += 1
-        else:
-            inst = session.get(Instance, instance_id)
-            if inst is not None and inst.last_seq != expected_seq - 1:
-                broken.append(BrokenLink(instance_id, expected_seq, "events at the end were deleted"))
+    for first in range(0, len(instance_ids), _VERIFY_BATCH):
+        batch = instance_ids[first:first + _VERIFY_BATCH]
+        rows = {r.id: r for r in session.execute(
+            select(_INSTANCES.c.id, _INSTANCES.c.data, _INSTANCES.c.last_seq, _INSTANCES.c.last_hash)
+            .where(_INSTANCES.c.id.in_(batch)))}
+        tasks: dict[int, list[OpenTask]] = {}
+        for t in session.execute(select(_TASKS).where(_TASKS.c.instance_id.in_(batch),
+                                                      _TASKS.c.state == TaskState.READY)):
+            tasks.setdefault(t.instance_id, []).append(_open(t))
+        events: dict[int, list[Any]] = {}
+        for e in session.execute(select(_EVENTS).where(_EVENTS.c.instance_id.in_(batch))
+                                 .order_by(_EVENTS.c.instance_id, _EVENTS.c.seq)):
+            events.setdefault(e.instance_id, []).append(e)
+        for instance_id in batch:
+            chain = events.get(instance_id, [])
+            checked += len(chain)
+            link = chain_break(instance_id, chain)
+            inst = rows.get(instance_id)
+            if link is None and inst is not None:
+                link = state_break(inst, chain[-1] if chain else None, tasks.get(instance_id, []))
+            if link is not None:
+                broken.append(link)
     return ChainReport(ok=not broken, checked_instances=len(instance_ids), checked_events=checked, broken=broken)
+
+
+def chain_break(instance_id: int, events: Sequence[Any]) -> BrokenLink | None:
+    """The first event of a chain whose link or content does not match, or None."""
+    prev = GENESIS
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            return BrokenLink(instance_id, expected_seq, f"event {expected_seq} is missing (found {event.seq})")
+        if event.prev_hash != prev:
+            return BrokenLink(instance_id, event.seq, "previous-hash link does not match")
+        if link_hash(prev, sealed(event)) != event.hash:
+            return BrokenLink(instance_id, event.seq, "content does not match its hash (event edited)")
+        prev = event.hash
+    return None
+
+
+def state_break(inst: Any, last: Any | None, open_tasks: list[OpenTask]) -> BrokenLink | None:
+    """Whether the instance row and its open task rows still say what its last event sealed."""
+    seq = last.seq if last is not None else 0
+    if inst.last_seq != seq or (last is not None and inst.last_hash != last.hash):
+        return BrokenLink(inst.id, seq + 1, "events at the end were deleted")
+    if last is None or sealed(last).format < 2:
+        return None
+    if data_digest(inst.data) != last.data_digest:
+        return BrokenLink(inst.id, seq, f"instance data differs from what event {seq} sealed (instance.data edited)")
+    if tasks_digest(open_tasks) != last.tasks_digest:
+        return BrokenLink(inst.id, seq, f"open tasks differ from what event {seq} sealed (task table edited)")
+    return None
 
 
 # What each event type says about the element instance (Spiff task) it names.
@@ -166,7 +216,7 @@ _STATE_OF = {
 _ENDS = (EventType.INSTANCE_CANCELLED, EventType.INSTANCE_COMPLETED)
 
 
-def replay_events(instance_id: int, events: Sequence[Event | EventView], step: int) -> ReplayView:
+def replay_events(instance_id: int, events: Sequence[Any], step: int) -> ReplayView:
     """The instance after event `step`, from the events alone (no scripts are run): stored
     rows, or the views `Engine.history` returned (a page that has them need not read again)."""
     task_state: dict[str, tuple[str, str]] = {}
@@ -230,4 +280,37 @@ class History:
         """The instance as it stood after event `step`, rebuilt from stored history only."""
         with self.tx.read() as s:
             self.tx.instance(s, instance_id)
-            return replay_events(instance_id, events_of(s, instance_id), step)
+            # Plain rows up to the step only, their JSON read as text and decoded only when not
+            # empty (most events change no data): JSON decoding was most of a replay's time.
+            rows = s.execute(select(_EVENTS.c.seq, _EVENTS.c.type, _EVENTS.c.element_id, _EVENTS.c.task_id,
+                                    type_coerce(_EVENTS.c.detail, Text), type_coerce(_EVENTS.c.changes, Text))
+                             .where(_EVENTS.c.instance_id == instance_id, _EVENTS.c.seq <= step)
+                             .order_by(_EVENTS.c.seq))
+            steps = []
+            for seq, type_, element, task, detail, changes in rows:
+                delta = _decoded(changes)
+                # The detail matters only to name a field deleted (an after of None).
+                deletes = any(pair[1] is None for pair in delta.values())
+                steps.append(_Step(seq, type_, element, task, _decoded(detail) if deletes else {}, delta))
+            return replay_events(instance_id, steps, step)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What replay reads of one event."""
+
+    seq: int
+    type: str
+    element_id: str | None
+    task_id: str | None
+    detail: dict[str, Any]
+    changes: dict[str, Any]
+
+
+def _decoded(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value  # the driver decoded it already (psycopg)
+    if not value or value in ("{}", "null"):
+        return {}
+    decoded = json.loads(value)
+    return decoded if isinstance(decoded, dict) else {}

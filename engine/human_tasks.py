@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import history as hist
+from . import operations
 from .attachments import form_context
 from .clock import Clock
 from .data import validate_data
@@ -28,6 +29,7 @@ from .errors import (
 from .forms import accept, fields_of
 from .instances import Instances
 from .models import HumanTask, Instance, TaskGroup, User
+from .operations import Action
 from .ownership import check_owned
 from .rows import instance_view, task_view
 from .states import EventType, InstanceStatus, TaskState
@@ -99,7 +101,7 @@ class HumanTasks:
             row.assignee = user
             return {"assignee": user, "previous": previous}
 
-        return self._change(task_id, actor, EventType.TASK_ASSIGNED, change)
+        return self._change(task_id, actor, EventType.TASK_ASSIGNED, change, Action.ASSIGN)
 
     def complete(self, task_id: str, data: dict[str, Any] | None, *, actor: str) -> InstanceView:
         """Complete a ready human task with form data and run the instance to its next wait.
@@ -141,13 +143,18 @@ class HumanTasks:
                                         f"({', '.join(sorted(may_work)) or 'none'})")
 
     def _change(self, task_id: str, actor: str, type_: EventType,
-                change: Callable[[HumanTask], dict[str, Any]]) -> TaskView:
+                change: Callable[[HumanTask], dict[str, Any]], operation: Action | None = None) -> TaskView:
         try:
             with self.tx.write() as s:
                 row, inst = self._locked_ready(s, task_id)
                 detail = change(row)
                 writer = hist.EventWriter(s, inst, self.clock())
                 writer.append(type_, actor, element_id=row.element_id, task_id=task_id, detail=detail)
+                if operation is not None:
+                    operations.append(s, operation, at=writer.at, actor=actor,
+                                      target=f"instance {inst.id} task {task_id}",
+                                      before={"assignee": detail.get("previous")},
+                                      after={"assignee": detail.get("assignee")})
                 inst.updated_at = writer.at
                 s.flush()
                 return task_view(row)

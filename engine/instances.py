@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import history as hist
-from . import persistence
+from . import operations, persistence
 from .clock import Clock
 from .config import Settings
 from .data import validate_data
@@ -22,6 +22,7 @@ from .expressions import Expressions
 from .external_tasks import reset_failed, sync_external_tasks
 from .messages import deliver, waiting_receivers
 from .models import Deployment, ExternalTask, HumanTask, Instance, Timer
+from .operations import Action
 from .recorder import rebuild_indexes, record, restore_timers
 from .rows import instance_view
 from .runtime import Outcome, Run
@@ -153,6 +154,9 @@ class Instances:
             s.execute(delete(ExternalTask).where(ExternalTask.instance_id == inst.id))
             workflow.cancel()
             writer.append(EventType.INSTANCE_CANCELLED, actor, detail={"reason": reason})
+            operations.append(s, Action.CANCEL, at=writer.at, actor=actor, target=f"instance {inst.id}",
+                              before={"status": inst.status}, after={"status": InstanceStatus.CANCELLED,
+                                                                     "reason": reason})
             inst.status, inst.ended_at, inst.updated_at = InstanceStatus.CANCELLED, writer.at, writer.at
             inst.state = persistence.dump_state(workflow)
             inst.serializer_version = persistence.SERIALIZER_VERSION
@@ -169,6 +173,8 @@ class Instances:
             writer = hist.EventWriter(s, inst, self.clock())
             writer.append(EventType.INSTANCE_RETRIED, actor, element_id=inst.incident_element,
                           detail={"message": inst.incident_message})
+            operations.append(s, Action.RETRY, at=writer.at, actor=actor, target=f"instance {inst.id}",
+                              before={"status": inst.status, "incident": inst.incident_message})
             reset_failed(s, inst)
             run = self.run(s, inst, workflow)
             return instance_view(s, inst, self.record(s, inst, run, run.refresh_timers(), writer, actor))
@@ -181,6 +187,9 @@ class Instances:
                 raise InstanceNotRunnable(inst.id, inst.status, "suspend")
             writer = hist.EventWriter(s, inst, self.clock())
             writer.append(EventType.INSTANCE_SUSPENDED, actor, detail={"reason": reason, "was": inst.status})
+            operations.append(s, Action.SUSPEND, at=writer.at, actor=actor, target=f"instance {inst.id}",
+                              before={"status": inst.status},
+                              after={"status": InstanceStatus.SUSPENDED, "reason": reason})
             # The timer rows go; resume sets them again from the workflow, due when they were.
             s.execute(delete(Timer).where(Timer.instance_id == inst.id))
             inst.status, inst.updated_at = InstanceStatus.SUSPENDED, writer.at
@@ -196,6 +205,8 @@ class Instances:
             workflow = self.load(s, inst)
             writer = hist.EventWriter(s, inst, self.clock())
             writer.append(EventType.INSTANCE_RESUMED, actor)
+            operations.append(s, Action.RESUME, at=writer.at, actor=actor, target=f"instance {inst.id}",
+                              before={"status": inst.status})
             restore_timers(s, inst, workflow)
             ready = s.scalars(select(HumanTask.id).where(HumanTask.instance_id == inst.id,
                                                          HumanTask.state == TaskState.READY)).first()

@@ -22,12 +22,13 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy.orm import Session
 
 from . import history as hist
-from . import persistence
+from . import operations, persistence
 from .clock import Clock
 from .deployments import Deployments
 from .errors import MigrationRefused
 from .instances import Instances
 from .models import Deployment, Instance
+from .operations import Action
 from .recorder import rebuild_indexes
 from .rows import instance_view
 from .states import EventType, InstanceStatus, MigrationObstacle
@@ -150,13 +151,14 @@ class Migrations:
         now = self.clock()
         move(workflow, self.deployments.specs(s, target.id), self.spec_diffs)
         inst.deployment_id, inst.version = target.id, target.version
+        elements = self.deployments.elements(s, target.id)
+        rebuild_indexes(s, inst, workflow, elements, self.instances.expressions, now)
+        # Appended after the indexes are rebuilt, so the event seals the task rows as they now are.
         writer = hist.EventWriter(s, inst, now)
         writer.append(EventType.INSTANCE_MIGRATED, actor,
                       detail={"from_version": source_version, "to_version": target.version})
-        # OPERATION LOG HOOK (issue 15): when the audit's operation log lands, each move is
-        # one entry there too (who, when, instance, from and to version), in this transaction.
-        elements = self.deployments.elements(s, target.id)
-        rebuild_indexes(s, inst, workflow, elements, self.instances.expressions, now)
+        operations.append(s, Action.MIGRATE, actor=actor, target=f"instance {inst.id}",
+                          before={"version": source_version}, after={"version": target.version}, at=now)
         # Step, as every operation does: the new diagram may run something at once (a join
         # whose other branch was taken away). Usually nothing runs, and only the state is stored.
         run = self.instances.run(s, inst, workflow)

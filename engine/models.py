@@ -198,6 +198,11 @@ class Event(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # History format (engine/chain.py): 2 also seals the digests of the instance's data and of
+    # its open tasks as the event left them; events written before keep format 1.
+    format: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    data_digest: Mapped[str | None] = mapped_column(String(64))
+    tasks_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class User(Base):
@@ -272,3 +277,42 @@ class CalendarOverride(Base):
     kind: Mapped[str] = mapped_column(String(10))  # workday or holiday
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Operation(Base):
+    """One entry of the system-wide operation log: who did what, when, from which address, to
+    what, with the before and after. Append-only (the database refuses UPDATE and DELETE) and
+    hash-chained like case history, one chain for the whole system."""
+
+    __tablename__ = "operation"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200), index=True)
+    address: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target: Mapped[str | None] = mapped_column(String(400), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Checkpoint(Base):
+    """A signed checkpoint: the chain head of every case and of the operation log at one
+    moment, a Merkle root over them and its Ed25519 signature (the key is never stored here;
+    the same checkpoint is written to the auditor's directory)."""
+
+    __tablename__ = "checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    root: Mapped[str] = mapped_column(String(64))
+    cases: Mapped[int] = mapped_column(Integer)
+    #: The canonical JSON that is signed: time, root, case count, operation-log head, key id.
+    statement: Mapped[str] = mapped_column(Text)
+    #: The JSON list of [case id, last event number, last hash] the root is made of.
+    heads: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))
+    key_id: Mapped[str] = mapped_column(String(64))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker as Sessions
 
 from .accounts import Accounts
 from .attachments import Attachments
+from .audit import Audit
 from .calendar import Calendar
 from .clock import Clock, system_clock
 from .config import Settings
@@ -72,6 +73,8 @@ class Engine:
         self._messages = Messages(self._tx, self._instances, clock)
         self._history = History(self._tx)
         self._migrations = Migrations(self._tx, self._deployments, self._instances, clock)
+        # The operation log, signed checkpoints, verification against them and history export.
+        self.audit = Audit(self._tx, self._history, settings, clock)
         # A case's attachments, recorded as history events (the bytes stay with the web app).
         self.attachments = Attachments(self._tx, clock)
         # Accounts and the inbox/ledger read models live beside the engine for the web app.

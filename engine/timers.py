@@ -37,6 +37,7 @@ import logging
 import signal
 import threading
 from datetime import UTC, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,34 @@ def sweep(engine: Engine, stopping: threading.Event | None = None) -> int:
     if fired:
         log.info("fired %d timers", fired)
     return fired
+
+
+CHECKPOINT_JOB_ID = "anjie_checkpoint"
+#: How often the scheduler asks whether a checkpoint is due (it signs one when the newest is
+#: older than `Settings.checkpoint_hours`).
+CHECKPOINT_CHECK_MINUTES = 10.0
+
+
+def checkpoint_if_due(engine: Engine) -> bool:
+    """Sign a checkpoint when the newest is older than the settings' interval and the key file
+    is there; True when one was made. Never raises (a missing key is logged once a check)."""
+    hours = engine.settings.checkpoint_hours
+    if hours <= 0:
+        return False
+    if not Path(engine.settings.checkpoint_key_file).exists():
+        log.warning("no checkpoint signed: no key at %s (`anjie keygen` makes one)",
+                    engine.settings.checkpoint_key_file)
+        return False
+    try:
+        last = engine.audit.last_checkpoint_at()
+        if last is not None and engine.clock() - last < timedelta(hours=hours):
+            return False
+        made = engine.audit.checkpoint()
+    except Exception:
+        log.exception("checkpoint failed; the next check tries again")
+        return False
+    log.info("checkpoint %d signed: %d cases, root %s", made.id, made.cases, made.root[:16])
+    return True
 
 
 class _Stopping:
@@ -109,6 +138,10 @@ def _schedule(scheduler: _Stopping, engine: Engine, interval: float) -> None:
         # engine clock. Start at once so catch-up does not wait one interval.
         next_run_time=system_clock() + timedelta(milliseconds=10),
     )
+    if engine.settings.checkpoint_hours > 0:
+        scheduler.add_job(checkpoint_if_due, "interval", minutes=CHECKPOINT_CHECK_MINUTES, args=[engine],
+                          id=CHECKPOINT_JOB_ID, max_instances=1, coalesce=True, misfire_grace_time=None,
+                          next_run_time=system_clock() + timedelta(seconds=1))
 
 
 def start_scheduler(engine: Engine, interval: float = DEFAULT_INTERVAL) -> TimerScheduler:

@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         labels,
         ledger,
         messages_api,
+        operation_log,
         security,
         tasks,
         tokens,
@@ -81,9 +82,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.jinja_env.globals["computed_label"] = labels.computed_label
     app.jinja_env.globals["person_label"] = labels.person_label
     app.jinja_env.filters["roles"] = labels.role_labels
+    operation_log.init_app(app)  # before the login check, which names the actor
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, tasks, cases, ledger, deployments, designer, users, tokens, errors, i18n):
+    for module in (auth, inbox, tasks, cases, ledger, deployments, designer, users, tokens, errors, i18n,
+                   operation_log):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

@@ -34,6 +34,12 @@ RETRY = frozenset({"coordinator", "designer", "admin"})
 EXTERNAL_WORK = frozenset({"service_worker"})
 #: Who may send a message from outside to the case waiting for it (POST /api/v1/messages).
 SEND_MESSAGES = EXTERNAL_WORK | {"coordinator"}
+#: Who reads the operation log (系统操作日志).
+AUDIT_LOG = frozenset({"auditor", "admin"})
+#: Who exports case history with its hashes and checkpoints (the roles that read every case).
+EXPORT_HISTORY = READ_ALL
+#: Reads of a case's personal data by these roles are themselves written in the operation log.
+LOGGED_READERS = frozenset({"auditor"})
 #: Only admins manage users.
 MANAGE_USERS = frozenset({"admin"})
 

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from werkzeug.wrappers import Response
 
 from engine import MAX_PAGE, DiagramInvalid, InboxFilter, has_control_character
-from webapp import access, cases, tasks
+from webapp import access, cases, operation_log, tasks
 from webapp.auth import current_user
 from webapp.errors import error_response
 from webapp.inbox import COLOURS
@@ -37,6 +37,7 @@ def authenticate() -> None:
         g.user = accounts().verify_token(token.strip())
     if g.user is None:
         abort(401)
+    engine().audit.name_actor(g.user.username)
 
 
 def plain(value: Any) -> Any:
@@ -162,6 +163,36 @@ def history(instance_id: int) -> Response:
     """The history events of an instance, oldest first."""
     cases.load(instance_id)
     return jsonify([plain(e) for e in engine().history(instance_id)])
+
+
+@bp.get("/instances/<int(signed=True):instance_id>/history/export")
+def export_history(instance_id: int) -> Response:
+    """One case's history as JSON Lines or CSV, with chain hashes and covering checkpoints."""
+    if not access.has_any(current_user().groups, access.EXPORT_HISTORY):
+        abort(403)
+    cases.load(instance_id)
+    return operation_log.export_response([instance_id], request.args.get("format", "jsonl"),
+                                         f"case-{instance_id}-history")
+
+
+@bp.get("/campaigns/<campaign_id>/history/export")
+def export_campaign_history(campaign_id: str) -> Response:
+    """Every case of a campaign: its history as JSON Lines or CSV, with hashes and checkpoints."""
+    if not access.has_any(current_user().groups, access.EXPORT_HISTORY):
+        abort(403)
+    ids = engine().audit.export_cases(campaign_id=campaign_id)
+    if not ids:
+        abort(404)
+    return operation_log.export_response(ids, request.args.get("format", "jsonl"), "campaign-history")
+
+
+@bp.get("/operations")
+def operations() -> Response:
+    """The operation log, newest first (auditors and admins), with the page's filters."""
+    if not access.has_any(current_user().groups, access.AUDIT_LOG):
+        abort(403)
+    entries = engine().audit.operations(operation_log.operation_filter(request.args))
+    return jsonify([plain(e) for e in entries])
 
 
 @bp.get("/instances/<int(signed=True):instance_id>/replay")

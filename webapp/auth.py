@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from engine import AccountLocked, LoginFailed, UserView
 from webapp import access
 from webapp.i18n import format_when
-from webapp.services import accounts
+from webapp.services import accounts, engine
 
 bp = Blueprint("auth", __name__)
 
@@ -49,6 +49,7 @@ def _load_user() -> Response | None:
         # password, disabling) even though its signed cookie would still be valid.
         if user is not None and user.is_active and session.get("generation") == user.session_generation:
             g.user = user
+            engine().audit.name_actor(user.username)
         else:
             session.clear()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:

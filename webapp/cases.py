@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine import EventView, InstanceStatus, InstanceView, replay_events
-from webapp import access
+from webapp import access, operation_log
 from webapp.auth import current_user, require
 from webapp.i18n import DISPLAY_ZONE, format_when
 from webapp.labels import data_labels, element_names, value_names
@@ -56,6 +56,7 @@ def load(instance_id: int) -> InstanceView:
     instance = engine().instance(instance_id)
     if not may_read(instance):
         abort(403)
+    operation_log.note_case_read(instance_id)
     return instance
 
 

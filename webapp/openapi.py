@@ -267,3 +267,35 @@ PATHS.update({
         "Hold a locked service task longer", _ok("the task", _ref("ExternalTask")), "ExtendLockRequest",
         parameters=[EXTERNAL_PATH]),
 })
+
+
+# The audit (issue 15): the operation log and history export.
+SCHEMAS["Operation"] = _obj({
+    "seq": INT, "at": TIME, "actor": STR, "address": _nullable(STR), "action": STR, "target": _nullable(STR),
+    "before": _nullable(OBJ), "after": _nullable(OBJ), "hash": STR})
+_EXPORT = {
+    "200": {"description": "one line per event, then one per covering checkpoint (check it with "
+                           "tools/verify_export.py)",
+            "content": {"application/x-ndjson": {"schema": STR}, "text/csv": {"schema": STR}}}}
+_FORMAT = {"name": "format", "in": "query", "required": False,
+           "schema": {"type": "string", "enum": ["jsonl", "csv"]}}
+_DAY = {"type": "string", "format": "date"}
+PATHS.update({
+    "/operations": {"get": _op(
+        "The operation log, newest first (auditors and admins)",
+        _ok("entries", {"type": "array", "items": _ref("Operation")}), parameters=[
+            {"name": "actor", "in": "query", "schema": TEXT},
+            {"name": "action", "in": "query", "schema": TEXT},
+            {"name": "target", "in": "query", "schema": TEXT},
+            {"name": "since", "in": "query", "schema": _DAY},
+            {"name": "until", "in": "query", "schema": _DAY},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+            {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+        ])},
+    "/instances/{instance_id}/history/export": {"get": _op(
+        "One case's history with chain hashes and the signed checkpoints covering it", _EXPORT,
+        parameters=[ID_PATH, _FORMAT])},
+    "/campaigns/{campaign_id}/history/export": {"get": _op(
+        "The history of every case of a campaign, with hashes and checkpoints", _EXPORT,
+        parameters=[{"name": "campaign_id", "in": "path", "required": True, "schema": TEXT}, _FORMAT])},
+})

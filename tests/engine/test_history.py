@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from engine import Engine, FakeClock
-from engine.history import GENESIS, event_hash
+from engine.chain import Sealed, link_hash
+from engine.history import GENESIS
 from tests.conftest import EngineWith
 
 SIMPLE = Path(__file__).parent / "diagrams" / "simple_review.bpmn"
@@ -109,7 +110,8 @@ def test_each_event_hash_covers_the_previous_events_hash(engine_with: EngineWith
     iid = _run_case(engine, clock)
     with engine.sessionmaker() as s:
         rows = s.execute(text("SELECT seq, type, element_id, task_id, actor, at, detail, changes, "
-                              "prev_hash, hash FROM event WHERE instance_id = :i ORDER BY seq"),
+                              "prev_hash, hash, format, data_digest, tasks_digest "
+                              "FROM event WHERE instance_id = :i ORDER BY seq"),
                          {"i": iid}).all()
     events = engine.history(iid)
     assert rows[0].prev_hash == GENESIS
@@ -118,6 +120,8 @@ def test_each_event_hash_covers_the_previous_events_hash(engine_with: EngineWith
     for row, view in zip(rows, events, strict=True):
         detail = row.detail if isinstance(row.detail, dict) else json.loads(row.detail)
         changes = row.changes if isinstance(row.changes, dict) else json.loads(row.changes)
-        args = (iid, row.seq, row.type, row.element_id, row.task_id, row.actor, view.at, detail, changes)
-        assert event_hash(row.prev_hash, *args) == row.hash
-        assert event_hash(GENESIS if row.prev_hash != GENESIS else "f" * 64, *args) != row.hash
+        assert row.format == 2
+        event = Sealed(2, iid, row.seq, row.type, row.element_id, row.task_id, row.actor, view.at, detail,
+                       changes, row.data_digest, row.tasks_digest)
+        assert link_hash(row.prev_hash, event) == row.hash
+        assert link_hash(GENESIS if row.prev_hash != GENESIS else "f" * 64, event) != row.hash

@@ -52,6 +52,7 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("GET", "/designer/processes/web_petition/running?version=1", {}, {"designer"}),
         ("POST", "/designer/processes/web_petition/migrate", {}, {"designer"}),
         ("GET", "/users/", {}, {"admin"}),
+        ("GET", "/audit/operations", {}, {"auditor", "admin"}),
         ("POST", "/users/", {"username": "new", "password": "long enough 1"}, {"admin"}),
         ("POST", "/users/handler2/groups", {"groups": "case_handler"}, {"admin"}),
         ("POST", "/users/handler2/details", {"unit": "县信访局"}, {"admin"}),
@@ -132,7 +133,7 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "designer.index", "designer.versions", "designer.source", "designer.diff", "designer.edit",
         "designer.template", "designer.draft_source", "designer.save_draft", "designer.delete_draft",
         "designer.upload", "designer.check", "designer.deploy", "designer.test_decision",
-        "designer.running", "designer.migrate",
+        "designer.running", "designer.migrate", "operation_log.operations",
     }
     # The JSON APIs have their own tests (test_api.py, test_external_api.py, test_messages_api.py,
     # test_designer_api.py).

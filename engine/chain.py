@@ -1,0 +1,122 @@
+"""What the history hash chain covers, per format, and the digests of a case's state.
+
+Format 1 hashed an event's own content. Format 2 also seals, with every event, a digest of the
+instance's data and one of its open (ready) human tasks as they stood when the event was
+written, so an edit of `instance.data` or of the task table behind the product's back no
+longer matches the last event. Stored events keep the format they were written in; each
+format has one function that reads a stored row into the current shape (`Sealed`), as
+SpiffWorkflow's serializer has one upgrade function per version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+#: The format new events are written in.
+FORMAT = 2
+
+
+def utc(value: datetime) -> datetime:
+    """The same instant, aware and in UTC (SQLite hands back naive UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def canonical(value: Any) -> str:
+    """The one text form of a JSON value that is hashed: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def data_digest(data: dict[str, Any] | None) -> str:
+    """Digest of an instance's data (its JSON round-trip, as the database gives it back)."""
+    return sha256(canonical(json.loads(canonical(data or {}))))
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """What the chain covers of one ready human task: who may work it and by when."""
+
+    id: str
+    element_id: str
+    assignee: str | None
+    candidate_groups: tuple[str, ...]
+    due_at: datetime | None
+
+    def plain(self) -> list[Any]:
+        due = utc(self.due_at).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if self.due_at else None
+        return [self.id, self.element_id, self.assignee, sorted(self.candidate_groups), due]
+
+
+def tasks_digest(tasks: Iterable[OpenTask]) -> str:
+    """Digest of an instance's open tasks, in task id order."""
+    return sha256(canonical([t.plain() for t in sorted(tasks, key=lambda t: t.id)]))
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """An event as the chain covers it, whatever format it was stored in."""
+
+    format: int
+    instance_id: int
+    seq: int
+    type: str
+    element_id: str | None
+    task_id: str | None
+    actor: str
+    at: datetime
+    detail: dict[str, Any]
+    changes: dict[str, Any]
+    data_digest: str | None = None
+    tasks_digest: str | None = None
+
+
+def from_format_1(row: Any) -> Sealed:
+    """A format-1 event: its own content only (no state digests)."""
+    return Sealed(1, row.instance_id, row.seq, row.type, row.element_id, row.task_id, row.actor, row.at,
+                  dict(row.detail or {}), dict(row.changes or {}))
+
+
+def from_format_2(row: Any) -> Sealed:
+    """A format-2 event: its content and the digests of the instance's data and open tasks."""
+    return Sealed(2, row.instance_id, row.seq, row.type, row.element_id, row.task_id, row.actor, row.at,
+                  dict(row.detail or {}), dict(row.changes or {}), row.data_digest, row.tasks_digest)
+
+
+UPGRADES: dict[int, Callable[[Any], Sealed]] = {1: from_format_1, 2: from_format_2}
+
+
+def sealed(row: Any) -> Sealed:
+    """A stored event row (ORM object or plain row) read by the function of its format."""
+    fmt = getattr(row, "format", None) or 1
+    try:
+        return UPGRADES[fmt](row)
+    except KeyError:
+        raise ValueError(f"event {row.instance_id}/{row.seq} has unknown history format {fmt}") from None
+
+
+def link_hash(prev_hash: str, event: Sealed) -> str:
+    """sha256 over the previous hash and this event's content in a canonical form; format 2
+    adds the format number and the two state digests to what format 1 hashed."""
+    body: dict[str, Any] = {
+        "instance": event.instance_id,
+        "seq": event.seq,
+        "type": event.type,
+        "element": event.element_id,
+        "task": event.task_id,
+        "actor": event.actor,
+        "at": utc(event.at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "detail": event.detail,
+        "changes": event.changes,
+    }
+    if event.format >= 2:
+        body.update(format=event.format, data=event.data_digest, tasks=event.tasks_digest)
+    return sha256(prev_hash + canonical(body))
