@@ -200,6 +200,9 @@ def test_hearing_after_collective_deliberation(driver: Driver) -> None:
     d.complete("schedule_hearing", hearing_on="2026-04-10", hearing_panel="人大代表、律师")
     d.complete("hold_hearing", hearing_record_ref="doc:h", panel_opinion="部分合理")
     d.complete("record_hearing_conclusion", hearing_conclusion="partly_reasonable", hearing_conclusion_text="x")
+    # "Partly reasonable": the reasonable part is solved (and the rest explained) before any reply.
+    assert d.ready() == ["educate_petitioner"]
+    d.complete("educate_petitioner", reasonable_part_solved="补发合理部分", education_record="解释其余诉求")
     assert d.ready() == ["draft_reply"]
     assert "collective_deliberation" in d.path()
 
