@@ -270,7 +270,10 @@ def test_repeat_petition_reopens_closed_case(driver: Driver) -> None:
     d.complete("confirm_risk_colour", risk_override=True, override_risk_colour="red", override_case_class="B",
                override_reason="情绪激动")
     assert d.data()["risk_colour"] == "red"
-    assert d.ready() == ["assign_case_leader"]
+    # 一包到底: the reopened case keeps its leader and handler; handling starts again at once.
+    assert d.ready() == ["consult_elders", "hear_petitioner", "site_visit"]
+    assert d.task("hear_petitioner").assignee == "li"
+    assert d.path().count("assign_case_leader") == 1
 
 
 def test_review_and_second_review(driver: Driver) -> None:
