@@ -4,7 +4,16 @@
 from __future__ import annotations
 
 from tests.processes.conftest import Driver
-from tests.processes.test_petition_case import REGISTER, STABLE, look_listen_ask, to_closed, to_handling
+from tests.processes.test_petition_case import (
+    REGISTER,
+    SATISFIED,
+    STABLE,
+    inquiry_and_plan,
+    look_listen_ask,
+    reply,
+    to_closed,
+    to_handling,
+)
 
 FINAL_REASON = "该事项已经复查、复核终结，依规定不再登记、不受理、不交办，已对信访人做好疏导。"
 
@@ -80,3 +89,34 @@ def test_leading_group_reassigns_the_leader_with_a_reason(driver: Driver) -> Non
                investigators_count=3, agreeing_count=2, hard_case=False)
     d.complete("draft_case_plan", handling_class="solve", case_plan="一案一策")
     assert d.task("approve_case_plan").assignee == "zhao"
+
+
+def test_review_can_be_requested_right_after_the_reply_whatever_the_sign_off(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    d.complete("solve_demand", solution_record="已解决")
+    reply(d)
+    # Before the satisfaction check, the dossier or the sign-off: the petitioner asks for review.
+    assert d.task("request_review").candidate_groups == ["coordinator"]
+    d.complete("request_review", review_requested=True, review_requested_on="2026-03-02")
+    review = d.task("review_case")
+    assert review.due_at is not None and review.due_at.date().isoformat() == "2026-04-01"  # decided in 30 days
+    d.complete("review_case", review_decision="upheld", review_opinion_ref="doc:r")
+    assert d.task("request_second_review").due_at is not None
+    # The internal path goes on beside it.
+    d.complete("assess_satisfaction", **SATISFIED)
+    assert d.ready() == ["compile_dossier", "request_second_review"]
+
+
+def test_nobody_asks_for_review_the_window_closes_by_itself(driver: Driver) -> None:
+    d = driver
+    to_closed(d, follow_up_times=1, leader_follow_up_times=1)
+    d.advance(days=31)
+    left = {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
+    assert "request_review" not in left
+    d.complete("follow_up_visit", **STABLE)
+    d.advance(days=60)
+    d.complete("leader_follow_up_visit", **STABLE)
+    assert d.status() == "completed"
