@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine import FakeClock
+from engine.forms import FormInvalid
 from tests.conftest import EngineWith
 from tests.processes.conftest import SHIPPED, Driver
 
@@ -264,9 +265,11 @@ def test_repeat_petition_reopens_closed_case(driver: Driver) -> None:
     assert d.ready() == ["confirm_risk_colour"]
     data = d.data()
     assert data["backlog_case"] is True and data["repeat_count"] == 1 and data["reopened_count"] == 1
-    d.complete("confirm_risk_colour", risk_override=True, override_risk_colour="red", override_case_class="B",
-               override_reason="")
-    assert d.ready() == ["confirm_risk_colour"]  # an override needs a reason
+    with pytest.raises(FormInvalid) as refused:  # an override needs a reason: refused, nothing lost
+        d.complete("confirm_risk_colour", risk_override=True, override_risk_colour="red", override_case_class="B",
+                   override_reason="")
+    assert refused.value.problems["override_reason"].code == "required"
+    assert d.ready() == ["confirm_risk_colour"]
     d.complete("confirm_risk_colour", risk_override=True, override_risk_colour="red", override_case_class="B",
                override_reason="情绪激动")
     assert d.data()["risk_colour"] == "red"

@@ -120,3 +120,16 @@ def test_nobody_asks_for_review_the_window_closes_by_itself(driver: Driver) -> N
     d.advance(days=60)
     d.complete("leader_follow_up_visit", **STABLE)
     assert d.status() == "completed"
+
+
+def test_repeat_petition_while_the_case_is_handled_is_counted(driver: Driver) -> None:
+    d = driver
+    to_handling(d, backlog_case=False, repeat_count=0, subject="other")
+    assert d.task("record_repeat_during_handling").candidate_groups == ["intake_clerk"]
+    d.complete("record_repeat_during_handling", repeat_petition_note="又到县里上访", repeat_petition_on="2026-03-02")
+    data = d.data()
+    assert data["repeat_count"] == 1 and data["backlog_case"] is True
+    assert "record_repeat_during_handling" in {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
+    d.complete("give_feedback", feedback_record="已反馈")
+    look_listen_ask(d)
+    assert d.data()["repeat_count"] == 1  # other branches' work keeps the count
