@@ -94,3 +94,34 @@ def test_supervisor_returns_to_the_step_that_fixes_it(driver: Driver, return_to:
     d.complete("sign_off_case", sign_off_result="returned", return_to=return_to, return_reason="需补正")
     assert d.ready() == [next_step]
 
+
+
+def test_measures_combine_and_the_reply_waits_for_all_of_them(driver: Driver) -> None:
+    """四个一批: the plan's main method plus the measures ticked beside it, all before the reply."""
+    d = driver
+    to_handling(d)
+    look_listen_ask(d)
+    d.complete("write_inquiry_report", inquiry_report_ref="doc:2", inquiry_findings="事实",
+               investigators_count=3, agreeing_count=2, hard_case=False)
+    d.complete("draft_case_plan", handling_class="solve", case_plan="补偿到位，同时心理疏导、律师释法",
+               also_psychological_counselling=True, also_legal_aid=True)
+    d.complete("approve_case_plan", plan_approved=True)
+    assert d.ready() == ["arrange_legal_aid", "counsel_psychologically", "solve_demand"]
+    d.complete("solve_demand", solution_record="已补偿")
+    d.complete("counsel_psychologically", psychological_counselling_record="两次疏导")
+    assert d.ready() == ["arrange_legal_aid"]  # the reply waits for every measure
+    d.complete("arrange_legal_aid", legal_aid_record="律师释法")
+    assert d.ready() == ["draft_reply"]
+
+
+def test_leader_reception_is_the_leaders_own_task(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    look_listen_ask(d)
+    d.complete("write_inquiry_report", inquiry_report_ref="doc:2", inquiry_findings="事实",
+               investigators_count=3, agreeing_count=2, hard_case=False)
+    d.complete("draft_case_plan", handling_class="educate", case_plan="教育疏导，领导接访",
+               also_leader_reception=True)
+    d.complete("approve_case_plan", plan_approved=True)
+    assert d.task("leader_receives_petitioner").assignee == "wang"
+    assert d.ready() == ["educate_petitioner", "leader_receives_petitioner"]
