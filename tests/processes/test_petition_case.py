@@ -368,6 +368,8 @@ def test_leader_re_rates_and_calls_collective_deliberation_during_handling(drive
     data = d.data()
     assert (data["risk_colour"], data["case_class"], data["re_rating_count"]) == ("green", "B", 1)
     assert any(e.type == "task_completed" and e.element_id == "re_rate_case" for e in d.engine.history(d.instance_id))
+    row = next(r for r in d.engine.queries.ledger().rows if r.instance_id == d.instance_id)
+    assert (row.risk_colour, row.case_class) == ("green", "B")  # the ledger shows the current rating
     # Both stay available: the leader can do them again.
     standing = {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
     assert {"re_rate_case", "request_collective_deliberation"} <= standing
