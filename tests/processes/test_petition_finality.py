@@ -7,6 +7,8 @@ from tests.processes.conftest import Driver
 from tests.processes.test_petition_case import (
     REGISTER,
     SATISFIED,
+    SIGN_OFF,
+    SIX,
     STABLE,
     inquiry_and_plan,
     look_listen_ask,
@@ -133,3 +135,20 @@ def test_repeat_petition_while_the_case_is_handled_is_counted(driver: Driver) ->
     d.complete("give_feedback", feedback_record="已反馈")
     look_listen_ask(d)
     assert d.data()["repeat_count"] == 1  # other branches' work keeps the count
+
+
+def test_revocation_before_sign_off_sends_the_case_back_at_sign_off(driver: Driver) -> None:
+    d = driver
+    to_handling(d)
+    look_listen_ask(d)
+    inquiry_and_plan(d)
+    d.complete("solve_demand", solution_record="已解决")
+    reply(d)
+    d.complete("request_review", review_requested=True, review_requested_on="2026-03-02")
+    d.complete("review_case", review_decision="revoked", review_opinion_ref="doc:r")
+    d.complete("assess_satisfaction", **SATISFIED)
+    d.complete("compile_dossier", **SIX)
+    d.complete("sign_off_case", **SIGN_OFF)
+    # Not closed: the revoked answer is handled again, by the same leader.
+    assert d.ready() == ["confirm_risk_colour"]
+    assert d.data()["review_revoked_count"] == 1 and "case_closed_at" not in d.data()
