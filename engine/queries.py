@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, or_, select, union, union_all
 from sqlalchemy.orm import Session, defer, sessionmaker
 
+from engine.campaign_phases import current_phase
 from engine.models import HumanTask, Instance, TaskGroup
 from engine.states import TaskState
 
@@ -132,6 +133,7 @@ class LedgerRow:
     overdue: bool = False
     #: "closed" once the case is signed off, "not_accepted" when refused; "" otherwise.
     stage: str = ""
+    campaign_phase: str | None = None  # the phase the case's campaign is in now
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ class Queries:
                         HumanTask.instance_id.in_(ids), HumanTask.state == READY)
                         .order_by(HumanTask.due_at)):
                     tasks.setdefault(t.instance_id, []).append(t)
+            phases = _campaign_phases(session, {r[0].campaign_id for r in rows if r[0].campaign_id}, now)
             result = []
             for inst, lead, ttl, sign_off, decision in rows:
                 ready = tasks.get(inst.id, [])
@@ -297,7 +300,8 @@ class Queries:
                     ended_at=_aware(inst.ended_at, now),
                     phases=[t.name or t.element_id for t in ready], next_due_at=next_due,
                     overdue=next_due is not None and next_due < now,
-                    stage="closed" if sign_off == SIGNED_OFF else "not_accepted" if decision == NOT_ACCEPTED else ""))
+                    stage="closed" if sign_off == SIGNED_OFF else "not_accepted" if decision == NOT_ACCEPTED else "",
+                    campaign_phase=phases.get(inst.campaign_id or "")))
         return LedgerPage(rows=result, total=int(total or 0), page=page, per_page=per_page,
                           by_colour={(c or ""): int(n) for c, n in colours})
 
@@ -403,6 +407,21 @@ def _ledger_filters(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _campaign_phases(session: Session, campaign_ids: set[str], now: datetime) -> dict[str, str]:
+    """The current phase of each of these campaigns (by campaign id), from the campaign's own data."""
+    if not campaign_ids:
+        return {}
+    found: dict[str, str] = {}
+    for campaign_id, data in session.execute(
+            select(Instance.campaign_id, Instance.data)
+            .where(Instance.process_key == CAMPAIGN_PROCESS, Instance.campaign_id.in_(campaign_ids))
+            .order_by(Instance.id)).all():
+        phase = current_phase(data or {}, now)
+        if campaign_id and phase:
+            found[campaign_id] = phase
+    return found
 
 
 def _aware(value: datetime | None, now: datetime) -> datetime | None:

@@ -13,7 +13,8 @@ from tests.conftest import PROCESSES, EngineWith
 LANES = {"intake_clerk", "coordinator", "case_leader", "case_handler", "supervisor", "leading_group"}
 #: Requests a user may make at any time while the case is handled; they wait in the inbox
 #: until used, so `Driver.ready` leaves them out.
-STANDING = {"request_extension", "re_rate_case", "request_collective_deliberation", "record_repeat_petition"}
+STANDING = {"request_extension", "re_rate_case", "request_collective_deliberation", "record_repeat_petition",
+            "reassign_case_leader", "request_review", "record_repeat_during_handling"}
 # Decisions first: the processes call them.
 SHIPPED = [PROCESSES / name for name in ("risk_colour.dmn", "petition_case.bpmn", "backlog_campaign.bpmn")]
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.processes.conftest import Driver
+from tests.processes.test_petition_case import REGISTER
 
 TARGETS = dict(campaign_id="c-2026", campaign_name="2026年信访积案化解专项行动",
                target_resolve_rate=90, target_petitioning_stopped_rate=85)
@@ -86,3 +87,21 @@ def test_three_phases_run_to_the_end(driver: Driver) -> None:
     d.advance(days=19)  # first phase ends 20 Mar
     bulletins, reports = resolve_and_inspect(d, datetime(2026, 6, 1, tzinfo=UTC), step=7)
     assert len(bulletins) >= 8 and len(reports) == 2
+
+
+def test_the_ledger_shows_the_phase_of_each_cases_campaign(driver: Driver) -> None:
+    d = driver
+    d.start("backlog_campaign", dict(TARGETS, phase_names="认定交办、处理化解、审理结案", phase_ends=[
+        "2026-03-20T18:00:00+08:00", "2026-05-31T18:00:00+08:00", "2026-06-15T18:00:00+08:00"]))
+    case = d.engine.start("petition_case", {}, actor="clerk")
+    register = next(t for t in d.engine.tasks(instance_id=case.id) if t.element_id == "register_petition")
+    d.engine.complete(register.id, dict(REGISTER), actor="clerk")
+
+    def phase() -> str | None:
+        return next(r.campaign_phase for r in d.engine.queries.ledger().rows if r.instance_id == case.id)
+
+    assert phase() == "认定交办"
+    d.advance(days=19)  # 21 March
+    assert phase() == "处理化解"
+    d.advance(days=100)  # every window has ended: the last phase stays
+    assert phase() == "审理结案"

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine import FakeClock
+from engine.forms import FormInvalid
 from tests.conftest import EngineWith
 from tests.processes.conftest import SHIPPED, Driver
 
@@ -134,7 +135,7 @@ def test_full_path_with_extension(driver: Driver) -> None:
     solved_and_satisfied(d)
     d.complete("compile_dossier", **SIX)
     d.complete("sign_off_case", **SIGN_OFF)
-    assert d.ready() == ["request_review"]
+    assert d.ready() == [] and d.task("request_review").due_at is not None  # the review window is open
     d.advance(days=31)
     assert d.ready() == ["follow_up_visit"]
     d.complete("follow_up_visit", **STABLE)
@@ -200,6 +201,9 @@ def test_hearing_after_collective_deliberation(driver: Driver) -> None:
     d.complete("schedule_hearing", hearing_on="2026-04-10", hearing_panel="人大代表、律师")
     d.complete("hold_hearing", hearing_record_ref="doc:h", panel_opinion="部分合理")
     d.complete("record_hearing_conclusion", hearing_conclusion="partly_reasonable", hearing_conclusion_text="x")
+    # "Partly reasonable": the reasonable part is solved (and the rest explained) before any reply.
+    assert d.ready() == ["educate_petitioner"]
+    d.complete("educate_petitioner", reasonable_part_solved="补发合理部分", education_record="解释其余诉求")
     assert d.ready() == ["draft_reply"]
     assert "collective_deliberation" in d.path()
 
@@ -261,13 +265,18 @@ def test_repeat_petition_reopens_closed_case(driver: Driver) -> None:
     assert d.ready() == ["confirm_risk_colour"]
     data = d.data()
     assert data["backlog_case"] is True and data["repeat_count"] == 1 and data["reopened_count"] == 1
-    d.complete("confirm_risk_colour", risk_override=True, override_risk_colour="red", override_case_class="B",
-               override_reason="")
-    assert d.ready() == ["confirm_risk_colour"]  # an override needs a reason
+    with pytest.raises(FormInvalid) as refused:  # an override needs a reason: refused, nothing lost
+        d.complete("confirm_risk_colour", risk_override=True, override_risk_colour="red", override_case_class="B",
+                   override_reason="")
+    assert refused.value.problems["override_reason"].code == "required"
+    assert d.ready() == ["confirm_risk_colour"]
     d.complete("confirm_risk_colour", risk_override=True, override_risk_colour="red", override_case_class="B",
                override_reason="情绪激动")
     assert d.data()["risk_colour"] == "red"
-    assert d.ready() == ["assign_case_leader"]
+    # 一包到底: the reopened case keeps its leader and handler; handling starts again at once.
+    assert d.ready() == ["consult_elders", "hear_petitioner", "site_visit"]
+    assert d.task("hear_petitioner").assignee == "li"
+    assert d.path().count("assign_case_leader") == 1
 
 
 def test_review_and_second_review(driver: Driver) -> None:
@@ -359,6 +368,8 @@ def test_leader_re_rates_and_calls_collective_deliberation_during_handling(drive
     data = d.data()
     assert (data["risk_colour"], data["case_class"], data["re_rating_count"]) == ("green", "B", 1)
     assert any(e.type == "task_completed" and e.element_id == "re_rate_case" for e in d.engine.history(d.instance_id))
+    row = next(r for r in d.engine.queries.ledger().rows if r.instance_id == d.instance_id)
+    assert (row.risk_colour, row.case_class) == ("green", "B")  # the ledger shows the current rating
     # Both stay available: the leader can do them again.
     standing = {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
     assert {"re_rate_case", "request_collective_deliberation"} <= standing
@@ -396,7 +407,8 @@ def test_clerk_records_a_repeat_petition_at_any_time_after_closing(driver: Drive
     assert data["backlog_case"] is True and data["repeat_count"] == 3 and data["reopened_count"] == 1
     assert d.ready() == ["confirm_risk_colour"]
     # The visits and the review window of the closed round are withdrawn.
-    assert not {"follow_up_visit", "leader_follow_up_visit", "request_review"} & set(d.ready())
+    left = {t.element_id for t in d.engine.tasks(instance_id=d.instance_id)}
+    assert not {"follow_up_visit", "leader_follow_up_visit", "request_review"} & left
 
 
 def test_review_window_counts_from_the_delivery_date(driver: Driver) -> None:
