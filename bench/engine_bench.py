@@ -51,6 +51,8 @@ from engine.database import scratch_database  # noqa: E402
 from engine.scripting import HELPERS  # noqa: E402
 from webapp.sample_case import MAIN_PATH  # noqa: E402
 
+from petition_walk import WALK_CLOCK, prepare, provide_documents  # noqa: E402
+
 PROCESSES = ROOT / "processes"
 LOOP = Path(__file__).resolve().parent / "loop_workload.bpmn"
 PATH = MAIN_PATH
@@ -58,25 +60,25 @@ SAMPLE = 10  # completions timed at each growth point
 
 
 def bench_engine(url: str, cases: int) -> dict[str, float]:
-    clock = FakeClock(datetime(2026, 3, 2, tzinfo=UTC))
+    clock = FakeClock(WALK_CLOCK)
     engine = Engine.open(url, clock=clock)
     for name in ("risk_colour.dmn", "petition_case.bpmn"):
         engine.deploy(PROCESSES / name, actor="bench")
+    prepare(engine)
     ids = [engine.start("petition_case", {}, actor="bench").id for _ in range(cases)]
     latencies: list[float] = []
-    start = time.perf_counter()
     for element, data in PATH:
         for iid in ids:
             task = next(t for t in engine.tasks(instance_id=iid) if t.element_id == element)
+            provide_documents(engine, iid, task.id, data)
             t0 = time.perf_counter()
             engine.complete(task.id, data, actor=task.assignee or "bench")
             latencies.append(time.perf_counter() - t0)
-    elapsed = time.perf_counter() - start
     with engine.sessionmaker() as s:
         size = s.execute(text("SELECT avg(length(state)) FROM instance")).scalar()
     assert engine.verify_history().ok
     engine.close()
-    return {"per_sec": len(latencies) / elapsed, "p50_ms": statistics.median(latencies) * 1000,
+    return {"per_sec": len(latencies) / sum(latencies), "p50_ms": statistics.median(latencies) * 1000,
             "state_bytes": float(size or 0)}
 
 
@@ -106,7 +108,6 @@ def bench_memory(cases: int) -> dict[str, float]:
         wf.do_engine_steps()
         flows.append(wf)
     latencies: list[float] = []
-    start = time.perf_counter()
     for element, data in PATH:
         for wf in flows:
             t0 = time.perf_counter()
@@ -115,8 +116,7 @@ def bench_memory(cases: int) -> dict[str, float]:
             task.run()
             wf.do_engine_steps()
             latencies.append(time.perf_counter() - t0)
-    elapsed = time.perf_counter() - start
-    return {"per_sec": len(latencies) / elapsed, "p50_ms": statistics.median(latencies) * 1000,
+    return {"per_sec": len(latencies) / sum(latencies), "p50_ms": statistics.median(latencies) * 1000,
             "state_bytes": 0.0}
 
 
@@ -133,7 +133,6 @@ def bench_raw(url: str, cases: int) -> dict[str, float]:
             conn.execute(text("INSERT INTO raw_workflow (id, state) VALUES (:i, :s)"),
                          {"i": i, "s": serializer.serialize_json(wf)})
     latencies: list[float] = []
-    start = time.perf_counter()
     for element, data in PATH:
         for i in range(cases):
             t0 = time.perf_counter()
@@ -148,11 +147,10 @@ def bench_raw(url: str, cases: int) -> dict[str, float]:
                 conn.execute(text("UPDATE raw_workflow SET state = :s WHERE id = :i"),
                              {"i": i, "s": serializer.serialize_json(wf)})
             latencies.append(time.perf_counter() - t0)
-    elapsed = time.perf_counter() - start
     with db.connect() as conn:
         size = conn.execute(text("SELECT avg(length(state)) FROM raw_workflow")).scalar()
     db.dispose()
-    return {"per_sec": len(latencies) / elapsed, "p50_ms": statistics.median(latencies) * 1000,
+    return {"per_sec": len(latencies) / sum(latencies), "p50_ms": statistics.median(latencies) * 1000,
             "state_bytes": float(size or 0)}
 
 
