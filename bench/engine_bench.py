@@ -46,15 +46,14 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser  # noqa: E4
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
-from bench.petition_walk import WALK_CLOCK, prepare, provide_documents  # noqa: E402
+from bench.petition_walk import WALK_CLOCK, WALK_PATH, prepare, provide_documents  # noqa: E402
 from engine import Engine, FakeClock  # noqa: E402
 from engine.database import scratch_database  # noqa: E402
 from engine.scripting import HELPERS  # noqa: E402
-from webapp.sample_case import MAIN_PATH  # noqa: E402
 
 PROCESSES = ROOT / "processes"
 LOOP = Path(__file__).resolve().parent / "loop_workload.bpmn"
-PATH = MAIN_PATH
+PATH = WALK_PATH
 SAMPLE = 10  # completions timed at each growth point
 
 

@@ -3,13 +3,20 @@ pick (holding the field's role) and the case documents they refer to (recorded f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from engine import Engine
+from webapp.sample_case import MAIN_PATH
 
-#: The clock a walk runs at: after MAIN_PATH's reply delivery date (a date not in the future).
-WALK_CLOCK = datetime(2026, 3, 21, 1, 0, tzinfo=UTC)
+#: The clock a walk runs at: the day MAIN_PATH's petition is received, 09:00 in Beijing.
+WALK_CLOCK = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+#: MAIN_PATH with the reply delivered on the walk's day (a delivery date may not be in the future).
+WALK_PATH: list[tuple[str, dict[str, Any]]] = [
+    (element, {**data, "reply_delivered_on": WALK_CLOCK.astimezone(timezone(timedelta(hours=8))).date().isoformat()}
+     if element == "record_reply" else data)
+    for element, data in MAIN_PATH
+]
 #: The people MAIN_PATH names in user fields, and the role each field asks for.
 PEOPLE = {"leader": "case_leader", "handler": "case_handler"}
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Row, insert, select
 from sqlalchemy import event as sa_event
@@ -166,7 +166,24 @@ _STATE_OF = {
 _ENDS = (EventType.INSTANCE_CANCELLED, EventType.INSTANCE_COMPLETED)
 
 
-def replay_events(instance_id: int, events: Sequence[Event | EventView], step: int) -> ReplayView:
+class Replayable(Protocol):
+    """What replay reads of an event: a stored row, an `EventView`, or an outline without data."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def element_id(self) -> str | None: ...
+    @property
+    def task_id(self) -> str | None: ...
+    @property
+    def changes(self) -> Any: ...
+    @property
+    def detail(self) -> Any: ...
+
+
+def replay_events(instance_id: int, events: Sequence[Replayable | Event], step: int) -> ReplayView:
     """The instance after event `step`, from the events alone (no scripts are run): stored
     rows, or the views `Engine.history` returned (a page that has them need not read again)."""
     task_state: dict[str, tuple[str, str]] = {}
