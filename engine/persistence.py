@@ -48,8 +48,8 @@ SPIFF_VERSION_KEY = "serializer_version"
 class _Dump:
     """One `dump_state` call: each task's JSON text, spliced in where its placeholder stands.
 
-    A settled task (finished, under a finished parent, nothing about it changed) keeps the
-    text it was written as on its workflow object (`_TASK_JSON`), so a warm workflow
+    A settled task (`_settled`: finished, or predicted and still empty, and nothing about it
+    changed) keeps the text it was written as on its workflow object (`_TASK_JSON`), so a warm workflow
     re-encodes only the tasks an operation touched. The placeholder carries a random nonce
     (one per process): no case data can look like one.
     """
@@ -73,16 +73,22 @@ _TASK_JSON = "_anjie_task_json"  # attribute of a workflow: task id -> (key, JSO
 
 
 def _settled(task: Task) -> bool:
+    """Whether a task's text is fixed by `_task_key` alone: finished, or predicted with no
+    data of its own yet, under a parent that is finished or predicted without data (a task's
+    data is stored as its delta against its parent's)."""
+    if task.has_state(TaskState.FINISHED_MASK):
+        pass
+    elif not (task.has_state(TaskState.PREDICTED_MASK) and not task.data and not task.internal_data):
+        return False
     parent = task.parent
-    return bool(task.has_state(TaskState.FINISHED_MASK)) and (
-        parent is None or bool(parent.has_state(TaskState.FINISHED_MASK)))
+    return parent is None or bool(parent.has_state(TaskState.FINISHED_MASK)) or (
+        bool(parent.has_state(TaskState.PREDICTED_MASK)) and not parent.data)
 
 
 def _task_key(task: Task) -> tuple[Any, ...]:
-    # What a settled task's text depends on: its own state and links, and its parent's
-    # state (its data is stored as a delta against the parent's).
+    # What a settled task's text depends on besides what `_settled` requires to be empty.
     parent = task.parent
-    return (task.state, task.last_state_change, task._parent, tuple(task._children),
+    return (task.state, task.last_state_change, task.triggered, task._parent, tuple(task._children),
             None if parent is None else (parent.state, parent.last_state_change))
 
 
@@ -96,7 +102,7 @@ def _tasks_to_dict(converter: WorkflowConverter, workflow: Any) -> dict[str, Any
     for tid, task in workflow.tasks.items():
         key = _task_key(task)
         hit = cache.get(tid)
-        if hit is not None and hit[0] == key:
+        if hit is not None and hit[0] == key and _settled(task):  # a predicted task may have got data since
             text = hit[1]
         else:
             text = dumps(converter.registry.convert(task))
