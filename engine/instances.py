@@ -48,10 +48,10 @@ class Instances:
     # -- the building blocks every writer uses -----------------------------------
 
     def load(self, s: Session, inst: Instance) -> BpmnWorkflow:
-        """The instance's workflow for a writer: taken from the cache when it holds the stored
-        state (`record` puts it back after the commit), else restored from that state."""
+        """The instance's workflow for a writer: taken from the cache when it holds the row's
+        revision (`record` puts it back after the commit), else restored from the stored state."""
         if inst.serializer_version == persistence.SERIALIZER_VERSION:
-            cached = self.cache.take(inst.id, inst.state)
+            cached = self.cache.take(inst.id, inst.revision)
             if cached is not None:
                 return cached
         return self._restore(s, inst)
@@ -79,8 +79,9 @@ class Instances:
         ready = record(s, inst, run.workflow, outcome, writer, actor, elements)
         sync_external_tasks(s, inst, run.workflow, elements, writer.at)
         if not InstanceStatus(inst.status).is_ended:
-            instance_id, state, workflow = inst.id, inst.state, run.workflow
-            self.tx.after_commit(s, lambda: self.cache.put(instance_id, state, workflow))
+            # `record` flushed: this is the revision the state just written is stored at.
+            instance_id, revision, workflow = inst.id, inst.revision, run.workflow
+            self.tx.after_commit(s, lambda: self.cache.put(instance_id, revision, workflow))
         return ready
 
     def forget_cached(self) -> None:

@@ -219,30 +219,32 @@ class WorkflowCache:
     """Deserialized workflows of recently written instances, bounded, least recently used out.
 
     An entry is the workflow exactly as its stored state says, and counts only while the
-    instance row still holds that very state text: a state written by another process, a
-    rollback or an upgrade simply misses. A writer takes the workflow out (nobody else can
-    use it while it changes) and puts it back only after its transaction committed.
+    instance row is still at the revision that state was written in (every ORM write of the
+    row moves `Instance.revision` on): a state written by another process or a later write
+    simply misses, and the state text itself is not read on a hit. A writer takes the
+    workflow out (nobody else can use it while it changes) and puts it back only after its
+    transaction committed, so a rollback leaves nothing behind.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[int, tuple[str, BpmnWorkflow]] = OrderedDict()
+        self._entries: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, instance_id: int, state: str) -> BpmnWorkflow | None:
-        """The cached workflow of `state`, removed from the cache; None on a miss."""
+    def take(self, instance_id: int, revision: int) -> BpmnWorkflow | None:
+        """The cached workflow of the instance at `revision`, removed from the cache; None on a miss."""
         with self._lock:
             entry = self._entries.pop(instance_id, None)
-        if entry is None or entry[0] != state:
+        if entry is None or entry[0] != revision:
             return None
         return entry[1]
 
-    def put(self, instance_id: int, state: str, workflow: BpmnWorkflow) -> None:
-        """Keep `workflow` as the instance's workflow while its stored state is `state`."""
+    def put(self, instance_id: int, revision: int, workflow: BpmnWorkflow) -> None:
+        """Keep `workflow` as the instance's workflow while its row is at `revision`."""
         if self.size <= 0:
             return
         with self._lock:
-            self._entries[instance_id] = (state, workflow)
+            self._entries[instance_id] = (revision, workflow)
             self._entries.move_to_end(instance_id)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
