@@ -8,7 +8,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
 from . import history as hist
@@ -29,6 +29,8 @@ from .states import EventType, InstanceStatus, TaskState
 from .transactions import Transactions
 from .views import InstanceView
 
+_UNCHANGED_STATE = "anjie_unchanged_state"
+
 
 class Instances:
     """Process instances and their workflows; every change is one transaction."""
@@ -44,6 +46,8 @@ class Instances:
         self.clock = clock
         self.expressions = Expressions(script_engine, clock)
         self.cache = persistence.WorkflowCache(settings.workflow_cache_size)
+        tx.on_flush(self._note_revisions)
+        tx.after_flush(self._carry_cached)
 
     # -- the building blocks every writer uses -----------------------------------
 
@@ -83,6 +87,21 @@ class Instances:
             instance_id, revision, workflow = inst.id, inst.revision, run.workflow
             self.tx.after_commit(s, lambda: self.cache.put(instance_id, revision, workflow))
         return ready
+
+    def _note_revisions(self, s: Session, _context: Any, _instances: Any) -> None:
+        """Before a flush: the revision of each instance row about to change without a new state."""
+        noted = s.info.setdefault(_UNCHANGED_STATE, {})
+        for row in s.dirty:
+            if isinstance(row, Instance) and not inspect(row).attrs.state.history.has_changes():
+                noted[row.id] = (row, row.revision)
+
+    def _carry_cached(self, s: Session, _context: Any) -> None:
+        """After the flush: a cached workflow follows a row that moved on with the same state,
+        once the transaction commits (claims and uploads between completions keep it warm)."""
+        for iid, (row, before) in s.info.pop(_UNCHANGED_STATE, {}).items():
+            after = row.revision
+            if after == before + 1:
+                self.tx.after_commit(s, partial(self.cache.renew, iid, before, after))
 
     def forget_cached(self) -> None:
         """Drop the cached workflows, specs and element metadata."""

@@ -249,6 +249,14 @@ class WorkflowCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
+    def renew(self, instance_id: int, revision: int, new_revision: int) -> None:
+        """The row moved from `revision` to `new_revision` without a new state: an entry of
+        `revision` counts for the new one (a claim, an upload, a due date between completions)."""
+        with self._lock:
+            entry = self._entries.get(instance_id)
+            if entry is not None and entry[0] == revision:
+                self._entries[instance_id] = (new_revision, entry[1])
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -36,6 +36,10 @@ class Transactions:
         """Run `listener(session, context, instances)` before every flush of a write session."""
         event.listen(self.sessionmaker, "before_flush", listener)
 
+    def after_flush(self, listener: Any) -> None:
+        """Run `listener(session, context)` after every flush of a write session."""
+        event.listen(self.sessionmaker, "after_flush", listener)
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: committed when the block ends, rolled back when it raises.

@@ -104,6 +104,29 @@ def test_a_cached_workflow_is_not_used_once_another_process_wrote(engine_with: E
     assert one.verify_history(inst.id).ok
 
 
+def test_claims_and_uploads_between_completions_keep_the_workflow_warm(
+    engine_with: EngineWith, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = engine_with(b.user_loop_process("loop"))
+    inst = one.start("loop", {"done": False}, actor="clerk")
+    loads: list[int] = []
+    load = persistence.load_state
+    monkeypatch.setattr(persistence, "load_state", lambda *a: loads.append(1) or load(*a))
+    for n in range(3):
+        task = inst.tasks[0]
+        one.claim(task.id, actor="handler")
+        one.attachments.add(inst.id, attachment_id=f"a{n}", filename="答复.pdf", size=1, sha256="0" * 64,
+                            content_type="application/pdf", actor="handler")
+        inst = one.complete(task.id, {"done": False, "n": n}, actor="handler")
+    assert loads == [], "the row moved on with the same state: the cached workflow still counts"
+    two = engine_with()  # another process claims: its write must make the first one's entry miss
+    two.claim(inst.tasks[0].id, actor="handler")
+    two.unclaim(inst.tasks[0].id, actor="handler")
+    inst = one.complete(inst.tasks[0].id, {"done": True}, actor="handler")
+    assert len(loads) == 1 and inst.status == "completed"
+    assert one.verify_history(inst.id).ok
+
+
 def test_a_rolled_back_operation_leaves_no_cached_workflow(
     engine_with: EngineWith, monkeypatch: pytest.MonkeyPatch
 ) -> None:
