@@ -19,13 +19,19 @@ in-memory ms per completion, and the stored state's bytes (target: at 1,000 iter
 the cost at 10). Raw in memory is measured up to --raw-max-iterations (its tree keeps every
 task, so its cost grows; past about 330 iterations its iterators hit their depth limit).
 
+With --gc-table it also runs the engine under Python's collector defaults, with gc.freeze(),
+and with gc.freeze() plus raised thresholds (measured 2026-12: no difference beyond noise on
+the petition case, since compaction keeps trees small; so the engine leaves the collector alone).
+
 Usage: python bench/engine_bench.py [--cases 20] [--postgres-url URL] [--skip-postgres]
                                     [--growth 10,100,300,1000,3000] [--raw-max-iterations 1000]
+                                    [--gc-table]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -57,12 +63,13 @@ PATH = WALK_PATH
 SAMPLE = 10  # completions timed at each growth point
 
 
-def bench_engine(url: str, cases: int) -> dict[str, float]:
+def bench_engine(url: str, cases: int, gc_mode: str = "default") -> dict[str, float]:
     clock = FakeClock(WALK_CLOCK)
     engine = Engine.open(url, clock=clock)
     for name in ("risk_colour.dmn", "petition_case.bpmn"):
         engine.deploy(PROCESSES / name, actor="bench")
     prepare(engine)
+    _set_gc(gc_mode)
     ids = [engine.start("petition_case", {}, actor="bench").id for _ in range(cases)]
     latencies: list[float] = []
     cpu: list[float] = []
@@ -78,9 +85,37 @@ def bench_engine(url: str, cases: int) -> dict[str, float]:
         size = s.execute(text("SELECT avg(length(state)) FROM instance")).scalar()
     assert engine.verify_history().ok
     engine.close()
+    _set_gc("default")
     return {"per_sec": len(latencies) / sum(latencies), "cpu_per_sec": len(cpu) / sum(cpu),
             "p50_ms": statistics.median(latencies) * 1000,
             "state_bytes": float(size or 0)}
+
+
+GC_MODES = {
+    "default": "Python's defaults (700, 10, 10)",
+    "freeze": "gc.freeze() once specs and caches are loaded",
+    "freeze+thresholds": "gc.freeze() and thresholds (20000, 50, 100)",
+}
+
+
+def _set_gc(mode: str) -> None:
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
+    if mode != "default":
+        gc.collect()
+        gc.freeze()
+    if mode == "freeze+thresholds":
+        gc.set_threshold(20000, 50, 100)
+
+
+def gc_table(cases: int) -> None:
+    """Engine.complete on SQLite under each collector setting, one after the other."""
+    print(f"\ngarbage collector settings, Engine.complete (SQLite), {cases} cases")
+    print(f"{'setting':<50}{'completions/s':>15}{'per CPU-s':>11}")
+    for mode, what in GC_MODES.items():
+        with scratch_database("sqlite") as url:
+            r = bench_engine(url, cases, mode)
+        print(f"{what:<50}{r['per_sec']:>15.1f}{r['cpu_per_sec']:>11.1f}")
 
 
 def _raw_specs(process_id: str, *files: Path) -> tuple[Any, Any, PythonScriptEngine]:
@@ -225,6 +260,7 @@ def main() -> None:
     ap.add_argument("--growth", default="10,100,300,1000,3000",
                     help="iteration counts of the growth table ('' to skip it)")
     ap.add_argument("--raw-max-iterations", type=int, default=1000)
+    ap.add_argument("--gc-table", action="store_true", help="also compare garbage collector settings")
     args = ap.parse_args()
     print(f"petition_case, {args.cases} cases × {len(PATH)} task completions each")
     print("(completions/s: wall clock; per CPU-s: this process's CPU time, which other load on the machine\n"
@@ -247,6 +283,8 @@ def main() -> None:
             raw = results[f"{backend} raw load-complete-save"][key]
             print(f"{backend} ({what}): engine / raw in memory = {engine / memory[key]:.2f} (target ≥ 0.40); "
                   f"engine / raw load-complete-save = {engine / raw:.2f}")
+    if args.gc_table:
+        gc_table(args.cases)
     points = [int(p) for p in args.growth.split(",") if p.strip()]
     if not points:
         return
