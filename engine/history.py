@@ -19,6 +19,8 @@ from .views import BrokenLink, ChainReport, EventView, ReplayView
 
 GENESIS = "0" * 64
 _EVENTS = Event.metadata.tables[Event.__tablename__]
+#: The event table, for Core reads elsewhere (engine/timeline.py): rows, not ORM objects.
+EVENT_TABLE = _EVENTS
 
 
 def utc(value: datetime) -> datetime:

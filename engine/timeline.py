@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Text, cast, select
 
-from .history import _EVENTS, replay_events, to_view
+from .history import EVENT_TABLE, replay_events, to_view
 from .transactions import Transactions
 from .views import TimelineView
 
@@ -51,7 +51,7 @@ class Timeline:
              step: int | None = None) -> TimelineView:
         """Page `page` (from 1, clamped) of the events people read, newest first, up to `step`
         (default: the last event), and the instance replayed to there."""
-        c = _EVENTS.c
+        c = EVENT_TABLE.c
         with self.tx.read() as s:
             self.tx.instance(s, instance_id)
             rows = s.execute(select(c.seq, c.type, c.element_id, c.task_id, cast(c.changes, Text))
@@ -64,7 +64,7 @@ class Timeline:
             if step is None:  # the markers only: the page shows the instance's own data
                 replay = replay_events(instance_id, outline, upto)
             else:
-                full = s.execute(select(_EVENTS).where(c.instance_id == instance_id, c.seq <= upto).order_by(c.seq))
+                full = s.execute(select(EVENT_TABLE).where(c.instance_id == instance_id, c.seq <= upto).order_by(c.seq))
                 views = [to_view(r) for r in full]
                 replay = replay_events(instance_id, views, upto)
                 data = replay.data
@@ -75,7 +75,7 @@ class Timeline:
             wanted = visible[(page - 1) * per_page:page * per_page]
             events = []
             if wanted:
-                found = s.execute(select(_EVENTS).where(c.instance_id == instance_id, c.seq.in_(wanted))
+                found = s.execute(select(EVENT_TABLE).where(c.instance_id == instance_id, c.seq.in_(wanted))
                                   .order_by(c.seq.desc()))
                 events = [to_view(r) for r in found]
         return TimelineView(instance_id=instance_id, events=events, page=page, pages=pages, last_seq=last,
