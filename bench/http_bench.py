@@ -27,6 +27,7 @@ import argparse
 import http.client
 import json
 import logging
+import random
 import statistics
 import subprocess
 import sys
@@ -98,12 +99,16 @@ def work(port: int, tokens: list[str], timings: Timings, counter: list[int],
          lock: threading.Lock, deadline: float, host: str = "127.0.0.1") -> None:
     """Claim and complete tasks (as a handler, then as a leader) until none are left."""
     clients = [Client(port, t, timings, host) for t in tokens]
+    # Each worker starts at its own place in the shared inbox, as colleagues pick different
+    # cases: otherwise every client races for the first item and most claims are lost.
+    offset = random.randrange(20)
     idle = 0
     while time.monotonic() < deadline and idle < 2:
         did = False
         for client in clients:
             status, inbox = client.call("inbox", "GET", "/tasks?per_page=20")
-            for item in (inbox or {}).get("items", []):
+            items = (inbox or {}).get("items", [])
+            for item in items[offset % max(len(items), 1):] + items[:offset % max(len(items), 1)]:
                 if item["assignee"] is None:
                     status, _ = client.call("claim", "POST", f"/tasks/{item['task_id']}/claim")
                     if status != 200:
