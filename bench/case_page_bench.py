@@ -15,7 +15,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
@@ -23,10 +22,10 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.petition_walk import WALK_CLOCK, WALK_PATH, prepare, provide_documents  # noqa: E402
 from engine import Engine, FakeClock, Settings  # noqa: E402
 from engine.database import scratch_database  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.sample_case import MAIN_PATH  # noqa: E402
 
 PASSWORD = "bench password 1"
 EVENT_BYTES = text(
@@ -43,25 +42,26 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, scratch_database("sqlite") as url:
         settings = Settings(database_url=url, secret_key="bench", upload_dir=f"{tmp}/up")
-        engine = Engine.open(url, settings=settings, clock=FakeClock(datetime(2026, 3, 2, tzinfo=UTC)))
+        engine = Engine.open(url, settings=settings, clock=FakeClock(WALK_CLOCK))
         for name in ("risk_colour.dmn", "petition_case.bpmn"):
             engine.deploy(ROOT / "processes" / name, actor="bench")
+        prepare(engine)
         case = engine.start("petition_case", {}, actor="bench")
-        for element, data in MAIN_PATH:
+        for element, data in WALK_PATH:
             task = next(t for t in engine.tasks(instance_id=case.id) if t.element_id == element)
+            provide_documents(engine, case.id, task.id, data)
             engine.complete(task.id, data, actor=task.assignee or "bench")
         with engine.sessionmaker() as s:
             count, size = s.execute(EVENT_BYTES, {"i": case.id}).one()
         print(f"one petition case, main path: {count} events, {size / 1000:.1f} KB of history")
 
-        engine.accounts.scrypt_n = 2**4
         engine.accounts.add_user("auditor", PASSWORD, ["auditor"])
-        engine.accounts.add_user("handler", PASSWORD, ["case_handler"])
+        engine.accounts.add_user("clerk", PASSWORD, ["intake_clerk"])
         long = engine.start("petition_case", {}, actor="bench")
         task = long.tasks[0]
         while len(engine.history(long.id)) < args.events:
-            engine.assign(task.id, "handler", actor="bench")
-            engine.unclaim(task.id, actor="handler")
+            engine.assign(task.id, "clerk", actor="bench")
+            engine.unclaim(task.id, actor="clerk")
         events = len(engine.history(long.id))
         app = create_app(settings, engine=engine)
         app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)  # the login form in the test client

@@ -15,6 +15,10 @@ product's API shaped like ours) on bench/peer_workload.bpmn, two person's tasks 
     anjie user add bench -g intake_clerk -g case_handler      # then: anjie token create bench
     gunicorn -w 1 -k gthread --threads 4 -b 127.0.0.1:8000 'webapp.wsgi:app'
     python bench/http_bench.py --url http://127.0.0.1:8000 --token TOKEN --instances 100
+
+With --peer it first asks the package index whether the peer product (spiff-arena's backend,
+`spiffworkflow-backend`) can be installed here, and says so; the comparison run needs that
+server up and shaped like our API (or an adapter), which this script does not provide.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ import argparse
 import http.client
 import json
 import logging
+import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -92,12 +99,16 @@ def work(port: int, tokens: list[str], timings: Timings, counter: list[int],
          lock: threading.Lock, deadline: float, host: str = "127.0.0.1") -> None:
     """Claim and complete tasks (as a handler, then as a leader) until none are left."""
     clients = [Client(port, t, timings, host) for t in tokens]
+    # Each worker starts at its own place in the shared inbox, as colleagues pick different
+    # cases: otherwise every client races for the first item and most claims are lost.
+    offset = random.randrange(20)
     idle = 0
     while time.monotonic() < deadline and idle < 2:
         did = False
         for client in clients:
             status, inbox = client.call("inbox", "GET", "/tasks?per_page=20")
-            for item in (inbox or {}).get("items", []):
+            items = (inbox or {}).get("items", [])
+            for item in items[offset % max(len(items), 1):] + items[:offset % max(len(items), 1)]:
                 if item["assignee"] is None:
                     status, _ = client.call("claim", "POST", f"/tasks/{item['task_id']}/claim")
                     if status != 200:
@@ -143,6 +154,23 @@ def drive(url: str, token: str, instances: int, clients: int, max_seconds: float
     timings.report(f"HTTP API at {url}", counter[0], time.perf_counter() - begin)
 
 
+PEER_PACKAGE = "spiffworkflow-backend"
+
+
+def check_peer() -> bool:
+    """Whether the peer's backend can be fetched from the package index; prints what pip said."""
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, PEER_PACKAGE],
+                              capture_output=True, text=True, timeout=120)
+    if done.returncode == 0:
+        print(f"peer: {PEER_PACKAGE} can be installed here; run it and point --url at it")
+        return True
+    reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    print(f"peer: {PEER_PACKAGE} cannot be installed from this machine's package index ({reason}); "
+          "no peer figures in this run")
+    return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=None,
@@ -153,7 +181,10 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL URL (default: a SQLite file in a temp folder)")
     parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument("--peer", action="store_true", help=f"check whether {PEER_PACKAGE} installs here first")
     args = parser.parse_args()
+    if args.peer:
+        check_peer()
     if args.url:
         if not args.token:
             parser.error("--url needs --token")

@@ -45,8 +45,8 @@ from .errors import (
 )
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .history import replay_events
-from .problem_texts import describe as describe_problem
 from .operations import Action, OperationFilter, OperationView, acting_as
+from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
@@ -68,6 +68,7 @@ from .views import (
     MigrationProblem,
     ReplayView,
     TaskView,
+    TimelineView,
     TimerView,
     VersionDiff,
     VersionView,
@@ -147,6 +148,7 @@ __all__ = [
     "TaskNotReady",
     "TaskState",
     "TaskView",
+    "TimelineView",
     "TimerView",
     "TokenView",
     "UserExists",

@@ -3,6 +3,7 @@ size, sha256); the bytes stay in the web app's upload directory."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -48,10 +49,32 @@ class Attachments:
 
 
 def form_context(s: Session, instance_id: int, current: dict[str, Any], now: datetime) -> FormContext:
-    """What checking a task form of this instance needs, read in the completing transaction."""
+    """What checking a task form of this instance needs, read in the completing transaction
+    (the case's documents only when a document field asks)."""
     return FormContext(today=beijing_date(now), holds_role=lambda user, role: holds_role(s, user, role),
-                       documents={str(e.detail.get("attachment_id")) for e in _events(s, instance_id)},
-                       current=current)
+                       documents=_CaseDocuments(s, instance_id), current=current)
+
+
+class _CaseDocuments(Collection[str]):
+    """The attachment ids of a case, read from its history the first time they are asked for."""
+
+    def __init__(self, s: Session, instance_id: int) -> None:
+        self._s, self._instance_id = s, instance_id
+        self._ids: set[str] | None = None
+
+    def _read(self) -> set[str]:
+        if self._ids is None:
+            self._ids = {str(e.detail.get("attachment_id")) for e in _events(self._s, self._instance_id)}
+        return self._ids
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._read()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 def beijing_date(now: datetime) -> date:

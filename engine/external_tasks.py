@@ -43,6 +43,8 @@ MAX_LOCK_SECONDS = 24 * 3600
 def sync_external_tasks(s: Session, inst: Instance, workflow: BpmnWorkflow, elements: dict[str, Any],
                         now: datetime) -> None:
     """Make the instance's external-task rows say which service tasks wait (after every run)."""
+    if not any("topic" in meta for meta in elements.values()):
+        return  # a process without external tasks never has rows to read or write
     rows = {r.id: r for r in s.scalars(select(ExternalTask).where(ExternalTask.instance_id == inst.id))}
     waiting: set[str] = set()
     for task in all_tasks(workflow):

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Row, Text, insert, select, type_coerce
 from sqlalchemy import event as sa_event
@@ -23,6 +23,8 @@ __all__ = ["GENESIS", "EventWriter", "History", "event_hash", "jsonable", "utc",
 
 _EVENTS = Event.metadata.tables[Event.__tablename__]
 _TASKS = HumanTask.metadata.tables[HumanTask.__tablename__]
+#: The event table, for Core reads elsewhere (engine/timeline.py): rows, not ORM objects.
+EVENT_TABLE = _EVENTS
 
 
 def event_hash(prev_hash: str, instance_id: int, seq: int, type_: str, element_id: str | None,
@@ -216,7 +218,24 @@ _STATE_OF = {
 _ENDS = (EventType.INSTANCE_CANCELLED, EventType.INSTANCE_COMPLETED)
 
 
-def replay_events(instance_id: int, events: Sequence[Any], step: int) -> ReplayView:
+class Replayable(Protocol):
+    """What replay reads of an event: a stored row, an `EventView`, or an outline without data."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def element_id(self) -> str | None: ...
+    @property
+    def task_id(self) -> str | None: ...
+    @property
+    def changes(self) -> Any: ...
+    @property
+    def detail(self) -> Any: ...
+
+
+def replay_events(instance_id: int, events: Sequence[Replayable | Event], step: int) -> ReplayView:
     """The instance after event `step`, from the events alone (no scripts are run): stored
     rows, or the views `Engine.history` returned (a page that has them need not read again)."""
     task_state: dict[str, tuple[str, str]] = {}

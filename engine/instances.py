@@ -8,7 +8,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
 from . import history as hist
@@ -30,6 +30,8 @@ from .states import EventType, InstanceStatus, TaskState
 from .transactions import Transactions
 from .views import InstanceView
 
+_UNCHANGED_STATE = "anjie_unchanged_state"
+
 
 class Instances:
     """Process instances and their workflows; every change is one transaction."""
@@ -45,14 +47,16 @@ class Instances:
         self.clock = clock
         self.expressions = Expressions(script_engine, clock)
         self.cache = persistence.WorkflowCache(settings.workflow_cache_size)
+        tx.on_flush(self._note_revisions)
+        tx.after_flush(self._carry_cached)
 
     # -- the building blocks every writer uses -----------------------------------
 
     def load(self, s: Session, inst: Instance) -> BpmnWorkflow:
-        """The instance's workflow for a writer: taken from the cache when it holds the stored
-        state (`record` puts it back after the commit), else restored from that state."""
+        """The instance's workflow for a writer: taken from the cache when it holds the row's
+        revision (`record` puts it back after the commit), else restored from the stored state."""
         if inst.serializer_version == persistence.SERIALIZER_VERSION:
-            cached = self.cache.take(inst.id, inst.state)
+            cached = self.cache.take(inst.id, inst.revision)
             if cached is not None:
                 return cached
         return self._restore(s, inst)
@@ -81,9 +85,25 @@ class Instances:
         ready = record(s, inst, run.workflow, outcome, writer, actor, elements)
         sync_external_tasks(s, inst, run.workflow, elements, writer.at)
         if not InstanceStatus(inst.status).is_ended:
-            instance_id, state, workflow = inst.id, inst.state, run.workflow
-            self.tx.after_commit(s, lambda: self.cache.put(instance_id, state, workflow))
+            # `record` flushed: this is the revision the state just written is stored at.
+            instance_id, revision, workflow = inst.id, inst.revision, run.workflow
+            self.tx.after_commit(s, lambda: self.cache.put(instance_id, revision, workflow))
         return ready
+
+    def _note_revisions(self, s: Session, _context: Any, _instances: Any) -> None:
+        """Before a flush: the revision of each instance row about to change without a new state."""
+        noted = s.info.setdefault(_UNCHANGED_STATE, {})
+        for row in s.dirty:
+            if isinstance(row, Instance) and not inspect(row).attrs.state.history.has_changes():
+                noted[row.id] = (row, row.revision)
+
+    def _carry_cached(self, s: Session, _context: Any) -> None:
+        """After the flush: a cached workflow follows a row that moved on with the same state,
+        once the transaction commits (claims and uploads between completions keep it warm)."""
+        for iid, (row, before) in s.info.pop(_UNCHANGED_STATE, {}).items():
+            after = row.revision
+            if after == before + 1:
+                self.tx.after_commit(s, partial(self.cache.renew, iid, before, after))
 
     def forget_cached(self) -> None:
         """Drop the cached workflows, specs and element metadata."""

@@ -88,7 +88,8 @@ class Instance(Base):
     case_class: Mapped[str | None] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(Text)
+    # Deferred: a writer whose workflow is cached (engine/persistence.py) never reads it.
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     incident_element: Mapped[str | None] = mapped_column(String(200))

@@ -15,17 +15,28 @@ Format versions (the `serializer_version` column of `instance`):
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
 from .dialects import register_all_dialects
 from .runtime import compact
@@ -34,11 +45,107 @@ SERIALIZER_VERSION = 3
 SPIFF_VERSION_KEY = "serializer_version"
 
 
+class _Dump:
+    """One `dump_state` call: each task's JSON text, spliced in where its placeholder stands.
+
+    A settled task (`_settled`: finished, or predicted and still empty, and nothing about it
+    changed) keeps the text it was written as on its workflow object (`_TASK_JSON`), so a warm workflow
+    re-encodes only the tasks an operation touched. The placeholder carries a random nonce
+    (one per process): no case data can look like one.
+    """
+
+    nonce = secrets.token_hex(8)  # one per process
+    pattern = re.compile('"\\\\u0000' + nonce + '([0-9a-f-]{36})"')
+
+    def __init__(self) -> None:
+        self.parts: dict[str, str] = {}
+
+    def placeholder(self, task_id: str, text: str) -> str:
+        self.parts[task_id] = text
+        return "\x00" + self.nonce + task_id
+
+    def splice(self, text: str) -> str:
+        return self.pattern.sub(lambda m: self.parts[m.group(1)], text)
+
+
+_DUMP: ContextVar[_Dump | None] = ContextVar("anjie_dump", default=None)
+_TASK_JSON = "_anjie_task_json"  # attribute of a workflow: task id -> (key, JSON text)
+
+
+def _settled(task: Task) -> bool:
+    """Whether a task's text is fixed by `_task_key` alone: finished, or predicted with no
+    data of its own yet, under a parent that is finished or predicted without data (a task's
+    data is stored as its delta against its parent's)."""
+    if task.has_state(TaskState.FINISHED_MASK):
+        pass
+    elif not (task.has_state(TaskState.PREDICTED_MASK) and not task.data and not task.internal_data):
+        return False
+    parent = task.parent
+    return parent is None or bool(parent.has_state(TaskState.FINISHED_MASK)) or (
+        bool(parent.has_state(TaskState.PREDICTED_MASK)) and not parent.data)
+
+
+def _task_key(task: Task) -> tuple[Any, ...]:
+    # What a settled task's text depends on besides what `_settled` requires to be empty.
+    parent = task.parent
+    return (task.state, task.last_state_change, task.triggered, task._parent, tuple(task._children),
+            None if parent is None else (parent.state, parent.last_state_change))
+
+
+def _tasks_to_dict(converter: WorkflowConverter, workflow: Any) -> dict[str, Any]:
+    """The workflow's tasks for `WorkflowConverter.to_dict`; inside `dump_state`, placeholders."""
+    dump = _DUMP.get()
+    if dump is None:
+        return converter.mapping_to_dict(workflow.tasks)  # type: ignore[no-any-return]
+    cache: dict[UUID, tuple[tuple[Any, ...], str]] = workflow.__dict__.setdefault(_TASK_JSON, {})
+    out: dict[str, Any] = {}
+    for tid, task in workflow.tasks.items():
+        key = _task_key(task)
+        hit = cache.get(tid)
+        if hit is not None and hit[0] == key and _settled(task):  # a predicted task may have got data since
+            text = hit[1]
+        else:
+            text = dumps(converter.registry.convert(task))
+            if _settled(task):
+                cache[tid] = (key, text)
+            else:
+                cache.pop(tid, None)
+        sid = str(tid)
+        out[sid] = dump.placeholder(sid, text)
+    if len(cache) > len(workflow.tasks):  # tasks compacted away
+        for gone in [tid for tid in cache if tid not in workflow.tasks]:
+            del cache[gone]
+    return out
+
+
+def _workflow_dict(converter: WorkflowConverter, workflow: Any) -> dict[str, Any]:
+    """`WorkflowConverter.to_dict`, the tasks from `_tasks_to_dict`."""
+    return {
+        "data": converter.registry.convert(converter.registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": _tasks_to_dict(converter, workflow),
+        "root": str(workflow.task_tree.id),
+    }
+
+
+class _SubWorkflowConverter(BpmnSubWorkflowConverter):  # type: ignore[misc]
+    """A sub-process workflow, its settled tasks' text reused (`_Dump`)."""
+
+    def to_dict(self, workflow: BpmnSubWorkflow) -> dict[str, Any]:
+        dct = _workflow_dict(self, workflow)
+        dct["parent_task_id"] = str(workflow.parent_task_id)
+        dct["spec"] = workflow.spec.name
+        return dct
+
+
 class _StatelessSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
     """Leaves the spec out when saving; takes ready spec objects when loading."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct: dict[str, Any] = _workflow_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -63,6 +170,7 @@ class _StatelessSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[mi
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _StatelessSpecWorkflowConverter
+    config[BpmnSubWorkflow] = _SubWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
     register_all_dialects(registry)
     return BpmnWorkflowSerializer(registry)
@@ -111,33 +219,43 @@ class WorkflowCache:
     """Deserialized workflows of recently written instances, bounded, least recently used out.
 
     An entry is the workflow exactly as its stored state says, and counts only while the
-    instance row still holds that very state text: a state written by another process, a
-    rollback or an upgrade simply misses. A writer takes the workflow out (nobody else can
-    use it while it changes) and puts it back only after its transaction committed.
+    instance row is still at the revision that state was written in (every ORM write of the
+    row moves `Instance.revision` on): a state written by another process or a later write
+    simply misses, and the state text itself is not read on a hit. A writer takes the
+    workflow out (nobody else can use it while it changes) and puts it back only after its
+    transaction committed, so a rollback leaves nothing behind.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[int, tuple[str, BpmnWorkflow]] = OrderedDict()
+        self._entries: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, instance_id: int, state: str) -> BpmnWorkflow | None:
-        """The cached workflow of `state`, removed from the cache; None on a miss."""
+    def take(self, instance_id: int, revision: int) -> BpmnWorkflow | None:
+        """The cached workflow of the instance at `revision`, removed from the cache; None on a miss."""
         with self._lock:
             entry = self._entries.pop(instance_id, None)
-        if entry is None or entry[0] != state:
+        if entry is None or entry[0] != revision:
             return None
         return entry[1]
 
-    def put(self, instance_id: int, state: str, workflow: BpmnWorkflow) -> None:
-        """Keep `workflow` as the instance's workflow while its stored state is `state`."""
+    def put(self, instance_id: int, revision: int, workflow: BpmnWorkflow) -> None:
+        """Keep `workflow` as the instance's workflow while its row is at `revision`."""
         if self.size <= 0:
             return
         with self._lock:
-            self._entries[instance_id] = (state, workflow)
+            self._entries[instance_id] = (revision, workflow)
             self._entries.move_to_end(instance_id)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def renew(self, instance_id: int, revision: int, new_revision: int) -> None:
+        """The row moved from `revision` to `new_revision` without a new state: an entry of
+        `revision` counts for the new one (a claim, an upload, a due date between completions)."""
+        with self._lock:
+            entry = self._entries.get(instance_id)
+            if entry is not None and entry[0] == revision:
+                self._entries[instance_id] = (new_revision, entry[1])
 
     def clear(self) -> None:
         with self._lock:
@@ -150,7 +268,21 @@ def dumps(value: Any) -> str:
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    """The workflow's state in the current format (no spec inside)."""
+    """The workflow's state in the current format (no spec inside).
+
+    The same text as encoding the whole dict, but settled tasks are not encoded again (`_Dump`).
+    """
+    dump = _Dump()
+    token = _DUMP.set(dump)
+    try:
+        skeleton = dumps(_serializer.to_dict(workflow))
+    finally:
+        _DUMP.reset(token)
+    return dump.splice(skeleton)
+
+
+def dump_state_uncached(workflow: BpmnWorkflow) -> str:
+    """The workflow's state encoded whole, every task anew (what `dump_state` must equal)."""
     return dumps(_serializer.to_dict(workflow))
 
 

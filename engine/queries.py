@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, or_, select, union, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from engine.campaign_phases import current_phase
@@ -215,21 +228,27 @@ class Queries:
 
     def _inbox_counts(self, session: Session, mine: Select[Any], offered: Select[Any] | None,
                       now: datetime) -> InboxCounts:
-        def tally(source: Select[Any]) -> tuple[int, int, int]:
+        def tally(source: Select[Any]) -> Any:
             sub = source.subquery()
             task, due = sub.c.task_id, sub.c.due_at
-            total, overdue, near = session.execute(select(
-                func.count(func.distinct(task)),
-                func.count(func.distinct(case((due < now, task)))),
-                func.count(func.distinct(case((and_(due >= now, due < now + self.near_due), task)))),
-            )).one()
-            return int(total), int(overdue), int(near)
+            return select(
+                func.count(func.distinct(task)).label("total"),
+                func.count(func.distinct(case((due < now, task)))).label("overdue"),
+                func.count(func.distinct(case((and_(due >= now, due < now + self.near_due), task)))).label("near"),
+            ).subquery()
 
+        # Both sources in one statement (one round trip per inbox read).
         held = tally(mine)
-        offers = tally(offered) if offered is not None else (0, 0, 0)
+        cols = [held.c.total, held.c.overdue, held.c.near]
+        query = select(*cols)
+        if offered is not None:
+            offers = tally(offered)
+            query = select(*cols, offers.c.total, offers.c.overdue, offers.c.near).select_from(
+                held.join(offers, true()))
+        values = [int(v) for v in session.execute(query).one()] + [0, 0, 0]
         # The sources do not overlap: an offer is open only while nobody holds the task.
-        return InboxCounts(total=held[0] + offers[0], mine=held[0], claimable=offers[0],
-                           overdue=held[1] + offers[1], near_due=held[2] + offers[2])
+        return InboxCounts(total=values[0] + values[3], mine=values[0], claimable=values[3],
+                           overdue=values[1] + values[4], near_due=values[2] + values[5])
 
     def may_act(self, task_id: str, username: str, groups: Iterable[str]) -> bool:
         """True if the task is ready and assigned to the user, or unassigned and offered to one

@@ -12,7 +12,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import bindparam, delete, inspect, select, update
 from sqlalchemy.orm import Session
 
 from . import history as hist
@@ -37,22 +37,28 @@ _OFFERS = TaskGroup.metadata.tables[TaskGroup.__tablename__]
 _MISSING = object()
 
 
+_OFFERS_FOLLOW = (
+    update(_OFFERS).where(_OFFERS.c.task_id == bindparam("tid"))
+    .values(open=bindparam("is_open"), due_at=bindparam("due"))
+)
+
+
 def sync_offers(session: Session, _context: Any, _instances: Any) -> None:
     """Before each flush: a changed task's group offers follow it. An offer is open while
     the task is ready and nobody holds it, and carries the task's due date; one place keeps
     this copy true for every writer (completion, claim, cancel, due-date change)."""
+    changed = []
     for row in session.dirty:
         if not isinstance(row, HumanTask):
             continue
         attrs = inspect(row).attrs
         if not any(attrs[name].history.has_changes() for name in ("state", "assignee", "due_at")):
             continue
-        # Core statement on the flush's connection: no autoflush from inside the flush.
-        session.connection().execute(
-            update(_OFFERS)
-            .where(_OFFERS.c.task_id == row.id)
-            .values(open=row.state == TaskState.READY and row.assignee is None, due_at=row.due_at)
-        )
+        changed.append({"tid": row.id, "is_open": row.state == TaskState.READY and row.assignee is None,
+                        "due": row.due_at})
+    if changed:
+        # One Core statement for them all, on the flush's connection: no autoflush from inside the flush.
+        session.connection().execute(_OFFERS_FOLLOW, changed)
 
 
 def record(

@@ -369,7 +369,9 @@ class Run:
         return Incident(element, message)
 
     def _check_depth(self) -> None:
-        if max_depth(all_tasks(self.workflow)) > MAX_TREE_DEPTH:
+        tasks = all_tasks(self.workflow)
+        # A tree of n tasks is at most n deep: a small tree need not be walked.
+        if len(tasks) > MAX_TREE_DEPTH and max_depth(tasks) > MAX_TREE_DEPTH:
             raise Incident(
                 None,
                 f"the task tree is deeper than {MAX_TREE_DEPTH} (a loop ran hundreds of times); "

@@ -7,7 +7,7 @@ transactions, deployments, instances, human_tasks, firing (timers) and history.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from .migration import Migrations
 from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
+from .timeline import Timeline
 from .transactions import Transactions
 from .views import (
     ChainReport,
@@ -46,6 +47,7 @@ from .views import (
     MigrationCheck,
     ReplayView,
     TaskView,
+    TimelineView,
     TimerView,
     VersionDiff,
 )
@@ -72,6 +74,7 @@ class Engine:
         self._external = ExternalTasks(self._tx, self._instances, clock)
         self._messages = Messages(self._tx, self._instances, clock)
         self._history = History(self._tx)
+        self._timeline = Timeline(self._tx)
         self._migrations = Migrations(self._tx, self._deployments, self._instances, clock)
         # The operation log, signed checkpoints, verification against them and history export.
         self.audit = Audit(self._tx, self._history, settings, clock)
@@ -265,6 +268,12 @@ class Engine:
     def verify_history(self, instance_id: int | None = None) -> ChainReport:
         """Check the hash chains (of one instance, or all); `.ok` is True when intact."""
         return self._history.verify(instance_id)
+
+    def timeline(self, instance_id: int, *, page: int = 1, per_page: int = 100, named: Collection[str] = (),
+                 step: int | None = None) -> TimelineView:
+        """One page of the events people read (engine steps through elements not in `named`
+        that changed no data left out), newest first, and the replay markers, from one read."""
+        return self._timeline.page(instance_id, page=page, per_page=per_page, named=named, step=step)
 
     def replay(self, instance_id: int, step: int) -> ReplayView:
         """The instance as it stood after event `step`, rebuilt from stored history only."""

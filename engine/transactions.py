@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, event, select
+from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .database import readonly
@@ -19,6 +19,11 @@ from .errors import InstanceNotFound
 from .models import HumanTask, Instance
 
 T = TypeVar("T", bound=tuple[Any, ...])
+# Built once: every completion runs it, and a prebuilt statement skips construction and
+# cache-key work in SQLAlchemy.
+_OWNER = select(Instance).where(
+    Instance.id == select(HumanTask.instance_id).where(HumanTask.id == bindparam("task_id")).scalar_subquery())
+_OWNER_LOCKED = _OWNER.with_for_update()
 _AFTER_COMMIT = "anjie_after_commit"
 
 
@@ -35,6 +40,10 @@ class Transactions:
     def on_flush(self, listener: Any) -> None:
         """Run `listener(session, context, instances)` before every flush of a write session."""
         event.listen(self.sessionmaker, "before_flush", listener)
+
+    def after_flush(self, listener: Any) -> None:
+        """Run `listener(session, context)` after every flush of a write session."""
+        event.listen(self.sessionmaker, "after_flush", listener)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -84,8 +93,8 @@ class Transactions:
 
     def instance_of_task(self, s: Session, task_id: str) -> Instance | None:
         """The locked instance row that owns a human task (locked first, so the task is read after it)."""
-        owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
-        return s.scalars(self.locked(select(Instance).where(Instance.id == owner))).first()
+        query = _OWNER_LOCKED if self.dialect == "postgresql" else _OWNER
+        return s.scalars(query, {"task_id": task_id}).first()
 
     def dispose(self) -> None:
         """Release the database connections."""

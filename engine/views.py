@@ -141,6 +141,29 @@ class ReplayView:
 
 
 @dataclass(frozen=True)
+class TimelineView:
+    """One page of an instance's timeline (newest first) and the instance replayed to `step`.
+
+    `completed`, `active`, `waiting` and `cancelled` are the element ids `ReplayView` gives
+    at `step`; `data` (and `replayed_at`, when that event happened) are the replayed case
+    data when a step was asked for, else None (the instance's own data is current).
+    """
+
+    instance_id: int
+    events: list[EventView]
+    page: int
+    pages: int
+    last_seq: int
+    step: int
+    completed: list[str]
+    active: list[str]
+    waiting: list[str]
+    cancelled: list[str]
+    data: dict[str, Any] | None
+    replayed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class TimerView:
     """A waiting timer: which instance, which element, when it comes due."""
 

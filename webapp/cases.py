@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine import EventView, InstanceStatus, InstanceView, replay_events
+from engine import InstanceStatus, InstanceView
 from webapp import access, operation_log
 from webapp.auth import current_user, require
 from webapp.i18n import DISPLAY_ZONE, format_when
@@ -30,7 +29,7 @@ from webapp.tasks import attachment_store, summary
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 #: Timeline entries on one page of the case page (newest first).
-TIMELINE_PAGE = 100
+TIMELINE_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -58,13 +57,6 @@ def load(instance_id: int) -> InstanceView:
         abort(403)
     operation_log.note_case_read(instance_id)
     return instance
-
-
-def readable(history: list[EventView], names: dict[str, str]) -> list[EventView]:
-    """The timeline people read, newest first: engine steps through unnamed elements
-    (gateways, joins) that changed no data are left out; the audit replay shows them all."""
-    return [e for e in reversed(history)
-            if not (e.type.startswith("element_") and not names.get(e.element_id or "") and not e.changes)]
 
 
 #: The deadlines the case page puts at the top, in the order people check them.
@@ -106,35 +98,26 @@ def top_facts(data: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]
 def show(instance_id: int) -> str:
     """The case page."""
     instance = load(instance_id)
-    history = engine().history(instance_id)  # read once: the replay below works from it
     xml = engine().diagram_xml(instance.process_key, instance.version)
     names = element_names(xml)
     # ?step=N replays the case as it stood after history event N (for auditors): the
     # diagram, the data and the timeline are rebuilt from the stored events only.
-    last = history[-1].seq if history else 0
     step = request.args.get("step", type=int)
-    if step is not None and not 1 <= step <= last:
+    # One read of the history: the page's events in full, the rest without their data.
+    timeline = engine().timeline(instance_id, page=request.args.get("page", 1, type=int) or 1,
+                                 per_page=TIMELINE_PAGE, named={k for k, v in names.items() if v}, step=step)
+    if step is not None and not 1 <= step <= timeline.last_seq:
         abort(404)
-    markers: dict[str, list[str]] = {"completed": [], "active": [], "waiting": [],
-                                     "cancelled": []}
-    data = instance.data
-    if history:
-        replay = replay_events(instance_id, history, step or last)
-        markers = {"completed": replay.completed, "active": replay.active,
-                   "waiting": replay.waiting, "cancelled": replay.cancelled}
-        if step is not None:
-            data = replay.data
-            history = [e for e in history if e.seq <= step]
+    markers = {"completed": timeline.completed, "active": timeline.active, "waiting": timeline.waiting,
+               "cancelled": timeline.cancelled}
+    data = instance.data if timeline.data is None else timeline.data
     user = current_user()
     labels = data_labels(xml)
     shown, other = summary(data, labels)
-    timeline = readable(history, names)
-    pages = max(1, math.ceil(len(timeline) / TIMELINE_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     return render_template(
         "cases/show.html", instance=instance, names=names,
-        history=timeline[(page - 1) * TIMELINE_PAGE:page * TIMELINE_PAGE], timeline=TimelinePage(page, pages),
-        step=step, replayed_at=history[-1].at if step is not None and history else None,
+        history=timeline.events, timeline=TimelinePage(timeline.page, timeline.pages),
+        step=step, replayed_at=timeline.replayed_at,
         labels=labels, options=value_names(xml),
         markers=markers, attachments=engine().attachments.list(instance_id),
         may_cancel=instance.status in (InstanceStatus.RUNNING, InstanceStatus.ERROR)

@@ -104,6 +104,29 @@ def test_a_cached_workflow_is_not_used_once_another_process_wrote(engine_with: E
     assert one.verify_history(inst.id).ok
 
 
+def test_claims_and_uploads_between_completions_keep_the_workflow_warm(
+    engine_with: EngineWith, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = engine_with(b.user_loop_process("loop"))
+    inst = one.start("loop", {"done": False}, actor="clerk")
+    loads: list[int] = []
+    load = persistence.load_state
+    monkeypatch.setattr(persistence, "load_state", lambda *a: loads.append(1) or load(*a))
+    for n in range(3):
+        task = inst.tasks[0]
+        one.claim(task.id, actor="handler")
+        one.attachments.add(inst.id, attachment_id=f"a{n}", filename="答复.pdf", size=1, sha256="0" * 64,
+                            content_type="application/pdf", actor="handler")
+        inst = one.complete(task.id, {"done": False, "n": n}, actor="handler")
+    assert loads == [], "the row moved on with the same state: the cached workflow still counts"
+    two = engine_with()  # another process claims: its write must make the first one's entry miss
+    two.claim(inst.tasks[0].id, actor="handler")
+    two.unclaim(inst.tasks[0].id, actor="handler")
+    inst = one.complete(inst.tasks[0].id, {"done": True}, actor="handler")
+    assert len(loads) == 1 and inst.status == "completed"
+    assert one.verify_history(inst.id).ok
+
+
 def test_a_rolled_back_operation_leaves_no_cached_workflow(
     engine_with: EngineWith, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,3 +145,41 @@ def test_a_rolled_back_operation_leaves_no_cached_workflow(
     again = engine.complete(inst.tasks[0].id, {"done": False}, actor="handler")
     assert again.status == "running" and [t.element_id for t in again.tasks] == ["again"]
     assert len([e for e in engine.history(inst.id) if e.type == "task_completed"]) == 2
+
+
+def test_reused_task_text_is_the_whole_workflow_encoded_anew(
+    engine_with: EngineWith, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dump_state` re-encodes only what changed; what it writes must equal encoding every
+    task again, through joins, a boundary timer and compaction of a looping instance."""
+    engine = engine_with(b.review_loop_process("review"))
+    written: list[tuple[str, str]] = []
+    dump = persistence.dump_state
+
+    def both(workflow: object) -> str:
+        text = dump(workflow)  # type: ignore[arg-type]
+        written.append((text, persistence.dump_state_uncached(workflow)))  # type: ignore[arg-type]
+        return text
+
+    monkeypatch.setattr(persistence, "dump_state", both)
+    inst = engine.start("review", {"done": False}, actor="clerk")
+
+    def complete(element: str, data: dict[str, object] | None = None) -> None:
+        task = next(t for t in engine.tasks(instance_id=inst.id) if t.element_id == element)
+        engine.complete(task.id, data, actor="handler")
+
+    for n in range(12):
+        complete("check_a", {"note": f"第{n}轮"})
+        complete("check_b")
+        complete("decide", {"done": False})
+    complete("check_a")
+    complete("check_b")
+    clock.advance(hours=2)
+    assert engine.fire_due_timers() == 1
+    complete("escalated")
+    assert engine.instance(inst.id).status == "completed"
+    assert len(written) > 30
+    assert [i for i, (text, whole) in enumerate(written) if text != whole] == []
+    with engine.sessionmaker() as s:
+        row = s.get(Instance, inst.id)
+        assert row is not None and row.state == written[-1][1]

@@ -435,3 +435,24 @@ def test_litigation_matter_is_redirected_not_worked_as_backlog(driver: Driver) -
     d.complete("check_acceptance", accept_decision="accepted")
     assert d.ready() == ["notify_not_accepted"]
     assert "risk_colour" not in d.data()
+
+
+@pytest.mark.sqlite_only
+def test_saved_state_reuses_settled_task_text_exactly(driver: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dump_state` re-encodes only the tasks an operation touched (engine/persistence.py):
+    along a whole case, with its sub-process, joins and timers, each state written is the
+    workflow encoded anew."""
+    from engine import persistence
+
+    written: list[bool] = []
+    dump = persistence.dump_state
+
+    def both(workflow: Any) -> str:
+        text = dump(workflow)
+        written.append(text == persistence.dump_state_uncached(workflow))
+        return text
+
+    monkeypatch.setattr(persistence, "dump_state", both)
+    to_closed(driver)
+    driver.advance(days=31)
+    assert len(written) >= 20 and all(written), [i for i, same in enumerate(written) if not same]

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from engine import Engine, FakeClock
 from tests.engine import bpmn_builder as b
 from tests.webapp.conftest import DIAGRAMS, PASSWORD, Auth, start_case
+from webapp.cases import TIMELINE_PAGE
 
 
 def test_inbox_orders_marks_filters_and_pages(client: FlaskClient, auth: Auth, web_engine: Engine,
@@ -314,18 +315,19 @@ def test_case_page_reads_history_once_and_pages_a_long_timeline(
 ) -> None:
     case = start_case(web_engine)
     task = case.tasks[0]
-    for _ in range(60):  # 120 timeline entries, more than one page holds
+    for _ in range(TIMELINE_PAGE // 2 + 5):  # more timeline entries than one page holds
         web_engine.claim(task.id, actor="handler")
         web_engine.unclaim(task.id, actor="handler")
     reads = []
-    history = web_engine.history
-    monkeypatch.setattr(web_engine, "history", lambda iid: reads.append(iid) or history(iid))
+    timeline_of = web_engine.timeline
+    monkeypatch.setattr(web_engine, "timeline", lambda iid, **kw: reads.append(iid) or timeline_of(iid, **kw))
+    monkeypatch.setattr(web_engine, "history", lambda *_a: pytest.fail("the page read the whole history"))
     monkeypatch.setattr(web_engine, "replay", lambda *_a: pytest.fail("the page read the history again"))
     auth.login("auditor")
     first = client.get(f"/cases/{case.id}").text
     assert reads == [case.id]
     timeline = first.split('<ol class="timeline">')[1].split("</ol>")[0]
-    assert "第 1 页，共 2 页" in first and timeline.count("<li>") == 100
+    assert "第 1 页，共 2 页" in first and timeline.count("<li>") == TIMELINE_PAGE
     assert "任务签收" in timeline and "案件登记" not in timeline  # newest first: the start is on page 2
     older = client.get(f"/cases/{case.id}?page=2").text
     assert "第 2 页，共 2 页" in older and f"/cases/{case.id}?page=1" in older
