@@ -8,6 +8,7 @@ from .calendar import CalendarDay, CalendarYear
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
 from .data import has_control_character
+from .deadlines import CaseDeadlines, StatutoryClock, TaskDeadline, TimerDeadline
 from .deployments import DiagramCheck
 from .designs import Designs, diagram_kind
 from .diagram_format import format_diagram, same_content
@@ -42,6 +43,7 @@ from .errors import (
     WeakPassword,
 )
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
+from .heatmap import ElementHeat, HeatmapFilter, HeatmapView, TaskOverdue
 from .history import replay_events
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .safe_xml import safe_parser
@@ -150,4 +152,13 @@ __all__ = [
     "same_content",
     "start_scheduler",
     "system_clock",
+    # The auditor's reads (Engine.stats).
+    "CaseDeadlines",
+    "ElementHeat",
+    "HeatmapFilter",
+    "HeatmapView",
+    "StatutoryClock",
+    "TaskDeadline",
+    "TaskOverdue",
+    "TimerDeadline",
 ]
