@@ -56,12 +56,14 @@ def _filter(errors: dict[str, str]) -> HeatmapFilter:
 
 
 def overlay(heat: HeatmapView) -> dict[str, dict[str, Any]]:
-    """What the diagram shows per element: counts, times, and a heat level 0-5 by median time."""
+    """What the diagram shows per element: counts, times, and a heat level by median time: 1-5
+    from quick to slow, 0 passed through in no time, None while no visit has ended."""
     slowest = max((h.median_seconds or 0.0 for h in heat.elements), default=0.0)
     return {h.element_id: {
         "instances": h.instances, "open": h.open_visits,
         "median": format_duration(h.median_seconds), "p90": format_duration(h.p90_seconds),
-        "level": math.ceil(LEVELS * (h.median_seconds or 0.0) / slowest) if slowest else 0,
+        "level": None if h.median_seconds is None
+        else math.ceil(LEVELS * h.median_seconds / slowest) if slowest else 0,
     } for h in heat.elements}
 
 

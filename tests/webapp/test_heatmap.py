@@ -53,6 +53,7 @@ def test_the_heatmap_counts_cases_and_times_per_element(client: FlaskClient, aut
     heat = json.loads(re.search(r"data-heat='([^']*)'", page).group(1).replace("&#34;", '"'))  # type: ignore[union-attr]
     assert heat["visit_petitioner"]["instances"] == 3 and heat["visit_petitioner"]["level"] == 5
     assert heat["set_deadline"]["level"] == 0  # a script passes in no time
+    assert heat["draft_reply"]["level"] is None  # open in both cases: no time to colour yet
     assert 'data-xml-url="/heatmap/web_petition/v1/diagram.xml"' in page
 
 

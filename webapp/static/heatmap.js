@@ -23,14 +23,14 @@
         var el = registry.get(id);
         if (!el) { return; }
         var h = heat[id];
-        canvas.addMarker(id, "anjie-heat-" + h.level);
+        if (h.level !== null) { canvas.addMarker(id, "anjie-heat-" + h.level); }
         var badge = document.createElement("div");
         badge.className = "heat-badge";
         badge.setAttribute("data-element", id);
         badge.textContent = h.instances + " " + box.getAttribute("data-label-cases") +
           (h.level ? " · " + box.getAttribute("data-label-median") + " " + h.median : "");
         overlays.add(id, { position: { bottom: 2, left: 0 }, html: badge });
-        if (!slowest || h.level > heat[slowest.id].level) { slowest = el; }
+        if (!slowest || (h.level || 0) > (heat[slowest.id].level || 0)) { slowest = el; }
       });
       canvas.zoom("fit-viewport");
       if (canvas.zoom() < 0.6 && slowest) {
