@@ -16,7 +16,7 @@ from webapp.auth import current_user, require
 from webapp.cases import DEADLINES, xml_download
 from webapp.durations import format_duration
 from webapp.i18n import DISPLAY_ZONE
-from webapp.labels import data_labels, element_names, option_names
+from webapp.labels import data_labels, element_names, event_label, option_names
 from webapp.services import accounts, engine
 from webapp.tasks import summary
 
@@ -106,7 +106,8 @@ def show(instance_id: int) -> str:
     user = current_user()
     return render_template(
         "cases/audit.html", **_state(instance, history, step, xml), events=events,
-        types=sorted({e.type for e in history}), actors=people, chosen_type=kind, chosen_actor=actor,
+        type_labels={t: event_label(t) for t in sorted({e.type for e in history})}, actors=people,
+        chosen_type=kind, chosen_actor=actor,
         deadlines=deadlines, clocks=_clocks(deadlines.clocks, instance, engine().clock()),
         may_open_case=access.has_any(user.groups, access.READ_ALL),
     )
