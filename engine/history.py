@@ -181,6 +181,12 @@ def replay_events(instance_id: int, events: Sequence[Event | EventView | Row[Any
                 data[key] = after
         type_ = EventType.from_stored(event.type)
         state = _STATE_OF.get(type_) if isinstance(type_, EventType) else None
+        if type_ == EventType.TIMER_FIRED and (event.detail or {}).get("cycle"):
+            # A cycle timer fired one period and waits for the next; after its last period it
+            # waits no more, and completes with an event of its own.
+            state = None if (event.detail or {}).get("last") else "waiting"
+            if state is None:
+                task_state.pop(event.task_id or "", None)
         if state and event.element_id:
             key = event.task_id or f"{event.element_id}:{event.seq}"
             task_state[key] = (event.element_id, state)
