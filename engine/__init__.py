@@ -50,6 +50,7 @@ from .safe_xml import safe_parser
 from .scripting import parse_datetime
 from .service import Engine
 from .states import SYSTEM_ACTOR, EventType, InstanceStatus, MigrationObstacle, TaskState
+from .stats import StepView
 from .timers import run_scheduler, start_scheduler
 from .views import (
     AttachmentView,
@@ -158,6 +159,7 @@ __all__ = [
     "HeatmapFilter",
     "HeatmapView",
     "StatutoryClock",
+    "StepView",
     "TaskDeadline",
     "TaskOverdue",
     "TimerDeadline",

@@ -67,12 +67,11 @@ def _step(history: list[EventView]) -> Step:
     return Step(int(asked), last)
 
 
-def _state(instance: InstanceView, history: list[EventView], step: Step, xml: bytes) -> dict[str, Any]:
+def _state(instance: InstanceView, replay: ReplayView, event: EventView | None, step: Step,
+           xml: bytes) -> dict[str, Any]:
     """What the step panel draws: the replay at the step, its event, and the labelled data."""
-    replay: ReplayView = replay_events(instance.id, history, step.current)
     labels = data_labels(xml)
     shown, other = summary(replay.data, labels)
-    event = next((e for e in history if e.seq == step.current), None)
     # The step links keep the event filters, so stepping does not reset the list.
     keep = {k: request.args[k] for k in ("type", "actor") if request.args.get(k)}
     return dict(instance=instance, step=step, event=event, keep=keep, names=element_names(xml), labels=labels,
@@ -102,10 +101,13 @@ def show(instance_id: int) -> str:
     kind, actor = request.args.get("type", ""), request.args.get("actor", "")
     events = [e for e in history if (not kind or e.type == kind) and (not actor or e.actor == actor)]
     deadlines = engine().stats.deadlines(instance_id, history)
-    people = {a: (p.label if (p := accounts().find_user(a)) else a) for a in sorted({e.actor for e in history})}
+    known = {u.username: u.label for u in accounts().users()}  # one read, not one per actor
+    people = {a: known.get(a, a) for a in sorted({e.actor for e in history})}
     user = current_user()
     return render_template(
-        "cases/audit.html", **_state(instance, history, step, xml), events=events,
+        "cases/audit.html", events=events,
+        **_state(instance, replay_events(instance_id, history, step.current),
+                 next((e for e in history if e.seq == step.current), None), step, xml),
         type_labels={t: event_label(t) for t in sorted({e.type for e in history})}, actors=people,
         chosen_type=kind, chosen_actor=actor,
         deadlines=deadlines, clocks=_clocks(deadlines.clocks, instance, engine().clock()),
@@ -116,11 +118,16 @@ def show(instance_id: int) -> str:
 @bp.get("/<int:instance_id>/audit/state")
 @require(access.AUDIT)
 def state(instance_id: int) -> str:
-    """The step panel alone (step control, event, data, markers), for the page's script."""
+    """The step panel alone (step control, event, data, markers), for the page's script: the
+    events up to the step are read, not the whole history."""
     instance = _case(instance_id)
-    history = engine().history(instance_id)
+    asked = request.args.get("step", "")
+    found = engine().stats.step(instance_id, int(asked)) if asked.isdigit() and len(asked) < 10 else None
+    if found is None:
+        abort(404)
     xml = engine().diagram_xml(instance.process_key, instance.version)
-    return render_template("cases/_audit_state.html", **_state(instance, history, _step(history), xml))
+    step = Step(found.event.seq, found.last)
+    return render_template("cases/_audit_state.html", **_state(instance, found.replay, found.event, step, xml))
 
 
 @bp.get("/<int:instance_id>/audit/diagram.xml")
