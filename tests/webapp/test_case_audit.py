@@ -147,3 +147,14 @@ def test_the_audit_page_needs_a_login_and_changes_nothing(client: FlaskClient, a
     case_page = client.get(f"/cases/{case.id}?step=2").text
     assert f'href="/cases/{case.id}/audit?step=2"' in case_page  # the case page links its audit
     assert web_engine.verify_history(case.id).ok
+
+
+@pytest.mark.sqlite_only
+def test_the_audit_page_in_english(client: FlaskClient, auth: Auth, web_engine: Engine, clock: FakeClock) -> None:
+    case = start_case(web_engine)
+    clock.advance(days=16)
+    auth.login("auditor")
+    client.post("/lang/en", data={"next": f"/cases/{case.id}/audit"})
+    page = client.get(f"/cases/{case.id}/audit?step=1").text
+    assert "Audit:" in page and "After step 1" in page and "Previous step" not in page  # step 1 has none
+    assert "Next step" in page and "Statutory clocks" in page and "overdue by 1d" in page
