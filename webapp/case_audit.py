@@ -62,7 +62,7 @@ def _step(history: list[EventView]) -> Step:
     asked = request.args.get("step")
     if asked is None or asked == "":
         return Step(last, last)
-    if not asked.isdigit() or not 1 <= int(asked) <= last:
+    if not (asked.isascii() and asked.isdigit()) or not 1 <= int(asked) <= last:
         abort(404)
     return Step(int(asked), last)
 
@@ -122,7 +122,8 @@ def state(instance_id: int) -> str:
     events up to the step are read, not the whole history."""
     instance = _case(instance_id)
     asked = request.args.get("step", "")
-    found = engine().stats.step(instance_id, int(asked)) if asked.isdigit() and len(asked) < 10 else None
+    plain = asked.isascii() and asked.isdigit() and len(asked) < 10
+    found = engine().stats.step(instance_id, int(asked)) if plain else None
     if found is None:
         abort(404)
     xml = engine().diagram_xml(instance.process_key, instance.version)

@@ -70,8 +70,9 @@ def test_each_step_is_a_plain_link_that_replays_the_case_as_it_stood(
     assert "当面听取" in last.split('id="audit-state"')[1].split("</aside>")[0]
     fragment = client.get(f"/cases/{case.id}/audit/state?step={ready}").text
     assert "<html" not in fragment and _markers(fragment) == _markers(page)
-    for bad in ("0", str(history[-1].seq + 1), "x", "-1", str(2**70)):
+    for bad in ("0", str(history[-1].seq + 1), "x", "-1", str(2**70), "²", "1.5"):
         assert client.get(f"/cases/{case.id}/audit?step={bad}").status_code == 404
+        assert client.get(f"/cases/{case.id}/audit/state?step={bad}").status_code == 404
     assert client.get(f"/cases/{case.id}/audit?step={ready}").status_code == 200
 
 
