@@ -10,6 +10,7 @@ from .checkpoints import CheckpointKeyError, keygen
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
 from .data import has_control_character
+from .deadlines import CaseDeadlines, StatutoryClock, TaskDeadline, TimerDeadline
 from .deployments import DiagramCheck
 from .designs import Designs, diagram_kind
 from .diagram_format import format_diagram, same_content
@@ -44,6 +45,7 @@ from .errors import (
     WeakPassword,
 )
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
+from .heatmap import ElementHeat, HeatmapFilter, HeatmapView, TaskOverdue
 from .history import replay_events
 from .operations import Action, OperationFilter, OperationView, acting_as
 from .problem_texts import describe as describe_problem
@@ -52,6 +54,7 @@ from .safe_xml import safe_parser
 from .scripting import parse_datetime
 from .service import Engine
 from .states import SYSTEM_ACTOR, EventType, InstanceStatus, MigrationObstacle, TaskState
+from .stats import StepView
 from .timers import run_scheduler, start_scheduler
 from .views import (
     AttachmentView,
@@ -166,4 +169,14 @@ __all__ = [
     "same_content",
     "start_scheduler",
     "system_clock",
+    # The auditor's reads (Engine.stats).
+    "CaseDeadlines",
+    "ElementHeat",
+    "HeatmapFilter",
+    "HeatmapView",
+    "StatutoryClock",
+    "StepView",
+    "TaskDeadline",
+    "TaskOverdue",
+    "TimerDeadline",
 ]

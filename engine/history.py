@@ -235,7 +235,7 @@ class Replayable(Protocol):
     def detail(self) -> Any: ...
 
 
-def replay_events(instance_id: int, events: Sequence[Replayable | Event], step: int) -> ReplayView:
+def replay_events(instance_id: int, events: Sequence[Replayable | Event | Row[Any]], step: int) -> ReplayView:
     """The instance after event `step`, from the events alone (no scripts are run): stored
     rows, or the views `Engine.history` returned (a page that has them need not read again)."""
     task_state: dict[str, tuple[str, str]] = {}
@@ -250,6 +250,12 @@ def replay_events(instance_id: int, events: Sequence[Replayable | Event], step: 
                 data[key] = after
         type_ = EventType.from_stored(event.type)
         state = _STATE_OF.get(type_) if isinstance(type_, EventType) else None
+        if type_ == EventType.TIMER_FIRED and (event.detail or {}).get("cycle"):
+            # A cycle timer fired one period and waits for the next; after its last period it
+            # waits no more, and completes with an event of its own.
+            state = None if (event.detail or {}).get("last") else "waiting"
+            if state is None:
+                task_state.pop(event.task_id or "", None)
         if state and event.element_id:
             key = event.task_id or f"{event.element_id}:{event.seq}"
             task_state[key] = (event.element_id, state)
@@ -308,9 +314,11 @@ class History:
             steps = []
             for seq, type_, element, task, detail, changes in rows:
                 delta = _decoded(changes)
-                # The detail matters only to name a field deleted (an after of None).
-                deletes = any(pair[1] is None for pair in delta.values())
-                steps.append(_Step(seq, type_, element, task, _decoded(detail) if deletes else {}, delta))
+                # The detail matters only to name a field deleted (an after of None),
+                # and to tell a cycle timer's last firing (replay: it waits no more).
+                wanted = (EventType.from_stored(type_) == EventType.TIMER_FIRED
+                          or any(pair[1] is None for pair in delta.values()))
+                steps.append(_Step(seq, type_, element, task, _decoded(detail) if wanted else {}, delta))
             return replay_events(instance_id, steps, step)
 
 

@@ -199,7 +199,8 @@ def _sync_timers(
         for n in range(fired):
             writer.append(EventType.TIMER_FIRED, SYSTEM_ACTOR, element_id=row.element_id, task_id=tid,
                           detail={"due_at": (old_due + period * n).isoformat(), "fired_at": now.isoformat(),
-                                  "cycle": True})
+                                  # The last period's firing: the timer waits no more (replay says so).
+                                  "cycle": True, "last": new is None and n == fired - 1})
         if new is None:
             s.delete(row)
         elif hist.utc(new[1]) != old_due:

@@ -28,6 +28,7 @@ from .designs import Designs
 from .errors import Problem
 from .external_tasks import ExternalTasks
 from .firing import Timers
+from .heatmap import Heatmaps
 from .history import History
 from .human_tasks import HumanTasks
 from .instances import Instances
@@ -36,6 +37,7 @@ from .migration import Migrations
 from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
+from .stats import Stats
 from .timeline import Timeline
 from .transactions import Transactions
 from .views import (
@@ -89,6 +91,8 @@ class Engine:
         # Drafts and version lists for the designer.
         self.designs = Designs(self._tx, clock, scripts)
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
+        # The auditor's reads: a case's deadlines and a process version's heatmap.
+        self.stats = Stats(self._history, self._tasks, Heatmaps(self._tx.read_sessionmaker, clock), clock)
 
     @classmethod
     def open(cls, database_url: str | None = None, *, clock: Clock | None = None,

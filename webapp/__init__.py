@@ -52,12 +52,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from webapp import (
         api,
         auth,
+        case_audit,
         cases,
         deployments,
         designer,
         designer_api,
         errors,
         external_api,
+        heatmap,
         i18n,
         inbox,
         instance_api,
@@ -85,8 +87,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     operation_log.init_app(app)  # before the login check, which names the actor
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, tasks, cases, ledger, deployments, designer, users, tokens, errors, i18n,
-                   operation_log):
+    for module in (auth, inbox, tasks, cases, case_audit, heatmap, ledger, deployments, designer, users, tokens,
+                   errors, i18n, operation_log):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

@@ -14,6 +14,9 @@ from engine import ROLES as ROLES
 #: else reads a case only while involved in it (see `may_read_case`). Admins manage accounts,
 #: not cases.
 READ_ALL = frozenset({"coordinator", "supervisor", "leading_group", "auditor"})
+#: Roles that open a case's audit page and the heatmaps (督导检查): the readers of every case and
+#: admins; auditors change nothing there or anywhere.
+AUDIT = READ_ALL | {"admin"}
 #: Roles that see the ledger (台账).
 LEDGER = READ_ALL | {"intake_clerk", "case_leader"}
 #: Roles that register new cases (start processes).

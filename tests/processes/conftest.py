@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from SpiffWorkflow.util.task import TaskState
 
-from engine import FakeClock
+from engine import Engine, FakeClock
+from engine.runtime import all_tasks
 from tests.conftest import PROCESSES, EngineWith
 
 LANES = {"intake_clerk", "coordinator", "case_leader", "case_handler", "supervisor", "leading_group"}
@@ -19,6 +22,33 @@ STANDING = {"request_extension", "re_rate_case", "request_collective_deliberatio
 SHIPPED = [PROCESSES / name for name in ("risk_colour.dmn", "petition_case.bpmn", "backlog_campaign.bpmn")]
 
 
+@dataclass(frozen=True)
+class Live:
+    """What the engine reported live after one step: the last history event, the data, the
+    ready human tasks and running sub-processes, the waiting timers, and the elements its
+    workflow holds as completed."""
+
+    step: int
+    data: dict[str, Any]
+    active: frozenset[str]
+    waiting: frozenset[str]
+    completed: frozenset[str]
+
+    @classmethod
+    def of(cls, engine: Engine, instance_id: int) -> Live:
+        tasks = all_tasks(engine.workflow(instance_id))
+        return cls(
+            step=engine.history(instance_id)[-1].seq,
+            data=engine.instance(instance_id).data,
+            active=frozenset({t.element_id for t in engine.tasks(instance_id=instance_id)}
+                             | {t.task_spec.bpmn_id for t in tasks
+                                if t.state == TaskState.STARTED and t.task_spec.bpmn_id}),
+            waiting=frozenset(t.element_id for t in engine.timers() if t.instance_id == instance_id),
+            completed=frozenset(t.task_spec.bpmn_id for t in tasks
+                                if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id),
+        )
+
+
 class Driver:
     """Works one instance through the engine; with `save_restore` it reopens the engine after every step."""
 
@@ -28,8 +58,10 @@ class Driver:
         self.engine.accounts.scrypt_n = 2**4  # the users `_provide` adds hash cheaply
         self.instance_id = 0
         self.done: list[Any] = []  # TaskViews in completion order
+        self.snapshots: list[Live] = []  # what the engine reported after each step
 
     def _step(self) -> None:
+        self._snapshot()
         if self.save_restore:
             self.engine.close()
             self.engine = self.engine_with()
@@ -80,6 +112,10 @@ class Driver:
                             sha256="0" * 64, content_type="application/pdf", actor="clerk")
                         known.add(str(ref))
 
+    def _snapshot(self) -> None:
+        if self.instance_id:
+            self.snapshots.append(Live.of(self.engine, self.instance_id))
+
     def advance(self, **delta: float) -> None:
         self.clock.advance(**delta)
         self.engine.fire_due_timers()
@@ -108,6 +144,17 @@ class Driver:
         assert self.engine.verify_history(self.instance_id).ok
         replayed = self.engine.replay(self.instance_id, events[-1].seq)
         assert set(self.path()) <= set(replayed.completed)
+        self.check_replay()
+
+    def check_replay(self) -> None:
+        """Replay after every step equals what the engine reported live after it."""
+        assert self.snapshots, "every step was recorded"
+        for live in self.snapshots:
+            r = self.engine.replay(self.instance_id, live.step)
+            at = f"replay at step {live.step}"
+            assert r.data == live.data, at
+            assert (set(r.active), set(r.waiting)) == (live.active, live.waiting), at
+            assert set(r.completed) == live.completed, at
 
 
 @pytest.fixture(params=[False, True], ids=["live", "save_restore"])

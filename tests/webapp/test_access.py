@@ -78,6 +78,13 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("GET", f"/cases/{other_case}/attachments/{'0' * 32}", {}, READ_ALL | {"handler2", "leader"}),
         ("POST", f"/tasks/{other_task}/complete", {}, {"handler2"}),
         ("POST", f"/tasks/{other_task}/unclaim", {}, {"handler2"}),
+        # the auditor's pages: the readers of every case (admins among them), never the involved
+        ("GET", f"/cases/{cid}/audit", {}, READ_ALL),
+        ("GET", f"/cases/{cid}/audit/state?step=1", {}, READ_ALL),
+        ("GET", f"/cases/{cid}/audit/diagram.xml", {}, READ_ALL),
+        ("GET", "/heatmap/", {}, READ_ALL),
+        ("GET", "/heatmap/web_petition/v1", {}, READ_ALL),
+        ("GET", "/heatmap/web_petition/v1/diagram.xml", {}, READ_ALL),
         # everyone manages their own API tokens (someone else's token is 404, not 403)
         ("GET", "/tokens/", {}, ALL),
         ("POST", "/tokens/", {}, ALL),
@@ -134,6 +141,8 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "designer.template", "designer.draft_source", "designer.save_draft", "designer.delete_draft",
         "designer.upload", "designer.check", "designer.deploy", "designer.test_decision",
         "designer.running", "designer.migrate", "operation_log.operations",
+        "case_audit.show", "case_audit.state", "case_audit.diagram", "heatmap.index", "heatmap.show",
+        "heatmap.diagram",
     }
     # The JSON APIs have their own tests (test_api.py, test_external_api.py, test_messages_api.py,
     # test_designer_api.py).
