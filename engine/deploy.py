@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from . import camunda_dialect
 from .dialects import parser_for
 from .errors import DiagramInvalid, Problem
 from .forms import declaration_problems, fields_of
@@ -354,6 +355,8 @@ def parse_diagram(
 
     problems += _check_flows(root, name)
     structural = bool(problems)
+    # Camunda's JUEL and Zeebe's FEEL become product expressions before anything reads them.
+    problems += camunda_dialect.translate(root, name)
     problems += _check_expressions(root, name)
     processes = root.findall(f"{{{BPMN_NS}}}process")
     executable = [p for p in processes if _is_executable(p)]
@@ -450,6 +453,9 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
             meta["assignee"] = el.get(f"{{{CAMUNDA_NS}}}assignee")
             meta["due_date"] = el.get(f"{{{CAMUNDA_NS}}}dueDate")
             meta["form"] = _form_fields(el)
+            form_key = el.get(f"{{{CAMUNDA_NS}}}formKey") or _zeebe_form_key(el)
+            if form_key:
+                meta["form_key"] = form_key
             approves = el.find("bpmn:extensionElements/camunda:properties/camunda:property[@name='approves']", NS)
             if approves is not None and approves.get("value"):
                 meta["approves"] = [k.strip() for k in approves.get("value").split(",") if k.strip()]
@@ -469,6 +475,12 @@ def _message_caught(el: Any, local: str, messages: dict[str, str]) -> str | None
     else:
         return None
     return messages.get(ref, ref) if ref else None
+
+
+def _zeebe_form_key(task: Any) -> str | None:
+    """A Camunda 8 user task's linked form (zeebe:formDefinition formKey or formId)."""
+    form = task.find(f".//{{{ZEEBE_NS}}}formDefinition")
+    return None if form is None else form.get("formKey") or form.get("formId")
 
 
 def _topic(task: Any) -> str:

@@ -72,6 +72,22 @@ class DesignDraft(Base):
     updated_at: Mapped[datetime]
 
 
+class TaskDraft(Base):
+    """What one person typed into a ready task's form without completing it (engine/task_drafts.py).
+    Keyed by task id and owner; no foreign key, as task rows are rebuilt from the workflow."""
+
+    __tablename__ = "task_draft"
+    __table_args__ = (UniqueConstraint("task_id", "owner", name="uq_task_draft_task_owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    instance_id: Mapped[int] = mapped_column(Integer, index=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[datetime]
+
+
 class Instance(Base):
     """One running (or finished) process instance and its persisted workflow state."""
 

@@ -35,6 +35,7 @@ from .migration import Migrations
 from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
+from .task_drafts import TaskDrafts
 from .transactions import Transactions
 from .views import (
     ChainReport,
@@ -82,6 +83,8 @@ class Engine:
                                  token_lifetime=timedelta(days=settings.token_days))
         # Drafts and version lists for the designer.
         self.designs = Designs(self._tx, clock, scripts)
+        # A task's form saved without completing it, per task and user.
+        self.task_drafts = TaskDrafts(self._tx, self._deployments, clock)
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
 
     @classmethod
