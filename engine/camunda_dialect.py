@@ -10,6 +10,7 @@ expressions as written. Scripts in a language other than Python are refused.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import Problem
@@ -166,3 +167,83 @@ def _refuse_scripts(root: Any, name: str) -> list[Problem]:
             problems.append(Problem(f"script language {language} is not supported (scripts are Python)",
                                     _owner(el), el.sourceline, name))
     return problems
+
+
+# -- DMN: FEEL unary tests of a Camunda Modeler decision table --------------------------------
+
+DMN_CAMUNDA_NS = "http://camunda.org/schema/1.0/dmn"
+_RANGE = re.compile(r"^([\[\](])\s*(.+?)\s*\.\.\s*(.+?)\s*([\[\])])$", re.S)
+_COMPARISON = re.compile(r"^(<=|>=|<|>|!=|=)\s*(.+)$", re.S)
+
+
+def speaks_feel_dmn(root: Any) -> bool:
+    """True for a decision table Camunda Modeler made (its tests and outputs are FEEL)."""
+    exporter = root.get("exporter") or ""
+    language = (root.get("expressionLanguage") or "").lower()
+    return "camunda" in exporter.lower() or root.get("namespace") == DMN_CAMUNDA_NS or "feel" in language
+
+
+def translate_dmn(root: Any, name: str) -> list[Problem]:
+    """Rewrite a Camunda decision table's FEEL (input expressions, unary tests, outputs) in place
+    into the product's expressions: `"a","b"` is one of, `[5..8]` a range, `not(…)` none of."""
+    if not speaks_feel_dmn(root):
+        return []
+    problems: list[Problem] = []
+    ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    for kind, translate_one in (("inputExpression", _feel_value), ("inputEntry", unary_tests),
+                                ("outputEntry", _feel_value)):
+        for el in root.iter(f"{{{ns}}}{kind}"):
+            text_el = el.find(f"{{{ns}}}text")
+            text = (text_el.text or "").strip() if text_el is not None else ""
+            if not text or (kind == "inputEntry" and text == "-"):
+                continue
+            try:
+                text_el.text = translate_one(text)
+            except Untranslatable as exc:
+                problems.append(Problem(f"{kind} {text!r}: {exc}", _owner(el), el.sourceline, name))
+    return problems
+
+
+def _feel_value(text: str) -> str:
+    return translate_feel("=" + text)
+
+
+def unary_tests(text: str) -> str:
+    """A FEEL unary-tests cell as a SpiffWorkflow DMN test on `?` (the input's value)."""
+    stripped = text.strip()
+    if stripped.startswith("not(") and stripped.endswith(")"):
+        return f"not ({unary_tests(stripped[4:-1])})"
+    tests = [_unary_test(part) for part in _top_level_split(stripped)]
+    return tests[0] if len(tests) == 1 else "(" + " or ".join(tests) + ")"
+
+
+def _unary_test(text: str) -> str:
+    found = _RANGE.match(text)
+    if found:
+        low_op = ">=" if found.group(1) == "[" else ">"
+        high_op = "<=" if found.group(4) == "]" else "<"
+        return f"(? {low_op} {_feel_value(found.group(2))} and ? {high_op} {_feel_value(found.group(3))})"
+    found = _COMPARISON.match(text)
+    if found:
+        op = "==" if found.group(1) == "=" else found.group(1)
+        return f"(? {op} {_feel_value(found.group(2))})"
+    return f"(? == {_feel_value(text)})"
+
+
+def _top_level_split(text: str) -> list[str]:
+    """Split at commas outside quotes and brackets."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote and text[i - 1] != "\\" else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]

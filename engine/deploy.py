@@ -343,6 +343,8 @@ def parse_diagram(
         diagram.decision_ids = [d.get("id") for d in root.iter(f"{{{namespace}}}decision") if d.get("id")]
         if not diagram.decision_ids:
             problems.append(Problem("no decision in the DMN document", file=name))
+        # A Camunda Modeler table's FEEL becomes product expressions before SpiffWorkflow reads it.
+        problems += camunda_dialect.translate_dmn(root, name)
         if problems:
             raise DiagramInvalid(problems)
         try:
@@ -365,7 +367,9 @@ def parse_diagram(
     calls = _external_calls(root)
     diagram.external_calls = {p.get("id"): calls for p in executable if calls}
     for decision_name, decision_raw in decisions or []:
-        parser.add_dmn_xml(parse_xml(decision_name, decision_raw).getroot(), filename=decision_name)
+        decision_root = parse_xml(decision_name, decision_raw).getroot()
+        camunda_dialect.translate_dmn(decision_root, decision_name)  # deployed: it translated then
+        parser.add_dmn_xml(decision_root, filename=decision_name)
     # SpiffWorkflow reads the file even when its expressions have problems, so that its findings
     # are listed too; broken ids or flows it cannot read (ours say why).
     spiff = _spiff_parse(parser, root, name, executable, diagram) if not structural and executable else []

@@ -1,5 +1,6 @@
 """The JSON API a portal or a worker needs beside webapp/api.py: cancel, retry, suspend and resume a
-case, read the data a completed task recorded, and keep a task's form as a draft. Bearer tokens as for the rest of /api/v1."""
+case, read the data a completed task recorded, and keep a task's form as a draft. Bearer tokens as
+for the rest of /api/v1."""
 
 from __future__ import annotations
 

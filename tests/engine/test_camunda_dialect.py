@@ -170,3 +170,62 @@ def test_zeebe_file_runs_with_feel(engine_with: EngineWith) -> None:
     task = engine.task(listed.id)
     assert (task.assignee, task.candidate_groups, task.form_key) == ("wang", ["sales"], "approve-order")
     assert engine.complete(task.id, {}, actor="wang").status == "completed"
+
+
+@pytest.mark.parametrize(("inputs", "dish"), [
+    ({"season": "Fall", "guestCount": 4}, "Spareribs"),     # "Fall" and <= 8
+    ({"season": "Winter", "guestCount": 6}, "Stew"),        # "Winter","Spring" and [5..8]
+    ({"season": "Spring", "guestCount": 9}, "Roastbeef"),   # not("Summer") and > 8
+    ({"season": "Summer", "guestCount": 10}, "Salad"),      # - and -
+])
+def test_camunda_decision_table_feel_unary_tests(engine_with: EngineWith, inputs: dict[str, Any],
+                                                 dish: str) -> None:
+    """A Camunda Modeler DMN (FEEL): lists, ranges, not(…) and comparisons decide as Camunda would,
+    in the designer's test box and in a business rule task of a running case."""
+    engine = engine_with(DIAGRAMS / "camunda_dish.dmn", DIAGRAMS / "camunda_dish.bpmn")
+    tried = engine.designs.try_decision((DIAGRAMS / "camunda_dish.dmn").read_bytes(), inputs)
+    assert tried.outputs == {"desiredDish": dish}
+    done = engine.start("dinner", dict(inputs), actor="clerk")
+    # As SpiffWorkflow does, the outputs join the case data under their own names.
+    assert done.status == "completed" and done.data["desiredDish"] == dish
+
+
+@pytest.mark.parametrize(("cell", "python"), [
+    ('"Fall"', "(? == 'Fall')"),
+    ('"Winter","Spring"', "((? == 'Winter') or (? == 'Spring'))"),
+    ("[5..8]", "(? >= 5 and ? <= 8)"),
+    ("]5..8[", "(? > 5 and ? < 8)"),
+    ("<= 8", "(? <= 8)"),
+    ('not("Summer", "Fall")', "not (((? == 'Summer') or (? == 'Fall')))"),
+    ("true", "(? == True)"),
+])
+def test_each_feel_unary_test_form(cell: str, python: str) -> None:
+    from engine.camunda_dialect import unary_tests
+
+    assert unary_tests(cell) == python
+
+
+def test_spiffworkflow_example_style_file_runs(engine_with: EngineWith) -> None:
+    """SpiffWorkflow's own dialect (spiffworkflow: extensions, Python scripts and conditions)."""
+    engine = engine_with(DIAGRAMS / "spiff_style_order.bpmn")
+    small = engine.start("spiff_order", {"product": "widget", "quantity": 2}, actor="clerk")
+    assert small.status == "completed" and small.data["price"] == 20
+    big = engine.start("spiff_order", {"product": "gadget", "quantity": 10}, actor="clerk")
+    [task] = engine.tasks(instance_id=big.id)
+    assert task.element_id == "Activity_approve"
+    assert engine.complete(task.id, {}, actor="clerk").status == "completed"
+
+
+def test_omg_style_file_runs_and_its_timer_fires_when_nobody_acts(engine_with: EngineWith, clock: FakeClock) -> None:
+    """An interchange-style file: default namespace, ISO-8859-1, no isExecutable, a bare
+    ISO 8601 duration; the reminder comes after two days though nobody has reviewed."""
+    engine = engine_with(DIAGRAMS / "omg_parallel_timer.bpmn")
+    inst = engine.start("omg_review", {}, actor="clerk")
+    [timer] = engine.timers()
+    assert timer.due_at == MONDAY + timedelta(hours=48)
+    clock.set(MONDAY + timedelta(hours=48))
+    assert engine.fire_due_timers() == 1
+    assert sorted(t.element_id for t in engine.tasks(instance_id=inst.id)) == ["remind", "review"]
+    for task in engine.tasks(instance_id=inst.id):
+        engine.complete(task.id, {}, actor="clerk")
+    assert engine.instance(inst.id).status == "completed"
