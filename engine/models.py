@@ -154,7 +154,12 @@ class TaskGroup(Base):
     is one index range, however many tasks the database holds."""
 
     __tablename__ = "human_task_group"
-    __table_args__ = (Index("ix_human_task_group_offer", "group_name", "open", "due_at"),)
+    __table_args__ = (
+        Index("ix_human_task_group_offer", "group_name", "open", "due_at"),
+        # Rebuilding a case's offers (repair, a move to another version) deletes them by case:
+        # without it each rebuild scanned every offer of the database.
+        Index("ix_human_task_group_instance_id", "instance_id"),
+    )
 
     task_id: Mapped[str] = mapped_column(
         ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True
