@@ -55,7 +55,7 @@ def speaks_feel(root: Any) -> bool:
 
 def translate(root: Any, name: str) -> list[Problem]:
     """Rewrite the tree's JUEL or FEEL into product expressions, in place; what cannot be, as problems."""
-    problems = _refuse_scripts(root, name)
+    problems = _refuse_scripts(root, name) + _refuse_candidate_users(root, name)
     juel, feel = speaks_juel(root), speaks_feel(root)
     if not juel and not feel:
         return problems
@@ -151,6 +151,18 @@ def _called_element(el: Any, problems: list[Problem], name: str) -> None:
                                 "name the process", el.get("id"), el.sourceline, name))
         return
     el.set("calledElement", literal)
+
+
+def _refuse_candidate_users(root: Any, name: str) -> list[Problem]:
+    """Candidate users, in any file: the product offers tasks to groups (or names an assignee)."""
+    problems = []
+    for el in root.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
+        users = el.get(f"{{{CAMUNDA_NS}}}candidateUsers")
+        if users and not is_juel(users):
+            problems.append(Problem(f"camunda:candidateUsers {users!r} is not supported: tasks are offered to "
+                                    "groups; name a candidate group or an assignee", el.get("id"), el.sourceline,
+                                    name))
+    return problems
 
 
 def _refuse_scripts(root: Any, name: str) -> list[Problem]:

@@ -132,7 +132,7 @@ def test_camunda_modeler_file_with_unsupported_parts_is_refused_naming_each(engi
     bad = _leave(**{
         'camunda:assignee="demo"': 'camunda:assignee="${userService.pick(execution)}"',
         "${approved &amp;&amp; days &gt; 3}": "${approved.booleanValue()}",
-        'camunda:candidateGroups="hr"': 'camunda:candidateGroups="${group}"',
+        'camunda:candidateGroups="hr"': 'camunda:candidateGroups="${group}" camunda:candidateUsers="demo,mary"',
         '<bpmn:sequenceFlow id="Flow_hr_done"': '<bpmn:scriptTask id="Script_g" scriptFormat="groovy">'
         '<bpmn:script>println "hi"</bpmn:script></bpmn:scriptTask><bpmn:sequenceFlow id="Flow_hr_done"',
     })
@@ -143,6 +143,8 @@ def test_camunda_modeler_file_with_unsupported_parts_is_refused_naming_each(engi
     assert ("Flow_long", "JUEL method calls are not supported") in found
     assert any(e == "Activity_hr" and "expressions in candidateGroups are not supported" in m for e, m in found)
     assert any(e == "Script_g" and m.startswith("script language groovy is not supported") for e, m in found)
+    assert any(p.element_id == "Activity_hr" and "candidateUsers 'demo,mary' is not supported" in p.message
+               for p in refused.value.problems)
     assert engine.deployments() == []
 
 
