@@ -114,10 +114,16 @@ def test_designer_changes_the_shipped_petition_case(browser: Any, live_server: s
         after = before + 1
         forms = web_engine.task_forms("petition_case", after)
         assert [(f.id, f.label) for f in forms["check_reply"][1]] == [("check_note", "核查意见")]
+        # The diff of the two versions, drawn on the newer diagram: the new task added, its neighbour changed.
+        page.goto(live_server + f"/designer/processes/petition_case/diff?from={before}&to={after}")
+        page.wait_for_selector("g.djs-element.anjie-added[data-element-id=check_reply]")
+        assert page.locator("g.djs-element.anjie-changed[data-element-id=draft_reply]").count() == 1
+        assert "check_reply" in page.locator("tr.added").inner_text()
         # A new case starts on the new version.
         assert web_engine.start("petition_case", {}, actor="clerk").version == after
 
         # The old case is moved with the bulk move, then completes through the new step.
+        page.goto(live_server + "/designer/processes/petition_case")
         page.select_option("#bulk-migrate select[name=from]", str(before))
         page.select_option("#bulk-migrate select[name=to]", str(after))
         page.click("#migrate-start")
