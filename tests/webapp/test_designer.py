@@ -83,3 +83,16 @@ def test_bulk_move_batches_and_the_dmn_test_box(client: FlaskClient, auth: Any, 
                    "repeat_count": 4, "backlog_case": False, "three_cross": False,
                    "three_separation": False, "subject": "other"}}).json
     assert result["outputs"]["risk_colour"] == "red"
+
+
+@pytest.mark.sqlite_only
+def test_a_diagram_upload_too_large_is_refused_in_chinese_and_nothing_is_stored(
+    client: FlaskClient, auth: Any, web_engine: Engine
+) -> None:
+    auth.login("designer")
+    big = b'<?xml version="1.0"?><x>' + b" " * 5_000_000 + b"</x>"
+    resp = client.post("/designer/upload", data={"diagram": (io.BytesIO(big), "big.bpmn")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    # Refused before it is read: the body is past the request limit.
+    assert resp.status_code == 413 and "文件超过允许的大小。" in resp.get_data(as_text=True)
+    assert web_engine.designs.drafts("designer") == []
