@@ -221,7 +221,11 @@ def test_spiffworkflow_example_style_file_runs(engine_with: EngineWith) -> None:
 def test_omg_style_file_runs_and_its_timer_fires_when_nobody_acts(engine_with: EngineWith, clock: FakeClock) -> None:
     """An interchange-style file: default namespace, ISO-8859-1, no isExecutable, a bare
     ISO 8601 duration; the reminder comes after two days though nobody has reviewed."""
-    engine = engine_with(DIAGRAMS / "omg_parallel_timer.bpmn")
+    # Sent as the other tool wrote it: declared ISO-8859-1 (the stored copy is formatted, in UTF-8).
+    stored = (DIAGRAMS / "omg_parallel_timer.bpmn").read_bytes()
+    latin = stored.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"', 1)
+    assert latin.startswith(b'<?xml version="1.0" encoding="ISO-8859-1"?>')
+    engine = engine_with(latin)
     inst = engine.start("omg_review", {}, actor="clerk")
     [timer] = engine.timers()
     assert timer.due_at == MONDAY + timedelta(hours=48)
