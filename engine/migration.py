@@ -34,6 +34,7 @@ from .instances import Instances
 from .models import Deployment, Instance
 from .recorder import rebuild_indexes
 from .rows import instance_view
+from .runtime import all_tasks
 from .states import EventType, InstanceStatus, MigrationObstacle
 from .transactions import Transactions
 from .views import ElementDiff, InstanceView, MigrationCheck, MigrationProblem, VersionDiff
@@ -270,22 +271,25 @@ def obstacles(workflow: BpmnWorkflow, specs: Specs, diffs: SpecDiffs) -> list[Mi
 def move(workflow: BpmnWorkflow, specs: Specs, diffs: SpecDiffs) -> None:
     """Point a workflow (checked with `obstacles` first) at the new specs, timers keeping their due times."""
     spec, subs = specs
+    # Plain loops over the task dicts: SpiffWorkflow's filtered iterators walk the whole tree each time.
     kept = {task.id: task._get_internal_data("event_value")
-            for task in workflow.get_tasks(state=SpiffState.WAITING)
-            if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)}
+            for task in all_tasks(workflow) if task.state == SpiffState.WAITING
+            and isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)}
     for wf, new_spec in _workflows(workflow, spec, subs):
         assert new_spec is not None, "obstacles() refuses a sub-process missing from the new version"
         migrate_workflow(WorkflowDiff(wf, diffs.get(wf.spec, new_spec)), wf, new_spec)
         # SpiffWorkflow predicts again only the branches of ready and waiting tasks: after one
         # that is under way (a worker's service task, a call activity) the old path would run.
         # Its path is drawn again from the new diagram, as migrate_workflow does for the others.
-        for task in wf.get_tasks(state=SpiffState.STARTED, skip_subprocesses=True):
+        for task in [t for t in wf.tasks.values() if t.state == SpiffState.STARTED]:
             task._drop_children()
             task._sync_children(task.task_spec.outputs, SpiffState.FUTURE)
             for child in task.children:
                 child.task_spec._predict(child, mask=SpiffState.FUTURE | SpiffState.PREDICTED_MASK)
     workflow.subprocess_specs = dict(subs)
-    for task in workflow.get_tasks(state=SpiffState.WAITING):
+    for task in all_tasks(workflow):
+        if task.state != SpiffState.WAITING:
+            continue
         value = kept.get(task.id)
         if value is not None:
             task._set_internal_data(event_value=value)
