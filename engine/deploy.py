@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from . import camunda_dialect
 from .dialects import parser_for
 from .errors import DiagramInvalid, Problem
 from .forms import declaration_problems, fields_of
@@ -337,6 +338,8 @@ def parse_diagram(
         diagram.decision_ids = [d.get("id") for d in root.iter(f"{{{namespace}}}decision") if d.get("id")]
         if not diagram.decision_ids:
             problems.append(Problem.of("no_decision", file=name))
+        # A Camunda Modeler table's FEEL becomes product expressions before SpiffWorkflow reads it.
+        problems += camunda_dialect.translate_dmn(root, name)
         if problems:
             raise DiagramInvalid(problems)
         try:
@@ -349,6 +352,8 @@ def parse_diagram(
 
     problems += _check_flows(root, name)
     structural = bool(problems)
+    # Camunda's JUEL and Zeebe's FEEL become product expressions before anything reads them.
+    problems += camunda_dialect.translate(root, name)
     problems += _check_expressions(root, name)
     processes = root.findall(f"{{{BPMN_NS}}}process")
     executable = [p for p in processes if _is_executable(p)]
@@ -357,7 +362,9 @@ def parse_diagram(
     calls = _external_calls(root)
     diagram.external_calls = {p.get("id"): calls for p in executable if calls}
     for decision_name, decision_raw in decisions or []:
-        parser.add_dmn_xml(parse_xml(decision_name, decision_raw).getroot(), filename=decision_name)
+        decision_root = parse_xml(decision_name, decision_raw).getroot()
+        camunda_dialect.translate_dmn(decision_root, decision_name)  # deployed: it translated then
+        parser.add_dmn_xml(decision_root, filename=decision_name)
     # SpiffWorkflow reads the file even when its expressions have problems, so that its findings
     # are listed too; broken ids or flows it cannot read (ours say why).
     spiff = _spiff_parse(parser, root, name, executable, diagram) if not structural and executable else []
@@ -445,6 +452,9 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
             meta["assignee"] = el.get(f"{{{CAMUNDA_NS}}}assignee")
             meta["due_date"] = el.get(f"{{{CAMUNDA_NS}}}dueDate")
             meta["form"] = _form_fields(el)
+            form_key = el.get(f"{{{CAMUNDA_NS}}}formKey") or _zeebe_form_key(el)
+            if form_key:
+                meta["form_key"] = form_key
             approves = el.find("bpmn:extensionElements/camunda:properties/camunda:property[@name='approves']", NS)
             if approves is not None and approves.get("value"):
                 meta["approves"] = [k.strip() for k in approves.get("value").split(",") if k.strip()]
@@ -464,6 +474,12 @@ def _message_caught(el: Any, local: str, messages: dict[str, str]) -> str | None
     else:
         return None
     return messages.get(ref, ref) if ref else None
+
+
+def _zeebe_form_key(task: Any) -> str | None:
+    """A Camunda 8 user task's linked form (zeebe:formDefinition formKey or formId)."""
+    form = task.find(f".//{{{ZEEBE_NS}}}formDefinition")
+    return None if form is None else form.get("formKey") or form.get("formId")
 
 
 def _topic(task: Any) -> str:

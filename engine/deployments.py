@@ -99,7 +99,7 @@ class Deployments:
         elements = parsing.element_metadata(root) if diagram.kind == "bpmn" else {}
         keys = diagram.process_ids if diagram.kind == "bpmn" else diagram.decision_ids
         specs = {pid: persistence.spec_to_dict(parser, pid) for pid in diagram.process_ids}
-        problems = self._resolve_calls(diagram, specs)
+        problems = self._resolve_calls(diagram, specs, elements)
         if problems:
             raise DiagramInvalid(problems)
         for attempt in range(_DEPLOY_ATTEMPTS):
@@ -146,9 +146,12 @@ class Deployments:
     def _call_problems(self, diagram: parsing.ParsedDiagram) -> list[Problem]:
         return self._resolve_calls(diagram, {})
 
-    def _resolve_calls(self, diagram: parsing.ParsedDiagram, specs: dict[str, dict[str, Any]]) -> list[Problem]:
+    def _resolve_calls(self, diagram: parsing.ParsedDiagram, specs: dict[str, dict[str, Any]],
+                       elements: dict[str, Any] | None = None) -> list[Problem]:
         """Give each process the deployed specs its call activities name (the latest version, or
-        the one camunda:calledElementVersion pins), else one problem per calling element."""
+        the one camunda:calledElementVersion pins), else one problem per calling element. The
+        called file's element metadata (assignees, groups, forms) joins `elements`: its tasks
+        are offered as that file draws them; the calling file's own ids win."""
         problems: list[Problem] = []
         with self.tx.read() as s:
             for pid, calls in diagram.external_calls.items():
@@ -166,6 +169,10 @@ class Deployments:
                         subs.setdefault(call.process_id, dep.spec["spec"])
                         for name, sub in dep.spec["subprocess_specs"].items():
                             subs.setdefault(name, sub)
+                    if elements is not None:
+                        for ident, meta in (dep.elements or {}).items():
+                            if meta.get("type") != "process":
+                                elements.setdefault(ident, meta)
         return problems
 
     def all(self) -> list[DeploymentView]:

@@ -33,6 +33,7 @@ from .operations import Action
 from .ownership import check_owned
 from .rows import instance_view, task_view
 from .states import EventType, InstanceStatus, TaskState
+from .task_drafts import drop_drafts
 from .transactions import Transactions
 from .views import InstanceView, TaskView
 
@@ -127,6 +128,7 @@ class HumanTasks:
                 writer = hist.EventWriter(s, inst, self.clock())
                 run = self.instances.run(s, inst, workflow)
                 ready = self.instances.record(s, inst, run, run.complete(task, data), writer, actor)
+                drop_drafts(s, task_id)
                 return instance_view(s, inst, ready)
         except (StaleDataError, IntegrityError) as exc:
             self._lost_race(task_id, exc)

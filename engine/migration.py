@@ -19,24 +19,31 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflo
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import history as hist
 from . import operations, persistence
+from .bulk_indexes import BulkIndexes
 from .clock import Clock
 from .deployments import Deployments
-from .errors import MigrationRefused
+from .dialects import register_all_dialects
+from .errors import InstanceNotFound, MigrationRefused
+from .external_tasks import sync_external_tasks
 from .instances import Instances
 from .models import Deployment, Instance
 from .operations import Action
 from .recorder import rebuild_indexes
 from .rows import instance_view
+from .runtime import all_tasks
 from .states import EventType, InstanceStatus, MigrationObstacle
 from .transactions import Transactions
 from .views import ElementDiff, InstanceView, MigrationCheck, MigrationProblem, VersionDiff
 
-# Compares specs attribute by attribute, as SpiffWorkflow's serializer writes them.
+# Compares specs attribute by attribute, as SpiffWorkflow's serializer writes them (every
+# dialect's classes: a plain BPMN service task is not one Camunda's configuration knows).
 _REGISTRY = BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)
+register_all_dialects(_REGISTRY)
 
 # An element the instance is at may gain or lose neighbours (a step added after it): its
 # branch is predicted again. Any other change to it refuses the move.
@@ -127,22 +134,35 @@ class Migrations:
 
     def migrate_many(self, instance_ids: list[int], version: int, *, actor: str) -> list[MigrationCheck]:
         """Move each instance that can move to `version`, in one transaction; the others stay
-        where they are. One check per instance, in order: empty `problems` means it moved."""
+        where they are. One check per instance, in order: empty `problems` means it moved.
+
+        The instances are read in one locked select, and the indexes of those the new diagram
+        runs nothing for (the usual case) are written together at the end (`BulkIndexes`);
+        an instance the move makes run goes through the ordinary recorder.
+        """
         checks = []
         targets: dict[str, Deployment] = {}
         with self.tx.write() as s:
+            found = {inst.id: inst for inst in s.scalars(self.tx.locked(
+                select(Instance).where(Instance.id.in_(instance_ids)).order_by(Instance.id)))}
+            bulk = BulkIndexes(self.instances.expressions, self.clock())
             for instance_id in instance_ids:
-                inst = self.tx.instance(s, instance_id, lock=True)
+                inst = found.get(instance_id)
+                if inst is None:
+                    raise InstanceNotFound(instance_id)
                 source_version = inst.version
                 target = targets.get(inst.process_key)
                 if target is None:
                     target = targets[inst.process_key] = self.deployments.row(s, inst.process_key, version)
-                problems = self._move(s, inst, target, actor)
+                problems = self._move(s, inst, target, actor, bulk)
                 checks.append(MigrationCheck(inst.id, inst.process_key, source_version, version, problems))
+            bulk.write(s)
         return checks
 
-    def _move(self, s: Session, inst: Instance, target: Deployment, actor: str) -> list[MigrationProblem]:
-        """Move a locked instance to `target`, or say why it cannot move (and change nothing)."""
+    def _move(self, s: Session, inst: Instance, target: Deployment, actor: str,
+              bulk: BulkIndexes | None = None) -> list[MigrationProblem]:
+        """Move a locked instance to `target`, or say why it cannot move (and change nothing).
+        With `bulk`, the indexes of an instance that runs nothing are left to `bulk.write`."""
         workflow = self.instances.load(s, inst)
         problems = self._problems(s, inst, target, workflow)
         if problems:
@@ -152,23 +172,34 @@ class Migrations:
         move(workflow, self.deployments.specs(s, target.id), self.spec_diffs)
         inst.deployment_id, inst.version = target.id, target.version
         elements = self.deployments.elements(s, target.id)
-        rebuild_indexes(s, inst, workflow, elements, self.instances.expressions, now)
-        # Appended after the indexes are rebuilt, so the event seals the task rows as they now are.
-        writer = hist.EventWriter(s, inst, now)
-        writer.append(EventType.INSTANCE_MIGRATED, actor,
-                      detail={"from_version": source_version, "to_version": target.version})
-        operations.append(s, Action.MIGRATE, actor=actor, target=f"instance {inst.id}",
-                          before={"version": source_version}, after={"version": target.version}, at=now)
+
+        def moved() -> hist.EventWriter:
+            # Appended once the indexes are rebuilt, so the event seals the task rows as they now are.
+            writer = hist.EventWriter(s, inst, now)
+            writer.append(EventType.INSTANCE_MIGRATED, actor,
+                          detail={"from_version": source_version, "to_version": target.version})
+            operations.append(s, Action.MIGRATE, actor=actor, target=f"instance {inst.id}",
+                              before={"version": source_version}, after={"version": target.version}, at=now)
+            return writer
+
         # Step, as every operation does: the new diagram may run something at once (a join
         # whose other branch was taken away). Usually nothing runs, and only the state is stored.
         run = self.instances.run(s, inst, workflow)
         outcome = run.step()
         if outcome.changes or outcome.incident is not None or outcome.completed or outcome.unhandled:
-            self.instances.record(s, inst, run, outcome, writer, actor)
+            rebuild_indexes(s, inst, workflow, elements, self.instances.expressions, now)
+            sync_external_tasks(s, inst, workflow, elements, now)
+            self.instances.record(s, inst, run, outcome, moved(), actor)
+            return []
+        inst.state = persistence.dump_state(workflow)
+        inst.serializer_version = persistence.SERIALIZER_VERSION
+        inst.updated_at = now
+        if bulk is not None:
+            bulk.add(inst, workflow, elements, then=moved)
         else:
-            inst.state = persistence.dump_state(workflow)
-            inst.serializer_version = persistence.SERIALIZER_VERSION
-            inst.updated_at = now
+            rebuild_indexes(s, inst, workflow, elements, self.instances.expressions, now)
+            sync_external_tasks(s, inst, workflow, elements, now)
+            moved()
         return []
 
     def _problems(self, s: Session, inst: Instance, target: Deployment,
@@ -247,14 +278,25 @@ def obstacles(workflow: BpmnWorkflow, specs: Specs, diffs: SpecDiffs) -> list[Mi
 def move(workflow: BpmnWorkflow, specs: Specs, diffs: SpecDiffs) -> None:
     """Point a workflow (checked with `obstacles` first) at the new specs, timers keeping their due times."""
     spec, subs = specs
+    # Plain loops over the task dicts: SpiffWorkflow's filtered iterators walk the whole tree each time.
     kept = {task.id: task._get_internal_data("event_value")
-            for task in workflow.get_tasks(state=SpiffState.WAITING)
-            if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)}
+            for task in all_tasks(workflow) if task.state == SpiffState.WAITING
+            and isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)}
     for wf, new_spec in _workflows(workflow, spec, subs):
         assert new_spec is not None, "obstacles() refuses a sub-process missing from the new version"
         migrate_workflow(WorkflowDiff(wf, diffs.get(wf.spec, new_spec)), wf, new_spec)
+        # SpiffWorkflow predicts again only the branches of ready and waiting tasks: after one
+        # that is under way (a worker's service task, a call activity) the old path would run.
+        # Its path is drawn again from the new diagram, as migrate_workflow does for the others.
+        for task in [t for t in wf.tasks.values() if t.state == SpiffState.STARTED]:
+            task._drop_children()
+            task._sync_children(task.task_spec.outputs, SpiffState.FUTURE)
+            for child in task.children:
+                child.task_spec._predict(child, mask=SpiffState.FUTURE | SpiffState.PREDICTED_MASK)
     workflow.subprocess_specs = dict(subs)
-    for task in workflow.get_tasks(state=SpiffState.WAITING):
+    for task in all_tasks(workflow):
+        if task.state != SpiffState.WAITING:
+            continue
         value = kept.get(task.id)
         if value is not None:
             task._set_internal_data(event_value=value)

@@ -72,6 +72,22 @@ class DesignDraft(Base):
     updated_at: Mapped[datetime]
 
 
+class TaskDraft(Base):
+    """What one person typed into a ready task's form without completing it (engine/task_drafts.py).
+    Keyed by task id and owner; no foreign key, as task rows are rebuilt from the workflow."""
+
+    __tablename__ = "task_draft"
+    __table_args__ = (UniqueConstraint("task_id", "owner", name="uq_task_draft_task_owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    instance_id: Mapped[int] = mapped_column(Integer, index=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[datetime]
+
+
 class Instance(Base):
     """One running (or finished) process instance and its persisted workflow state."""
 
@@ -139,7 +155,12 @@ class TaskGroup(Base):
     is one index range, however many tasks the database holds."""
 
     __tablename__ = "human_task_group"
-    __table_args__ = (Index("ix_human_task_group_offer", "group_name", "open", "due_at"),)
+    __table_args__ = (
+        Index("ix_human_task_group_offer", "group_name", "open", "due_at"),
+        # Rebuilding a case's offers (repair, a move to another version) deletes them by case:
+        # without it each rebuild scanned every offer of the database.
+        Index("ix_human_task_group_instance_id", "instance_id"),
+    )
 
     task_id: Mapped[str] = mapped_column(
         ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True

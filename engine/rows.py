@@ -32,7 +32,7 @@ def task_view(t: HumanTask, meta: dict[str, Any] | None = None) -> TaskView:
         due_at=hist.utc(t.due_at) if t.due_at else None, state=t.state, created_at=hist.utc(t.created_at),
         completed_at=hist.utc(t.completed_at) if t.completed_at else None, completed_by=t.completed_by,
         documentation=meta.get("documentation"),
-        form=fields_of(meta), approves=list(meta.get("approves") or []),
+        form=fields_of(meta), approves=list(meta.get("approves") or []), form_key=meta.get("form_key"),
     )
 
 

@@ -38,6 +38,7 @@ from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
 from .stats import Stats
+from .task_drafts import TaskDrafts
 from .timeline import Timeline
 from .transactions import Transactions
 from .views import (
@@ -90,6 +91,8 @@ class Engine:
                                  token_lifetime=timedelta(days=settings.token_days))
         # Drafts and version lists for the designer.
         self.designs = Designs(self._tx, clock, scripts)
+        # A task's form saved without completing it, per task and user.
+        self.task_drafts = TaskDrafts(self._tx, self._deployments, clock)
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
         # The auditor's reads: a case's deadlines and a process version's heatmap.
         self.stats = Stats(self._history, self._tasks, Heatmaps(self._tx.read_sessionmaker, clock), clock)

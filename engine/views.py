@@ -73,6 +73,9 @@ class TaskView:
     form: list[FormField] = field(default_factory=list)
     #: Case data keys this task approves (the element property `approves`), shown first.
     approves: list[str] = field(default_factory=list)
+    #: A form kept outside the product (`camunda:formKey`, an embedded or Camunda form): the
+    #: task shows a note, and its data is completed through the API.
+    form_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +268,16 @@ class DraftView:
     created_at: datetime
     updated_at: datetime
     source: bytes | None = None
+
+
+@dataclass(frozen=True)
+class TaskDraftView:
+    """One person's saved, not completed, form of a ready task."""
+
+    task_id: str
+    owner: str
+    data: dict[str, Any]
+    saved_at: datetime
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The JSON API a portal or a worker needs beside webapp/api.py: cancel, retry, suspend and resume a
-case, and read the data a completed task recorded. Bearer tokens as for the rest of /api/v1."""
+case, read the data a completed task recorded, and keep a task's form as a draft. Bearer tokens as
+for the rest of /api/v1."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask import Blueprint, abort, jsonify, request
 from werkzeug.wrappers import Response
 
 from engine import EventType, TaskState
-from webapp import access, cases
+from webapp import access, cases, tasks
 from webapp.api import authenticate, plain
 from webapp.auth import current_user
 from webapp.services import engine
@@ -71,3 +72,33 @@ def completed_data(task_id: str) -> Response:
             if e.type == EventType.TASK_COMPLETED and e.task_id == task_id]
     data = {key: after for key, (_before, after) in done[-1].changes.items()} if done else {}
     return jsonify(task_id=task_id, completed_by=task.completed_by, completed_at=plain(task.completed_at), data=data)
+
+
+@bp.get("/tasks/<task_id>/draft")
+def draft(task_id: str) -> Response:
+    """My draft of a task I may work (404 when I saved none)."""
+    tasks.load(task_id, work=True)
+    found = engine().task_drafts.get(task_id, actor=current_user().username)
+    if found is None:
+        abort(404)
+    return jsonify(plain(found))
+
+
+@bp.put("/tasks/<task_id>/draft")
+def save_draft(task_id: str) -> Response:
+    """Keep `{"data": {...}}` as my draft of a task, without completing it (required fields may be empty)."""
+    tasks.load(task_id, work=True)
+    body = request.get_json(silent=True)
+    data = body.get("data", {}) if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        abort(400)
+    return jsonify(plain(engine().task_drafts.save(task_id, data, actor=current_user().username)))
+
+
+@bp.delete("/tasks/<task_id>/draft")
+def discard_draft(task_id: str) -> Response:
+    """Throw my draft of a task away (404 when there was none)."""
+    tasks.load(task_id, work=True)
+    if not engine().task_drafts.discard(task_id, actor=current_user().username):
+        abort(404)
+    return Response(status=204)

@@ -49,7 +49,7 @@ SCHEMAS: dict[str, Any] = {
         "candidate_groups": {"type": "array", "items": STR}, "due_at": _nullable(TIME),
         "state": STR, "created_at": TIME, "completed_at": _nullable(TIME),
         "completed_by": _nullable(STR), "documentation": _nullable(STR),
-        "form": {"type": "array", "items": _ref("FormField")}}),
+        "form": {"type": "array", "items": _ref("FormField")}}, {"form_key": _nullable(STR)}),
     "Instance": _obj({
         "id": INT, "process_key": STR, "version": INT, "status": STR, "data": OBJ,
         "tasks": {"type": "array", "items": _ref("Task")}, "business_key": _nullable(STR),
@@ -299,3 +299,15 @@ PATHS.update({
         "The history of every case of a campaign, with hashes and checkpoints", _EXPORT,
         parameters=[{"name": "campaign_id", "in": "path", "required": True, "schema": TEXT}, _FORMAT])},
 })
+
+# A task's form kept as a draft, per task and user (webapp/instance_api.py).
+SCHEMAS.update({
+    "TaskDraft": _obj({"task_id": STR, "owner": STR, "data": OBJ, "saved_at": TIME}),
+    "DraftRequest": _obj({"data": OBJ}),
+})
+PATHS["/tasks/{task_id}/draft"] = {
+    "get": _op("My draft of a task (404: none saved)", _ok("the draft", _ref("TaskDraft")), parameters=[TASK_PATH]),
+    "put": _op("Keep a task's form as my draft without completing it", _ok("the draft", _ref("TaskDraft")),
+               parameters=[TASK_PATH], requestBody={"required": True, **_json(_ref("DraftRequest"))}),
+    "delete": _op("Throw my draft of a task away", {"204": {"description": "deleted"}}, parameters=[TASK_PATH]),
+}

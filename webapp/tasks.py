@@ -15,6 +15,7 @@ from engine import (
     EventView,
     FormInvalid,
     InstanceView,
+    TaskDraftView,
     TaskNotReady,
     TaskState,
     TaskView,
@@ -80,11 +81,15 @@ def show(task_id: str) -> str:
     """The task with its form (if the user may work it) or read-only."""
     task = load(task_id, work=False)
     instance = engine().instance(task.instance_id)
-    return render_page(task, instance, forms.initial_values(task.form, instance.data), {})
+    values = forms.initial_values(task.form, instance.data)
+    draft = engine().task_drafts.get(task_id, actor=current_user().username) if may_work(task) else None
+    if draft is not None:
+        values.update({k: "on" if v is True else "" if v in (None, False) else str(v) for k, v in draft.data.items()})
+    return render_page(task, instance, values, {}, draft=draft)
 
 
 def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
-                errors: dict[str, str], status: int = 200) -> Any:
+                errors: dict[str, str], status: int = 200, draft: TaskDraftView | None = None) -> Any:
     """Draw the task page with the given field values and errors."""
     user = current_user()
     xml = engine().diagram_xml(instance.process_key, instance.version)
@@ -99,7 +104,7 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
         attachments=engine().attachments.list(instance.id), fields=task.form,
         choices=choices(task, instance), earlier=earlier_answers(task, history),
         bounce=bounce(task, history, xml), approved=approved,
-        labels=labels, options=value_names(xml))
+        labels=labels, options=value_names(xml), draft=draft)
     return page, status
 
 
@@ -217,6 +222,26 @@ def complete(task_id: str) -> Any:
                 user.username, user.groups, nxt.assignee, nxt.candidate_groups):
             return redirect(url_for("tasks.show", task_id=nxt.id))
     return redirect(url_for("inbox.index"))
+
+
+@bp.post("/<task_id>/draft")
+def save_draft(task_id: str) -> Response:
+    """Keep what the user typed as their draft of the task, without completing it: nothing is
+    checked but the fields' ownership, and the task shows it again when reopened."""
+    task = load(task_id, work=True)
+    if not may_work(task):
+        abort(403)
+    data: dict[str, Any] = {}
+    for f in task.form:
+        if f.type == "file":
+            continue
+        if forms.widget(f) == "checkbox":
+            data[f.id] = f.id in request.form
+        elif f.id in request.form:
+            data[f.id] = request.form.get(f.id, "")
+    engine().task_drafts.save(task_id, data, actor=current_user().username)
+    flash(_("Draft saved. It is shown when you open this task again; nothing was sent."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/<task_id>/attachments")

@@ -152,3 +152,70 @@ def test_migrate_many_moves_those_that_can_and_leaves_the_others(engine_with: En
     assert [(c.instance_id, c.ok) for c in checks] == [(waiting.id, False), (moving.id, True)]
     assert (engine.instance(waiting.id).version, engine.instance(moving.id).version) == (1, 2)
     assert engine.verify_history().ok
+
+
+def _indexes(engine: Engine, instance_id: int) -> tuple[list[tuple[object, ...]], ...]:
+    """The task, offer and timer rows of an instance, without the ids that differ per instance."""
+    from sqlalchemy import select
+
+    from engine.models import HumanTask, TaskGroup, Timer
+
+    with engine.read_sessionmaker() as s:
+        tasks = sorted((t.element_id, t.state, t.assignee, t.due_at, tuple(t.candidate_groups or []))
+                       for t in s.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)))
+        offers = sorted((g.group_name, g.open, g.due_at) for g in s.scalars(
+            select(TaskGroup).where(TaskGroup.instance_id == instance_id)))
+        timers = sorted((t.element_id, t.due_at)
+                        for t in s.scalars(select(Timer).where(Timer.instance_id == instance_id)))
+    return tasks, offers, timers
+
+
+def test_a_bulk_move_leaves_the_same_indexes_as_one_move_at_a_time(engine_with: EngineWith, clock: FakeClock) -> None:
+    """migrate_many writes the indexes of a chunk in bulk: the task, offer and timer rows are those
+    one `migrate` per instance leaves; each instance has its one instance_migrated event."""
+    engine = engine_with(review())
+    at_accept = [engine.start(KEY, actor="clerk").id for _ in range(2)]
+    at_answer = [engine.start(KEY, actor="clerk").id for _ in range(2)]
+    clock.advance(days=1)
+    for instance_id in at_answer:
+        complete_ready(engine, instance_id, "accept")
+    engine.deploy(review(extra_step=True), actor="designer")
+    engine.migrate(at_accept[0], 2, actor="designer")
+    engine.migrate(at_answer[0], 2, actor="designer")
+    checks = engine.migrate_many([at_accept[1], at_answer[1]], 2, actor="designer")
+    assert all(c.ok for c in checks)
+    assert _indexes(engine, at_accept[0]) == _indexes(engine, at_accept[1])
+    assert _indexes(engine, at_answer[0]) == _indexes(engine, at_answer[1])
+    for instance_id in at_accept + at_answer:
+        moved = [e for e in engine.history(instance_id) if e.type == EventType.INSTANCE_MIGRATED]
+        assert [(e.detail["from_version"], e.detail["to_version"]) for e in moved] == [(1, 2)]
+    # The bulk-moved case then runs on version 2 to its end (the new step included).
+    for element in ("accept", "check_facts", "answer"):
+        complete_ready(engine, at_accept[1], element)
+    assert engine.instance(at_accept[1]).status == InstanceStatus.COMPLETED
+    assert engine.verify_history().ok
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_case_waiting_for_a_worker_is_still_fetched_after_the_move(engine_with: EngineWith, bulk: bool) -> None:
+    """The external-task index follows the moved workflow (its task ids change), one by one and in bulk."""
+    from tests.engine.bpmn_builder import flow as b_flow
+    from tests.engine.test_external_tasks import notify_process
+
+    engine = engine_with(notify_process())
+    inst = engine.start("notify_petitioner", {"phone": "13800000000"}, actor="clerk")
+    changed = notify_process().replace(
+        b_flow("f3", "follow_up_visit", "finish"),
+        '<bpmn:userTask id="close_file" name="归档" camunda:candidateGroups="case_handler"/>'
+        + b_flow("f3", "follow_up_visit", "close_file") + b_flow("f4", "close_file", "finish"))
+    engine.deploy(changed, actor="designer")
+    if bulk:
+        assert engine.migrate_many([inst.id], 2, actor="designer")[0].ok
+    else:
+        engine.migrate(inst.id, 2, actor="designer")
+    [task] = engine.fetch_and_lock("w1", ["sms"])
+    assert task.instance_id == inst.id
+    engine.complete_external(task.id, worker_id="w1")
+    for element in ("follow_up_visit", "close_file"):
+        complete_ready(engine, inst.id, element)
+    assert engine.instance(inst.id).status == InstanceStatus.COMPLETED

@@ -69,6 +69,7 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("POST", f"/tasks/{task_id}/claim", {}, {"handler", "handler2"}),
         ("POST", f"/tasks/{task_id}/complete", {}, {"handler", "handler2"}),
         ("POST", f"/tasks/{task_id}/attachments", {}, {"handler", "handler2"}),
+        ("POST", f"/tasks/{task_id}/draft", {}, {"handler", "handler2"}),
         ("POST", f"/tasks/{task_id}/assign", {"username": "handler"}, {"coordinator"}),
         # a task held by handler2: only handler2 works it, and of the case handlers only
         # handler2 reads its case (petitioner names, demands, ID-card copies)
@@ -135,7 +136,7 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "deployments.index", "deployments.deploy", "deployments.forms", "deployments.form", "users.index", "users.add",
         "users.set_groups", "users.set_details", "users.set_password", "users.set_active", "cases.new", "cases.show",
         "cases.diagram", "cases.cancel", "cases.retry", "cases.attachment", "tasks.show",
-        "tasks.claim", "tasks.complete", "tasks.upload", "tasks.assign", "tasks.unclaim",
+        "tasks.claim", "tasks.complete", "tasks.upload", "tasks.assign", "tasks.unclaim", "tasks.save_draft",
         "tokens.index", "tokens.create", "tokens.revoke",
         "designer.index", "designer.versions", "designer.source", "designer.diff", "designer.edit",
         "designer.template", "designer.draft_source", "designer.save_draft", "designer.delete_draft",

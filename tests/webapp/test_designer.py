@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -85,3 +86,27 @@ def test_bulk_move_batches_and_the_dmn_test_box(client: FlaskClient, auth: Any, 
                    "repeat_count": 4, "backlog_case": False, "three_cross": False,
                    "three_separation": False, "subject": "other"}}).json
     assert result["outputs"]["risk_colour"] == "red"
+
+
+@pytest.mark.sqlite_only
+def test_a_diagram_upload_too_large_is_refused_in_chinese_and_nothing_is_stored(
+    client: FlaskClient, auth: Any, web_engine: Engine
+) -> None:
+    auth.login("designer")
+    from werkzeug.test import EnvironBuilder
+
+    big = b'<?xml version="1.0"?><x>' + b" " * 5_000_000 + b"</x>"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    # Built here so that the request body werkzeug spools to a temporary file is closed after.
+    builder = EnvironBuilder(path="/designer/upload", method="POST",
+                             data={"diagram": (io.BytesIO(big), "big.bpmn"), "csrf_token": token.group(1)})
+    environ = builder.get_environ()
+    try:
+        resp = client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+    # Refused before it is read: the body is past the request limit.
+    assert resp.status_code == 413 and "文件超过允许的大小。" in resp.get_data(as_text=True)
+    assert web_engine.designs.drafts("designer") == []

@@ -1,6 +1,7 @@
 // The rules bpmnlint runs while a designer draws: bpmnlint's own (unconnected elements,
 // missing labels, ...) and the product's (every person's task has an owner, forking
-// exclusive gateways have a default flow, every timer has an expression).
+// exclusive gateways have a default flow, every timer has an expression and none the engine
+// refuses, such as a cycle with no interval).
 import StaticResolver from "bpmnlint/lib/resolver/static-resolver";
 import labelRequired from "bpmnlint/rules/label-required";
 import noDisconnected from "bpmnlint/rules/no-disconnected";
@@ -47,7 +48,12 @@ function timerExpression() {
       for (const definition of node.eventDefinitions || []) {
         if (!is(definition, "bpmn:TimerEventDefinition")) { continue; }
         const expr = definition.timeDate || definition.timeDuration || definition.timeCycle;
-        if (!expr || !(expr.body || "").trim()) { reporter.report(node.id, "定时器没有时间表达式"); }
+        const body = ((expr && expr.body) || "").trim();
+        if (!body) { reporter.report(node.id, "定时器没有时间表达式"); continue; }
+        // As the engine refuses it at deploy: a cycle with no duration would fire for ever.
+        if (/^["']?R\d*\/(P(T0+[HMS]|0+[DWMY])|PT0S)["']?$/i.test(body)) {
+          reporter.report(node.id, "循环定时器的间隔为零，引擎会拒绝部署");
+        }
       }
     },
   };
