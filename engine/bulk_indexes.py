@@ -45,10 +45,10 @@ class BulkIndexes:
     now: datetime
     moved: list[_Moved] = field(default_factory=list)
     #: What to do once the indexes are written (the history event that seals them).
-    then: list[Callable[[], None]] = field(default_factory=list)
+    then: list[Callable[[], object]] = field(default_factory=list)
 
     def add(self, inst: Instance, workflow: BpmnWorkflow, elements: dict[str, Any],
-            then: Callable[[], None] | None = None) -> None:
+            then: Callable[[], object] | None = None) -> None:
         self.moved.append(_Moved(inst, workflow, elements))
         if then is not None:
             self.then.append(then)
