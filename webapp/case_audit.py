@@ -11,12 +11,12 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from engine import EventView, InstanceView, ReplayView, replay_events
-from webapp import access
+from webapp import access, operation_log
 from webapp.auth import current_user, require
 from webapp.cases import DEADLINES, xml_download
 from webapp.durations import format_duration
 from webapp.i18n import DISPLAY_ZONE
-from webapp.labels import data_labels, element_names, event_label, option_names
+from webapp.labels import data_labels, element_names, event_label, value_names
 from webapp.services import accounts, engine
 from webapp.tasks import summary
 
@@ -53,7 +53,9 @@ class Clock:
 def _case(instance_id: int) -> InstanceView:
     if not 0 < instance_id < 2**31:
         abort(404)
-    return engine().instance(instance_id)
+    instance = engine().instance(instance_id)
+    operation_log.note_case_read(instance_id)  # an auditor's read is itself in the operation log
+    return instance
 
 
 def _step(history: list[EventView]) -> Step:
@@ -75,7 +77,7 @@ def _state(instance: InstanceView, replay: ReplayView, event: EventView | None, 
     # The step links keep the event filters, so stepping does not reset the list.
     keep = {k: request.args[k] for k in ("type", "actor") if request.args.get(k)}
     return dict(instance=instance, step=step, event=event, keep=keep, names=element_names(xml), labels=labels,
-                options=option_names(xml), summary=shown, other_data=other,
+                options=value_names(xml), summary=shown, other_data=other,
                 markers={"completed": replay.completed, "active": replay.active,
                          "waiting": replay.waiting, "cancelled": replay.cancelled},
                 state_url=url_for("case_audit.state", instance_id=instance.id))
@@ -129,6 +131,16 @@ def state(instance_id: int) -> str:
     xml = engine().diagram_xml(instance.process_key, instance.version)
     step = Step(found.event.seq, found.last)
     return render_template("cases/_audit_state.html", **_state(instance, found.replay, found.event, step, xml))
+
+
+@bp.get("/<int:instance_id>/audit/export")
+@require(access.AUDIT)
+def export(instance_id: int) -> Response:
+    """The case's history as JSON Lines or CSV, with the chain hashes and the checkpoints that
+    cover it, for an outside auditor's `tools/verify_export.py` (the export is logged)."""
+    _case(instance_id)
+    return operation_log.export_response([instance_id], request.args.get("format", "jsonl"),
+                                         f"case-{instance_id}-history")
 
 
 @bp.get("/<int:instance_id>/audit/diagram.xml")

@@ -135,6 +135,7 @@ def return_reasons(xml: bytes, element_id: str) -> list[str]:
 COMPUTED_LABELS = {
     "accept_deadline": lazy_gettext("Acceptance deadline"),
     "accept_reminder_at": lazy_gettext("Acceptance reminder"),
+    "accept_escalation_at": lazy_gettext("Acceptance escalated to the leading group at"),
     "accepted_at": lazy_gettext("Accepted on"),
     "case_closed_at": lazy_gettext("Closed on"),
     "days": lazy_gettext("Time limit (days)"),

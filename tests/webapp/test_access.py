@@ -83,6 +83,7 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("GET", f"/cases/{cid}/audit", {}, READ_ALL),
         ("GET", f"/cases/{cid}/audit/state?step=1", {}, READ_ALL),
         ("GET", f"/cases/{cid}/audit/diagram.xml", {}, READ_ALL),
+        ("GET", f"/cases/{cid}/audit/export?format=csv", {}, READ_ALL),
         ("GET", "/heatmap/", {}, READ_ALL),
         ("GET", "/heatmap/web_petition/v1", {}, READ_ALL),
         ("GET", "/heatmap/web_petition/v1/diagram.xml", {}, READ_ALL),
@@ -142,7 +143,8 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "designer.template", "designer.draft_source", "designer.save_draft", "designer.delete_draft",
         "designer.upload", "designer.check", "designer.deploy", "designer.test_decision",
         "designer.running", "designer.migrate", "operation_log.operations",
-        "case_audit.show", "case_audit.state", "case_audit.diagram", "heatmap.index", "heatmap.show",
+        "case_audit.show", "case_audit.state", "case_audit.diagram", "case_audit.export",
+        "heatmap.index", "heatmap.show",
         "heatmap.diagram",
     }
     # The JSON APIs have their own tests (test_api.py, test_external_api.py, test_messages_api.py,

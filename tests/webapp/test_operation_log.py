@@ -167,3 +167,29 @@ def test_every_mutating_route_and_api_call_refuses_the_auditor(app: Flask, web_e
     after_ops = web_engine.audit.operations(OperationFilter(limit=1000))
     new = {e.action for e in after_ops[: len(after_ops) - len(before_ops)]}
     assert new <= {"login", "token_created"}, new
+
+
+def test_the_audit_page_exports_the_history_and_logs_the_auditors_reads(
+        client: FlaskClient, auth: Auth, web_engine: Engine, tmp_path: Path) -> None:
+    """The audit page links the export of its case; the download verifies offline, and both the
+    page read and the export are in the operation log."""
+    case = start_case(web_engine)
+    auth.login("auditor")
+    page = client.get(f"/cases/{case.id}/audit", environ_base=ADDRESS).get_data(as_text=True)
+    assert "导出本案历史" in page
+    link = re.search(r'href="([^"]*/audit/export\?format=csv)"', page)
+    assert link, "the audit page links the CSV export"
+    reads = _entries(web_engine, "personal_data_read")
+    assert [(r.actor, r.target) for r in reads] == [("auditor", f"instance {case.id}")]
+    resp = client.get(link.group(1).replace("&amp;", "&"))
+    assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
+    path = tmp_path / "case.csv"
+    path.write_bytes(resp.data)
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "verify_export.py"), str(path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("ok"), done.stdout
+    assert len(_entries(web_engine, "export")) == 1
+    assert client.get(f"/cases/{case.id}/audit/export?format=xml").status_code == 400
+    auth.logout()
+    auth.login("handler")
+    assert client.get(f"/cases/{case.id}/audit/export").status_code == 403
