@@ -49,7 +49,7 @@ class _Office(Driver):
 
     def __init__(self, engine: Engine, clock: FakeClock) -> None:  # noqa: D107 - no engine_with here
         self.engine, self.clock, self.save_restore = engine, clock, False
-        self.instance_id, self.done = 0, []
+        self.instance_id, self.done, self.snapshots = 0, [], []
 
 
 def _panel_entry(page: Any, label: str) -> Any:
