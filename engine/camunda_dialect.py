@@ -67,7 +67,8 @@ def translate(root: Any, name: str) -> list[Problem]:
             elif feel and text.strip().startswith("="):
                 put(translate_feel(text))
         except Untranslatable as exc:
-            problems.append(Problem(f"{what} {text.strip()!r}: {exc}", _owner(el), el.sourceline, name))
+            problems.append(Problem.of("foreign_expression", _owner(el), el.sourceline, name,
+                                       what=what, text=repr(text.strip()), detail=exc))
 
     def set_text(el: Any) -> Any:
         return lambda value: setattr(el, "text", value)
@@ -90,8 +91,8 @@ def translate(root: Any, name: str) -> list[Problem]:
         for attr in ("candidateGroups", "candidateUsers"):
             text = el.get(f"{{{CAMUNDA_NS}}}{attr}")
             if text and is_juel(text):
-                problems.append(Problem(f"camunda:{attr} {text!r}: expressions in {attr} are not supported; "
-                                        "name the groups or users", el.get("id"), el.sourceline, name))
+                problems.append(Problem.of("expression_in_groups", el.get("id"), el.sourceline, name,
+                                           source=f"camunda:{attr}", attr=attr, text=repr(text)))
         _zeebe_assignment(el, feel, problems, name)
     for el in root.iter(f"{{{BPMN_NS}}}callActivity"):
         _called_element(el, problems, name)
@@ -113,11 +114,12 @@ def _zeebe_assignment(task: Any, feel: bool, problems: list[Problem], name: str)
             try:
                 value = translate_feel(text)
             except Untranslatable as exc:
-                problems.append(Problem(f"zeebe {attr} {text!r}: {exc}", task.get("id"), task.sourceline, name))
+                problems.append(Problem.of("foreign_expression", task.get("id"), task.sourceline, name,
+                                           what=f"zeebe {attr}", text=repr(text), detail=exc))
                 continue
             if attr == "candidateGroups":
-                problems.append(Problem(f"zeebe candidateGroups {text!r}: expressions in candidateGroups are "
-                                        "not supported; name the groups", task.get("id"), task.sourceline, name))
+                problems.append(Problem.of("expression_in_groups", task.get("id"), task.sourceline, name,
+                                           source="zeebe candidateGroups", attr="candidateGroups", text=repr(text)))
             else:
                 task.set(f"{{{CAMUNDA_NS}}}assignee", value)
     for schedule in task.iter(f"{{{ZEEBE_NS}}}taskSchedule"):
@@ -126,7 +128,8 @@ def _zeebe_assignment(task: Any, feel: bool, problems: list[Problem], name: str)
             try:
                 task.set(f"{{{CAMUNDA_NS}}}dueDate", translate_feel(due))
             except Untranslatable as exc:
-                problems.append(Problem(f"zeebe dueDate {due!r}: {exc}", task.get("id"), task.sourceline, name))
+                problems.append(Problem.of("foreign_expression", task.get("id"), task.sourceline, name,
+                                           what="zeebe dueDate", text=repr(due), detail=exc))
 
 
 def _called_element(el: Any, problems: list[Problem], name: str) -> None:
@@ -143,12 +146,12 @@ def _called_element(el: Any, problems: list[Problem], name: str) -> None:
     try:
         value = translate_juel(text) if is_juel(text) else translate_feel(text)
     except Untranslatable as exc:
-        problems.append(Problem(f"calledElement {text!r}: {exc}", el.get("id"), el.sourceline, name))
+        problems.append(Problem.of("foreign_expression", el.get("id"), el.sourceline, name,
+                                   what="calledElement", text=repr(text), detail=exc))
         return
     literal = value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" else None
     if literal is None or "'" in literal or '"' in literal:
-        problems.append(Problem(f"calledElement {text!r}: a computed called element is not supported; "
-                                "name the process", el.get("id"), el.sourceline, name))
+        problems.append(Problem.of("computed_called_element", el.get("id"), el.sourceline, name, text=repr(text)))
         return
     el.set("calledElement", literal)
 
@@ -159,9 +162,7 @@ def _refuse_candidate_users(root: Any, name: str) -> list[Problem]:
     for el in root.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
         users = el.get(f"{{{CAMUNDA_NS}}}candidateUsers")
         if users and not is_juel(users):
-            problems.append(Problem(f"camunda:candidateUsers {users!r} is not supported: tasks are offered to "
-                                    "groups; name a candidate group or an assignee", el.get("id"), el.sourceline,
-                                    name))
+            problems.append(Problem.of("candidate_users", el.get("id"), el.sourceline, name, users=repr(users)))
     return problems
 
 
@@ -171,13 +172,11 @@ def _refuse_scripts(root: Any, name: str) -> list[Problem]:
     for el in root.iter(f"{{{BPMN_NS}}}scriptTask"):
         language = (el.get("scriptFormat") or "").strip().lower()
         if language not in _SCRIPT_LANGUAGES:
-            problems.append(Problem(f"script language {language} is not supported (scripts are Python)",
-                                    el.get("id"), el.sourceline, name))
+            problems.append(Problem.of("script_language", el.get("id"), el.sourceline, name, language=language))
     for el in root.iter(f"{{{CAMUNDA_NS}}}script"):
         language = (el.get("scriptFormat") or "").strip().lower()
         if language not in _SCRIPT_LANGUAGES:
-            problems.append(Problem(f"script language {language} is not supported (scripts are Python)",
-                                    _owner(el), el.sourceline, name))
+            problems.append(Problem.of("script_language", _owner(el), el.sourceline, name, language=language))
     return problems
 
 
@@ -212,7 +211,8 @@ def translate_dmn(root: Any, name: str) -> list[Problem]:
             try:
                 text_el.text = translate_one(text)
             except Untranslatable as exc:
-                problems.append(Problem(f"{kind} {text!r}: {exc}", _owner(el), el.sourceline, name))
+                problems.append(Problem.of("foreign_expression", _owner(el), el.sourceline, name,
+                                           what=kind, text=repr(text), detail=exc))
     return problems
 
 

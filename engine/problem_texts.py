@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 #: code -> English message with %(name)s parameters.
 TEXTS: dict[str, str] = {
+    "foreign_expression": "%(what)s %(text)s: %(detail)s",
+    "expression_in_groups": "%(source)s %(text)s: expressions in %(attr)s are not supported; name the groups or users",
+    "computed_called_element": "calledElement %(text)s: a computed called element is not supported; name the process",
+    "candidate_users": "camunda:candidateUsers %(users)s is not supported: tasks are offered to groups; "
+                       "name a candidate group or an assignee",
+    "script_language": "script language %(language)s is not supported (scripts are Python)",
     "not_a_source": "cannot deploy a %(type)s; give a Path, str or bytes",
     "unknown_encoding": "unknown encoding '%(encoding)s' in the XML declaration",
     "wrong_encoding": "not %(encoding)s text (its XML declaration says so; byte %(byte)s)",
