@@ -5,28 +5,18 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from engine import CheckpointKeyError, Engine, Settings, keygen
-
-
-@contextmanager
-def _engine(args: argparse.Namespace) -> Iterator[Engine]:
-    engine = Engine.open(args.database_url)
-    try:
-        yield engine
-    finally:
-        engine.close()
+from anjie.opened import opened_engine
+from engine import CheckpointKeyError, Settings, keygen
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check the case chains, their state digests, the operation log and (given) the checkpoints."""
     if args.checkpoints and not args.public_key:
         raise SystemExit("--checkpoints needs --public-key (the checkpoint signer's public key)")
-    with _engine(args) as engine:
+    with opened_engine(args) as engine:
         report = engine.audit.verify(args.instance, checkpoint_dir=args.checkpoints, public_key=args.public_key)
     for link in report.chains.broken:
         print(f"BROKEN: instance {link.instance_id} at event {link.seq}: {link.reason}")
@@ -60,7 +50,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     if args.action == "keygen":
         return cmd_keygen(args)
-    with _engine(args) as engine:
+    with opened_engine(args) as engine:
         made = engine.audit.checkpoint(key=args.key, directory=args.directory)
     print(f"checkpoint {made.id} at {made.at.isoformat()}: {made.cases} cases and "
           f"{made.operations_seq} operations, root {made.root[:16]}, written to {made.file}")
@@ -89,7 +79,7 @@ class Progress:
 def cmd_export(args: argparse.Namespace) -> int:
     if args.instance is None and args.campaign is None:
         raise SystemExit("name a case (INSTANCE) or a campaign (--campaign ID)")
-    with _engine(args) as engine:
+    with opened_engine(args) as engine:
         ids = engine.audit.export_cases(instance_id=args.instance, campaign_id=args.campaign)
         if not ids:
             print("error: no such case or campaign", file=sys.stderr)

@@ -5,20 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from engine import CalendarOverrideInvalid, Engine, Settings, parse_datetime, run_scheduler
-
-
-@contextmanager
-def _engine(args: argparse.Namespace) -> Iterator[Engine]:
-    engine = Engine.open(args.database_url)
-    try:
-        yield engine
-    finally:
-        engine.close()
+from anjie.opened import opened_engine
+from engine import CalendarOverrideInvalid, Settings, parse_datetime, run_scheduler
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
@@ -34,7 +24,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     settings = Settings.from_env()
     interval = args.interval if args.interval is not None else settings.timer_interval_seconds
-    with _engine(args) as engine:
+    with opened_engine(args) as engine:
         run_scheduler(engine, interval)
     return 0
 
@@ -48,7 +38,7 @@ def cmd_timers(args: argparse.Namespace) -> int:
             raise SystemExit(
                 f"--due-before is not an ISO date or datetime: {args.due_before!r}"
             ) from None
-    with _engine(args) as engine:
+    with opened_engine(args) as engine:
         timers = engine.timers(due_before)
     for t in timers:
         print(f"instance {t.instance_id:<8} {t.element_id:<32} due {t.due_at.isoformat()}")
@@ -60,7 +50,7 @@ def cmd_timers(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_show(args: argparse.Namespace) -> int:
-    with _engine(args) as engine:
+    with opened_engine(args) as engine:
         year = engine.calendar.show(args.year)
     print(f"{year.year}: {year.working_days} working days")
     if not year.published:
@@ -78,7 +68,7 @@ def cmd_calendar_show(args: argparse.Namespace) -> int:
 
 def cmd_calendar_override(args: argparse.Namespace) -> int:
     try:
-        with _engine(args) as engine:
+        with opened_engine(args) as engine:
             if args.kind == "clear":
                 removed = engine.calendar.clear_override(args.date)
                 print(
