@@ -45,11 +45,7 @@
     return el.x >= vb.x && el.y >= vb.y && el.x + el.width <= vb.x + vb.width && el.y + el.height <= vb.y + vb.height;
   }
 
-  function centre(el) {
-    var vb = canvas.viewbox();
-    canvas.viewbox({ x: el.x + el.width / 2 - vb.width / 2, y: el.y + el.height / 2 - vb.height / 2,
-                     width: vb.width, height: vb.height });
-  }
+  function centre(el) { window.anjieDiagram.centre(canvas, el); }
 
   // Fit the whole diagram when it stays readable; otherwise a readable zoom on the focus.
   function fit() {
@@ -130,26 +126,10 @@
   });
 
   mark();
-  if (typeof window.BpmnJS !== "function") {
-    box.setAttribute("data-state", "unavailable");
-    box.querySelector(".noscript").textContent = "bpmn-js is not installed (npm ci).";
-    return;
-  }
-  var viewer = new window.BpmnJS({ container: box });
-  fetch(box.getAttribute("data-xml-url"), { credentials: "same-origin" })
-    .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.text(); })
-    .then(function (xml) { return viewer.importXML(xml); })
-    .then(function () {
-      canvas = viewer.get("canvas");
-      registry = viewer.get("elementRegistry");
-      mark();
-      fit();
-      var note = box.querySelector(".noscript");
-      if (note) { note.remove(); }
-      box.setAttribute("data-state", "rendered");
-    })
-    .catch(function (err) {
-      box.setAttribute("data-state", "error");
-      box.textContent = String(err);
-    });
+  window.anjieDiagram.open(box, function (viewer) {
+    canvas = viewer.get("canvas");
+    registry = viewer.get("elementRegistry");
+    mark();
+    fit();
+  });
 })();
