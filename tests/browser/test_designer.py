@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from engine import Engine, InstanceStatus
+from tests.browser.pages import open_designer, signed_in
 from tests.conftest import PROCESSES
-from tests.webapp.conftest import PASSWORD, start_case
+from tests.webapp.conftest import start_case
 
 # Adds an unconnected user task with one form field, as a designer drawing it would.
 ADD_TASK = """() => {
@@ -41,18 +42,9 @@ LINT_ISSUES = "() => Object.keys(window.anjieModeler.get('linting')._issues || {
 def test_designer_journey(browser: Any, live_server: str, web_engine: Engine) -> None:
     web_engine.deploy(PROCESSES / "risk_colour.dmn", actor="designer")
     old = start_case(web_engine, title="旧版本案件")
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, errors = signed_in(browser, live_server, "designer", width=1400, height=900)
     try:
-        page.goto(live_server + "/login")
-        page.fill("input[name=username]", "designer")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button.primary")
-        page.wait_for_selector("header nav")
-        page.goto(live_server + "/designer/edit?key=web_petition&version=1")
-        page.wait_for_selector("#designer[data-state=ready]")
+        open_designer(page, live_server, "web_petition", 1)
         assert page.locator(".bio-properties-panel").count() == 1
 
         page.evaluate(ADD_TASK)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from engine import Engine
+from tests.browser.pages import open_designer, signed_in
 from tests.processes.conftest import SHIPPED
-from tests.webapp.conftest import PASSWORD
 
 GROUPS = "() => [...document.querySelectorAll('.bio-properties-panel-group-header-title')].map(e => e.textContent)"
 LABELS = "() => [...document.querySelectorAll('.bio-properties-panel-entry label, " \
@@ -57,17 +57,8 @@ ISSUES = "() => Object.fromEntries(Object.entries(window.anjieModeler.get('linti
 
 
 def _open(browser: Any, live_server: str) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "designer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_selector("header nav")
-    page.goto(live_server + "/designer/edit?key=petition_case&version=1")
-    page.wait_for_selector("#designer[data-state=ready]")
+    context, page, errors = signed_in(browser, live_server, "designer")
+    open_designer(page, live_server, "petition_case", 1)
     return context, page, errors
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from engine import Engine, FakeClock, InstanceStatus
+from tests.browser.pages import open_designer, signed_in
 from tests.processes.conftest import SHIPPED, Driver
 from tests.processes.test_petition_case import (
     SIGN_OFF,
@@ -21,7 +22,6 @@ from tests.processes.test_petition_case import (
     look_listen_ask,
     to_handling,
 )
-from tests.webapp.conftest import PASSWORD
 
 # Draws a user task beside draft_reply in its lane, not yet connected, and selects it.
 DRAW_TASK = """() => {
@@ -71,18 +71,9 @@ def test_designer_changes_the_shipped_petition_case(browser: Any, live_server: s
     assert office.ready() == ["solve_demand"]
     [before] = [v.version for v in web_engine.designs.versions("petition_case")]
 
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, errors = signed_in(browser, live_server, "designer")
     try:
-        page.goto(live_server + "/login")
-        page.fill("input[name=username]", "designer")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button.primary")
-        page.wait_for_selector("header nav")
-        page.goto(live_server + f"/designer/edit?key=petition_case&version={before}")
-        page.wait_for_selector("#designer[data-state=ready]")
+        open_designer(page, live_server, "petition_case", before)
 
         page.evaluate(DRAW_TASK)
         assert page.locator(".bio-properties-panel-header-label").inner_text() == "核查答复"
