@@ -15,7 +15,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from werkzeug.wrappers import Response
 
 from engine import MAX_PAGE, DiagramInvalid, InboxFilter, has_control_character
-from webapp import access, cases, tasks
+from webapp import access, cases, repeat_petitions, tasks
 from webapp.auth import current_user
 from webapp.errors import error_response
 from webapp.inbox import COLOURS
@@ -162,6 +162,17 @@ def history(instance_id: int) -> Response:
     """The history events of an instance, oldest first."""
     cases.load(instance_id)
     return jsonify([plain(e) for e in engine().history(instance_id)])
+
+
+@bp.post("/instances/<int(signed=True):instance_id>/repeat-petitions")
+def repeat_petition(instance_id: int) -> Any:
+    """Record a repeat petition against a case (intake clerks), with `{"data": {...}}` as the
+    repeat-petition task's form takes it; answers the case afterwards (reopened if it was closed)."""
+    cases.load(instance_id)
+    data = body().get("data", {})
+    if not isinstance(data, dict):
+        abort(400)
+    return jsonify(plain(repeat_petitions.record(instance_id, data))), 201
 
 
 @bp.get("/instances/<int(signed=True):instance_id>/replay")
