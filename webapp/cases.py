@@ -199,6 +199,7 @@ def retry(instance_id: int) -> Any:
 
 
 @bp.post("/<int:instance_id>/repeat-petitions")
+@require(access.RECORD_REPEAT)
 def repeat_petition(instance_id: int) -> Any:
     """A clerk records a repeat petition against the case (its standing repeat-petition task)."""
     load(instance_id)

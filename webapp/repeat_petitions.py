@@ -32,13 +32,15 @@ def ready_task(instance_id: int) -> TaskView | None:
 def may_record(task: TaskView | None) -> bool:
     """The current user may record a repeat petition through this task (the clerks it is offered to)."""
     user = current_user()
-    return task is not None and access.may_work_task(user.username, user.groups, task.assignee,
-                                                     task.candidate_groups)
+    return (task is not None and access.has_any(user.groups, access.RECORD_REPEAT)
+            and access.may_work_task(user.username, user.groups, task.assignee, task.candidate_groups))
 
 
 def record(instance_id: int, data: dict[str, Any]) -> InstanceView:
     """Complete the case's repeat-petition task with `data`: 409 when the case has none ready,
     403 when the current user may not record it; FormInvalid names a refused field."""
+    if not access.has_any(current_user().groups, access.RECORD_REPEAT):
+        abort(403)
     task = ready_task(instance_id)
     if task is None:
         abort(409, _("No repeat petition can be recorded on this case at its current stage."))

@@ -91,7 +91,7 @@ def test_repeat_petition_through_the_api_reopens_a_closed_case(client: FlaskClie
     url = f"/api/v1/instances/{d.instance_id}/repeat-petitions"
     clerk, handler = _bearer(d.engine, "clerk"), _bearer(d.engine, "handler")
     early = client.post(url, json={"data": NOTE}, headers=clerk)
-    assert early.status_code == 409 and "repeat petition" in early.json["message"], "not yet registered"
+    assert early.status_code == 409 and "重复信访" in early.json["message"], "not yet registered"
     d.engine.cancel(d.instance_id, actor="coordinator", reason="重复登记")
     to_closed(d)
     url = f"/api/v1/instances/{d.instance_id}/repeat-petitions"
