@@ -36,9 +36,6 @@ CAMPAIGN_PROCESS = "backlog_campaign"
 #: the review window may still run) or not accepted (不予受理).
 SIGN_OFF_FIELD, SIGNED_OFF = "sign_off_result", "accepted"
 ACCEPT_FIELD, NOT_ACCEPTED = "accept_decision", "not_accepted"
-#: How many petitions on a matter already final after 复核 the case recorded (不登记、不受理、
-#: 不交办: counselled, not accepted again).
-FINAL_PETITIONS_FIELD = "final_petition_count"
 
 
 @dataclass(frozen=True)
@@ -275,10 +272,12 @@ class Queries:
         title = Instance.data["title"].as_string()
         signed = Instance.data[SIGN_OFF_FIELD].as_string()
         accept = Instance.data[ACCEPT_FIELD].as_string()
-        finals = Instance.data[FINAL_PETITIONS_FIELD].as_integer()
+        finals = Instance.final_petitions  # copied from the data's final_petition_count at every save
         with self._sessions() as session:
-            total = session.scalar(select(func.count()).select_from(Instance).where(*conditions))
-            final_total = session.scalar(select(func.coalesce(func.sum(finals), 0)).where(*conditions))
+            # One pass over the filtered cases for both totals.
+            total, final_total = session.execute(
+                select(func.count(), func.coalesce(func.sum(finals), 0)).select_from(Instance)
+                .where(*conditions)).one()
             colours = session.execute(
                 select(Instance.risk_colour, func.count()).where(*conditions)
                 .group_by(Instance.risk_colour)).all()
@@ -408,7 +407,7 @@ def _ledger_filters(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool
         conditions.append(exists().where(HumanTask.instance_id == Instance.id,
                                          HumanTask.state == READY, HumanTask.due_at < now))
     if flt.final_petitions:
-        conditions.append(Instance.data[FINAL_PETITIONS_FIELD].as_integer() > 0)
+        conditions.append(Instance.final_petitions > 0)
     if flt.text and flt.text.strip():
         pattern = f"%{_escape_like(flt.text.strip())}%"
         fields: list[ColumnElement[bool]] = [Instance.business_key.ilike(pattern, escape="\\")]
