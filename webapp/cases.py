@@ -104,10 +104,10 @@ def top_facts(data: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]
 @bp.get("/<int:instance_id>")
 def show(instance_id: int) -> str:
     """The case page."""
-    return page(instance_id)
+    return render_case(instance_id)
 
 
-def page(instance_id: int, repeat_values: dict[str, str] | None = None,
+def render_case(instance_id: int, repeat_values: dict[str, str] | None = None,
          repeat_errors: dict[str, str] | None = None) -> str:
     """Draw the case page; the repeat-petition form with what was typed and its errors, if any."""
     instance = load(instance_id)
@@ -213,7 +213,7 @@ def repeat_petition(instance_id: int) -> Any:
     except FormInvalid as exc:
         flash(_("Please correct the marked fields."), "error")
         typed = {f.id: str(data.get(f.id) or "") for f in task.form}
-        return page(instance_id, typed, forms.messages(exc.problems)), 400
+        return render_case(instance_id, typed, forms.messages(exc.problems)), 400
     flash(_("Repeat petition recorded."), "success")
     return redirect(url_for("cases.show", instance_id=instance_id))
 
