@@ -102,6 +102,8 @@ class Instance(Base):
     # Copied from the case data at every save so the ledger and inbox can filter in SQL.
     risk_colour: Mapped[str | None] = mapped_column(String(20), index=True)
     case_class: Mapped[str | None] = mapped_column(String(20), index=True)
+    #: Petitions refused as final after 复核 (the data's final_petition_count), counted by the ledger.
+    final_petitions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Deferred: a writer whose workflow is cached (engine/persistence.py) never reads it.

@@ -124,6 +124,7 @@ class LedgerFilter:
     overdue: bool = False
     process_key: str | None = None
     worker: str | None = None  # cases where this user holds or held a task ("my cases")
+    final_petitions: bool = False  # only cases with petitions refused as final (终结后信访)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ class LedgerRow:
     #: "closed" once the case is signed off, "not_accepted" when refused; "" otherwise.
     stage: str = ""
     campaign_phase: str | None = None  # the phase the case's campaign is in now
+    #: Petitions on this matter refused as final after 复核 (不登记、不受理、不交办).
+    final_petitions: int = 0
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,8 @@ class LedgerPage:
     page: int
     per_page: int
     by_colour: dict[str, int] = field(default_factory=dict)
+    #: Petitions refused as final over all the filtered cases (not only this page).
+    final_petitions: int = 0
 
     @property
     def pages(self) -> int:
@@ -286,13 +291,17 @@ class Queries:
         title = Instance.data["title"].as_string()
         signed = Instance.data[SIGN_OFF_FIELD].as_string()
         accept = Instance.data[ACCEPT_FIELD].as_string()
+        finals = Instance.final_petitions  # copied from the data's final_petition_count at every save
         with self._sessions() as session:
-            total = session.scalar(select(func.count()).select_from(Instance).where(*conditions))
+            # One pass over the filtered cases for both totals.
+            total, final_total = session.execute(
+                select(func.count(), func.coalesce(func.sum(finals), 0)).select_from(Instance)
+                .where(*conditions)).one()
             colours = session.execute(
                 select(Instance.risk_colour, func.count()).where(*conditions)
                 .group_by(Instance.risk_colour)).all()
             rows = session.execute(
-                select(Instance, leader, title, signed, accept)
+                select(Instance, leader, title, signed, accept, finals)
                 .options(defer(Instance.state), defer(Instance.data))  # the workflow state is large
                 .where(*conditions)
                 .order_by(Instance.started_at.desc(), Instance.id.desc())
@@ -306,7 +315,7 @@ class Queries:
                     tasks.setdefault(t.instance_id, []).append(t)
             phases = _campaign_phases(session, {r[0].campaign_id for r in rows if r[0].campaign_id}, now)
             result = []
-            for inst, lead, ttl, sign_off, decision in rows:
+            for inst, lead, ttl, sign_off, decision, final_count in rows:
                 ready = tasks.get(inst.id, [])
                 dues = [_aware(t.due_at, now) for t in ready if t.due_at is not None]
                 next_due = min((d for d in dues if d is not None), default=None)
@@ -320,9 +329,11 @@ class Queries:
                     phases=[t.name or t.element_id for t in ready], next_due_at=next_due,
                     overdue=next_due is not None and next_due < now,
                     stage="closed" if sign_off == SIGNED_OFF else "not_accepted" if decision == NOT_ACCEPTED else "",
-                    campaign_phase=phases.get(inst.campaign_id or "")))
+                    campaign_phase=phases.get(inst.campaign_id or ""),
+                    final_petitions=int(final_count or 0)))
         return LedgerPage(rows=result, total=int(total or 0), page=page, per_page=per_page,
-                          by_colour={(c or ""): int(n) for c, n in colours})
+                          by_colour={(c or ""): int(n) for c, n in colours},
+                          final_petitions=int(final_total or 0))
 
     def choices(self) -> Choices:
         """Distinct processes, campaigns and phases, for filter drop-downs."""
@@ -414,6 +425,8 @@ def _ledger_filters(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool
     if flt.overdue:
         conditions.append(exists().where(HumanTask.instance_id == Instance.id,
                                          HumanTask.state == READY, HumanTask.due_at < now))
+    if flt.final_petitions:
+        conditions.append(Instance.final_petitions > 0)
     if flt.text and flt.text.strip():
         pattern = f"%{_escape_like(flt.text.strip())}%"
         fields: list[ColumnElement[bool]] = [Instance.business_key.ilike(pattern, escape="\\")]

@@ -210,12 +210,18 @@ def _sync_timers(
             s.add(Timer(id=tid, instance_id=inst.id, element_id=ident, due_at=due))
 
 
+def _count(value: Any) -> int:
+    """A counter of the case data as the ledger column stores it (0 when absent or not a count)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31 else 0
+
+
 def _store(inst: Instance, workflow: BpmnWorkflow, data: dict[str, Any], now: datetime) -> None:
     """The instance row: its data, the ledger columns read from the data, the workflow state."""
     inst.data = data
     inst.campaign_id = _str_or_none(data.get("campaign_id"))
     inst.risk_colour = _str_or_none(data.get("risk_colour"))
     inst.case_class = _str_or_none(data.get("case_class"))
+    inst.final_petitions = _count(data.get("final_petition_count"))
     compact(workflow)
     inst.state = persistence.dump_state(workflow)
     inst.serializer_version = persistence.SERIALIZER_VERSION

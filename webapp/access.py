@@ -31,6 +31,8 @@ MIGRATE = frozenset({"designer"})
 COORDINATE = frozenset({"coordinator"})
 #: Roles that cancel a case (running, or stopped by an incident).
 CANCEL = frozenset({"coordinator", "admin"})
+#: Roles that record a repeat petition (重复信访) against a case.
+RECORD_REPEAT = frozenset({"intake_clerk"})
 #: Roles that retry a case stopped by an incident.
 RETRY = frozenset({"coordinator", "designer", "admin"})
 #: Outside programs that fetch, lock and complete service tasks (external tasks).

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from werkzeug.wrappers import Response
 
 from engine import MAX_PAGE, DiagramInvalid, InboxFilter, has_control_character
-from webapp import access, cases, operation_log, tasks
+from webapp import access, cases, operation_log, repeat_petitions, tasks
 from webapp.auth import current_user
 from webapp.errors import error_response
 from webapp.inbox import COLOURS
@@ -193,6 +193,17 @@ def operations() -> Response:
         abort(403)
     entries = engine().audit.operations(operation_log.operation_filter(request.args))
     return jsonify([plain(e) for e in entries])
+
+
+@bp.post("/instances/<int(signed=True):instance_id>/repeat-petitions")
+def repeat_petition(instance_id: int) -> Any:
+    """Record a repeat petition against a case (intake clerks), with `{"data": {...}}` as the
+    repeat-petition task's form takes it; answers the case afterwards (reopened if it was closed)."""
+    cases.load(instance_id)
+    data = body().get("data", {})
+    if not isinstance(data, dict):
+        abort(400)
+    return jsonify(plain(repeat_petitions.record(instance_id, data))), 201
 
 
 @bp.get("/instances/<int(signed=True):instance_id>/replay")

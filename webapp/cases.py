@@ -19,8 +19,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine import InstanceStatus, InstanceView
-from webapp import access, operation_log
+from engine import FormInvalid, InstanceStatus, InstanceView
+from webapp import access, forms, operation_log, repeat_petitions
 from webapp.auth import current_user, require
 from webapp.i18n import DISPLAY_ZONE, format_when
 from webapp.labels import data_labels, element_names, value_names
@@ -97,6 +97,12 @@ def top_facts(data: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]
 @bp.get("/<int:instance_id>")
 def show(instance_id: int) -> str:
     """The case page."""
+    return render_case(instance_id)
+
+
+def render_case(instance_id: int, repeat_values: dict[str, str] | None = None,
+                repeat_errors: dict[str, str] | None = None) -> str:
+    """Draw the case page; the repeat-petition form with what was typed and its errors, if any."""
     instance = load(instance_id)
     xml = engine().diagram_xml(instance.process_key, instance.version)
     names = element_names(xml)
@@ -114,6 +120,7 @@ def show(instance_id: int) -> str:
     user = current_user()
     labels = data_labels(xml)
     shown, other = summary(data, labels)
+    repeat = repeat_petitions.ready_task(instance_id)
     return render_template(
         "cases/show.html", instance=instance, names=names,
         history=timeline.events, timeline=TimelinePage(timeline.page, timeline.pages),
@@ -123,7 +130,10 @@ def show(instance_id: int) -> str:
         may_cancel=instance.status in (InstanceStatus.RUNNING, InstanceStatus.ERROR)
         and access.has_any(user.groups, access.CANCEL),
         may_retry=instance.status == InstanceStatus.ERROR and access.has_any(user.groups, access.RETRY),
-        summary=shown, other_data=other, facts=top_facts(data, engine().clock()))
+        summary=shown, other_data=other, facts=top_facts(data, engine().clock()),
+        repeat=repeat if step is None and repeat_petitions.may_record(repeat) else None,
+        repeat_values=repeat_values or (forms.initial_values(repeat.form, {}) if repeat else {}),
+        repeat_errors=repeat_errors or {}, widget=forms.widget)
 
 
 @bp.get("/<int:instance_id>/diagram.xml")
@@ -173,6 +183,26 @@ def retry(instance_id: int) -> Any:
     """Run a case stopped by an incident again."""
     engine().retry(instance_id, actor=current_user().username)
     flash(_("The case was retried."), "info")
+    return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+@bp.post("/<int:instance_id>/repeat-petitions")
+@require(access.RECORD_REPEAT)
+def repeat_petition(instance_id: int) -> Any:
+    """A clerk records a repeat petition against the case (its standing repeat-petition task)."""
+    load(instance_id)
+    task = repeat_petitions.ready_task(instance_id)
+    if task is None:
+        flash(_("No repeat petition can be recorded on this case at its current stage."), "error")
+        return redirect(url_for("cases.show", instance_id=instance_id))
+    data = forms.submitted(task.form, request.form)
+    try:
+        repeat_petitions.record(instance_id, data)
+    except FormInvalid as exc:
+        flash(_("Please correct the marked fields."), "error")
+        typed = {f.id: str(data.get(f.id) or "") for f in task.form}
+        return render_case(instance_id, typed, forms.messages(exc.problems)), 400
+    flash(_("Repeat petition recorded."), "success")
     return redirect(url_for("cases.show", instance_id=instance_id))
 
 

@@ -32,6 +32,7 @@ def ledger_filter() -> LedgerFilter:
         leader=args.get("leader") or None,
         status=status if status in STATUSES else None,
         overdue=args.get("overdue") == "1",
+        final_petitions=args.get("final") == "1",
     )
 
 

@@ -79,6 +79,8 @@ SCHEMAS: dict[str, Any] = {
         "data": OBJ, "business_key": _nullable(TEXT),
         "version": _nullable({"type": "integer", "minimum": 1, "maximum": 2**31 - 1})})},
     "CompleteRequest": _obj({}, {"data": OBJ}),
+    "RepeatPetition": _obj({"data": _obj({"repeat_petition_note": TEXT},
+                                         {"repeat_petition_on": {"type": "string", "format": "date"}})}),
 }
 
 
@@ -125,6 +127,11 @@ PATHS: dict[str, Any] = {
     "/instances/{instance_id}/history": {"get": _op(
         "History events, oldest first",
         _ok("events", {"type": "array", "items": _ref("Event")}), parameters=[ID_PATH])},
+    "/instances/{instance_id}/repeat-petitions": {"post": _op(
+        "Record a repeat petition against a case (intake clerks); a closed case reopens as a backlog case",
+        _ok("the case after recording (409: no repeat petition can be recorded at its stage)",
+            _ref("Instance"), "201"),
+        parameters=[ID_PATH], requestBody={"required": True, **_json(_ref("RepeatPetition"))})},
     "/instances/{instance_id}/replay": {"get": _op(
         "The case as it stood after one history event", _ok("replay", _ref("Replay")),
         parameters=[ID_PATH, {"name": "step", "in": "query", "required": False,

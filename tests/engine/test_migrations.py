@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 
 from engine import Engine
+from engine.database import alembic_config
 from engine.models import Base
-from tests.conftest import EngineWith
+from tests.conftest import PROCESSES, EngineWith
 
 
 def test_migrations_produce_the_models_schema(engine_with: EngineWith) -> None:
@@ -23,3 +29,31 @@ def test_opening_twice_migrates_once(db_url: str) -> None:
     second = Engine.open(db_url)  # already at head: nothing to do, nothing breaks
     assert second.deployments() == []
     second.close()
+
+
+def test_cases_saved_before_the_final_petitions_column_get_their_count(engine_with: EngineWith) -> None:
+    engine = engine_with(PROCESSES / "risk_colour.dmn", PROCESSES / "petition_case.bpmn")
+    counted = engine.start("petition_case", {}, actor="clerk").id
+    plain = engine.start("petition_case", {}, actor="clerk").id
+    db = engine.sessionmaker.kw["bind"]
+    engine.close()
+    with db.begin() as conn:  # the schema as revision 0012 left it
+        conn.execute(sa.text("ALTER TABLE instance DROP COLUMN final_petitions"))
+    _migrate(db, command.stamp, "0012")
+    instance = sa.table("instance", sa.column("id", sa.Integer()), sa.column("data", sa.JSON()))
+    with db.begin() as conn:
+        data = conn.execute(sa.select(instance.c.data).where(instance.c.id == counted)).scalar_one()
+        conn.execute(instance.update().where(instance.c.id == counted)
+                     .values(data={**data, "final_petition_count": 2}))
+    _migrate(db, command.upgrade, "head")
+    with db.connect() as conn:
+        found = dict(conn.execute(sa.text("SELECT id, final_petitions FROM instance")).all())
+    assert found == {counted: 2, plain: 0}
+
+
+def _migrate(db: sa.Engine, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run alembic on a connection of ours (closed afterwards), as `engine.database.migrate` does."""
+    cfg = alembic_config(db)
+    with db.begin() as conn:
+        cfg.attributes["connection"] = conn
+        step(cfg, revision)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from engine import FormInvalid
 from tests.processes.conftest import Driver
 from tests.processes.test_petition_case import REGISTER
 
@@ -29,7 +30,7 @@ def publish_and_investigate(d: Driver, mobilise_days: int) -> None:
 
 def resolve_and_inspect(d: Driver, resolve_until: datetime, step: int = 1) -> tuple[list[Any], list[Any]]:
     """Work the resolve phase in steps of `step` days, then the inspection, to the end."""
-    d.complete("assign_ledger_cases", assigned_case_count=23, assignment_letter_ref="doc:a")
+    d.complete("assign_ledger_cases", assigned_case_count=23, assignment_letter_ref="doc:a", assigned_to="liu")
     bulletins, reports = [], []
     while d.clock() < resolve_until:
         d.advance(days=step)
@@ -58,6 +59,7 @@ def test_four_phases_with_bulletins_and_monthly_reports(driver: Driver) -> None:
     assert len(bulletins) >= 2 and all(t.candidate_groups == ["supervisor"] for t in bulletins)
     assert len(reports) == 2
     assert [t.due_at.astimezone(UTC).day for t in reports] == [20, 20]
+    assert [t.assignee for t in reports] == ["liu", "liu"], "the one the cases were assigned to reports"
 
 
 @pytest.mark.sqlite_only
@@ -105,3 +107,24 @@ def test_the_ledger_shows_the_phase_of_each_cases_campaign(driver: Driver) -> No
     assert phase() == "处理化解"
     d.advance(days=100)  # every window has ended: the last phase stays
     assert phase() == "审理结案"
+
+
+def test_cases_are_assigned_to_a_coordinator_picked_from_the_users_holding_the_role(driver: Driver) -> None:
+    d = driver
+    d.start("backlog_campaign", START)
+    publish_and_investigate(d, 14)
+    d.advance(days=16)
+    task = d.engine.task(d.task("assign_ledger_cases").id)
+    picker = next(f for f in task.form if f.id == "assigned_to")
+    assert (picker.type, picker.properties["role"], picker.required) == ("user", "coordinator", True)
+    d.engine.accounts.add_user("zhou", "a long password 1", ["case_handler"])
+    with pytest.raises(FormInvalid) as refused:
+        d.engine.complete(task.id, dict(assigned_case_count=23, assignment_letter_ref="doc:a", assigned_to="zhou"),
+                          actor="leading_group")
+    assert refused.value.problems["assigned_to"].code == "unknown_user"
+    with pytest.raises(FormInvalid) as missing:
+        d.engine.complete(task.id, dict(assigned_case_count=23, assignment_letter_ref="doc:a"), actor="leading_group")
+    assert missing.value.problems["assigned_to"].code == "required"
+    assert d.task("assign_ledger_cases").id == task.id, "nothing was recorded"
+    d.complete("assign_ledger_cases", assigned_case_count=23, assignment_letter_ref="doc:a", assigned_to="liu")
+    assert d.data()["assigned_to"] == "liu"

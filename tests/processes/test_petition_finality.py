@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from engine import LedgerFilter
 from tests.processes.conftest import Driver
 from tests.processes.test_petition_case import (
     REGISTER,
@@ -152,3 +153,31 @@ def test_revocation_before_sign_off_sends_the_case_back_at_sign_off(driver: Driv
     # Not closed: the revoked answer is handled again, by the same leader.
     assert d.ready() == ["confirm_risk_colour"]
     assert d.data()["review_revoked_count"] == 1 and "case_closed_at" not in d.data()
+
+
+def refused_as_final_at_registration(d: Driver) -> int:
+    """A new petition on a matter already final, registered and counselled (not the driver's case)."""
+    case = d.engine.start("petition_case", {}, actor="clerk")
+    for element, data in (("register_petition", {**REGISTER, "matter_already_final": True}),
+                          ("counsel_on_final_matter", {"counselling_record": "做好解释疏导"})):
+        task = next(t for t in d.engine.tasks(instance_id=case.id) if t.element_id == element)
+        d.engine.complete(task.id, data, actor="clerk")
+    return case.id
+
+
+def test_the_ledger_counts_and_filters_petitions_refused_as_final(driver: Driver) -> None:
+    d = driver
+    refused = refused_as_final_at_registration(d)
+    running = d.engine.start("petition_case", {}, actor="clerk").id
+    reviewed_to_final(d)
+    d.complete("record_repeat_petition", repeat_petition_note="又到县信访局上访", repeat_petition_on="2026-03-22")
+    d.complete("counsel_final_petitioner", counselling_record="解释复核终结意见，劝其息访")
+    queries = d.engine.queries
+    ledger = queries.ledger()
+    assert ledger.total == 3 and ledger.final_petitions == 2
+    counts = {r.instance_id: r.final_petitions for r in ledger.rows}
+    assert counts == {refused: 1, running: 0, d.instance_id: 1}
+    finals = queries.ledger(LedgerFilter(final_petitions=True))
+    assert {r.instance_id for r in finals.rows} == {refused, d.instance_id} and finals.final_petitions == 2
+    ended = queries.ledger(LedgerFilter(final_petitions=True, status="completed"))
+    assert [r.instance_id for r in ended.rows] == [refused] and ended.final_petitions == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from engine import initial_value
 from tests.processes.conftest import Driver
 from tests.processes.test_petition_case import BEIJING, LEADER, REGISTER
 
@@ -92,3 +93,48 @@ def test_undone_acceptance_escalation_goes_to_the_leading_group(driver: Driver) 
     assert not {"remind_acceptance", "escalate_accept_overdue", "escalate_accept_to_leading_group"} & set(d.ready())
     withdrawn = {e.element_id for e in d.engine.history(d.instance_id) if e.type == "task_cancelled"}
     assert withdrawn == {"remind_acceptance", "escalate_accept_overdue", "escalate_accept_to_leading_group"}
+
+
+def _triage_track_field(d: Driver) -> object:
+    task = d.engine.task(d.task("confirm_risk_colour").id)
+    return next(f for f in task.form if f.id == "handling_track")
+
+
+def test_the_coordinator_changes_the_track_at_triage_and_the_deadlines_follow(driver: Driver) -> None:
+    d = driver
+    accept(d)  # registered with the track as drawn: by the statutory limits (三周办结 for a fresh matter)
+    field = _triage_track_field(d)
+    assert initial_value(field, d.data()) == "statutory", "the form starts from the registration's choice"
+    assert "on_the_spot" not in dict(field.options), "settling on the spot is decided at registration"
+    d.complete("confirm_risk_colour", risk_override=False, handling_track="general")
+    data = d.data()
+    assert data["handling_track"] == "general"
+    # Accepted Monday 2 March: 15 working days is Monday 23 March; the reply is due with it.
+    assert data["handling_deadline"] == data["reply_deadline"] == "2026-03-23T01:00:00+00:00"
+    d.complete("assign_case_leader", **LEADER)
+    # Nobody works the case: the changed deadline fires by itself.
+    d.advance(days=20)
+    assert "escalate_handling_overdue" not in d.ready()
+    d.advance(days=1)
+    assert d.task("escalate_handling_overdue").candidate_groups == ["supervisor"]
+    assert d.data()["handling_overdue"] is True
+
+
+def test_a_general_matter_made_complex_at_triage_gets_two_months(driver: Driver) -> None:
+    d = driver
+    accept(d, handling_track="general")
+    assert initial_value(_triage_track_field(d), d.data()) == "general"
+    d.complete("confirm_risk_colour", risk_override=False, handling_track="complex")
+    d.complete("assign_case_leader", **LEADER)
+    # 60 days from 2 March is Friday 1 May (Labour Day holiday): Wednesday 6 May, not 23 March.
+    data = d.data()
+    assert data["handling_deadline"] == data["handling_track_deadline"] == "2026-05-06T01:00:00+00:00"
+    assert data["field_work_deadline"] < data["handling_deadline"]
+
+
+def test_leaving_the_track_as_drawn_keeps_the_registrations_choice(driver: Driver) -> None:
+    d = driver
+    accept(d, handling_track="general")
+    d.complete("confirm_risk_colour", risk_override=False)
+    assert d.data()["handling_track"] == "general"
+    assert d.data()["handling_deadline"] == "2026-03-23T01:00:00+00:00"

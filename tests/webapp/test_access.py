@@ -65,6 +65,9 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("GET", f"/cases/{cid}/diagram.xml", {}, READ_ALL | {"handler", "handler2", "leader"}),
         ("POST", f"/cases/{cid}/cancel", {"reason": ""}, {"coordinator", "admin"}),
         ("POST", f"/cases/{cid}/retry", {}, {"coordinator", "designer", "admin"}),
+        # only clerks who may read the case, which web_petition offers none of them
+        # (tests/webapp/test_repeat_petitions.py shows the clerk recording one on petition_case)
+        ("POST", f"/cases/{cid}/repeat-petitions", {}, set()),
         ("GET", f"/tasks/{task_id}", {}, READ_ALL | {"handler", "handler2"}),
         ("POST", f"/tasks/{task_id}/claim", {}, {"handler", "handler2"}),
         ("POST", f"/tasks/{task_id}/complete", {}, {"handler", "handler2"}),
@@ -136,7 +139,7 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "auth.login", "auth.logout", "i18n.choose", "static", "inbox.index", "inbox.my_cases", "ledger.index",
         "deployments.index", "deployments.deploy", "deployments.forms", "deployments.form", "users.index", "users.add",
         "users.set_groups", "users.set_details", "users.set_password", "users.set_active", "cases.new", "cases.show",
-        "cases.diagram", "cases.cancel", "cases.retry", "cases.attachment", "tasks.show",
+        "cases.diagram", "cases.cancel", "cases.retry", "cases.repeat_petition", "cases.attachment", "tasks.show",
         "tasks.claim", "tasks.complete", "tasks.upload", "tasks.assign", "tasks.unclaim", "tasks.save_draft",
         "tokens.index", "tokens.create", "tokens.revoke",
         "designer.index", "designer.versions", "designer.source", "designer.diff", "designer.edit",
