@@ -40,7 +40,7 @@ def _json_arg(text: str | None) -> dict[str, Any]:
 DIAGRAM_SUFFIXES = {".bpmn", ".dmn", ".xml"}
 
 
-def _ordered(files: list[str]) -> list[Path]:
+def _ordered(files: list[str], lang: str = "zh") -> list[Path]:
     """The diagrams among `files`, decisions first so processes that use them find them.
 
     Other files (a glossary beside the diagrams, say) are named and skipped, so
@@ -51,7 +51,7 @@ def _ordered(files: list[str]) -> list[Path]:
         if path.suffix.lower() in DIAGRAM_SUFFIXES or not path.exists():
             paths.append(path)
         else:
-            print(f"{path}: skipped (not a .bpmn or .dmn file)")
+            print(translator(lang)("%(path)s: skipped (not a .bpmn or .dmn file)") % {"path": path})
     return sorted(paths, key=lambda p: 0 if p.suffix.lower() == ".dmn" else 1)
 
 
@@ -59,11 +59,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     engine = _engine(args)
     bad = 0
     paths = []
-    for path in _ordered(args.files):
+    for path in _ordered(args.files, args.lang):
         if path.exists():
             paths.append(path)
         else:
-            print(f"{path}: no such file", file=sys.stderr)
+            print(translator(args.lang)("%(path)s: no such file") % {"path": path}, file=sys.stderr)
             bad += 1
     for path, check in zip(paths, engine.check(list(paths)), strict=True):
         say = translator(args.lang)
@@ -81,7 +81,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_deploy(args: argparse.Namespace) -> int:
     engine = _engine(args)
     status = 0
-    for path in _ordered(args.files):
+    for path in _ordered(args.files, args.lang):
         try:
             for dep in engine.deploy(path, actor=args.user):
                 print(f"{path}: {dep.process_key} version {dep.version} ({dep.content_hash[:12]})")
@@ -164,7 +164,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_format(args: argparse.Namespace) -> int:
     """Rewrite diagrams one element per line, as Camunda Modeler writes them (`--check`: only report)."""
     unformatted = 0
-    for path in _ordered(args.files):
+    for path in _ordered(args.files, getattr(args, "lang", "zh")):
         raw = path.read_bytes()
         formatted = format_diagram(raw)
         if formatted == raw:
