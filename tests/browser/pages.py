@@ -26,3 +26,13 @@ def open_designer(page: Any, live_server: str, key: str, version: int) -> None:
     """The modeler on a deployed version, once it is ready to edit."""
     page.goto(live_server + f"/designer/edit?key={key}&version={version}")
     page.wait_for_selector("#designer[data-state=ready]")
+
+
+def three_repeats_make_a_case_red(page: Any, live_server: str) -> None:
+    """The shipped decision table's test box in the designer: three repeat petitions give red."""
+    open_designer(page, live_server, "risk_colour", 1)
+    page.fill("#dmn-test-inputs", '{"escalated_petition": false, "extreme_statement": false, '
+              '"collective_petition": false, "repeat_count": 3, "backlog_case": false, '
+              '"three_cross": false, "three_separation": false, "subject": "other"}')
+    page.click("#dmn-test button[type=submit]")
+    page.wait_for_selector("#dmn-test-result[data-outputs*=red]")

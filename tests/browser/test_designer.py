@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine import Engine, InstanceStatus
-from tests.browser.pages import open_designer, signed_in
+from tests.browser.pages import open_designer, signed_in, three_repeats_make_a_case_red
 from tests.conftest import PROCESSES
 from tests.webapp.conftest import start_case
 
@@ -93,13 +93,7 @@ def test_designer_journey(browser: Any, live_server: str, web_engine: Engine) ->
         page.wait_for_selector("#designer-status:has-text('未部署')")
         assert [v.version for v in web_engine.designs.versions("web_petition")] == [2, 1]
 
-        page.goto(live_server + "/designer/edit?key=risk_colour&version=1")
-        page.wait_for_selector("#designer[data-state=ready]")
-        page.fill("#dmn-test-inputs", '{"escalated_petition": false, "extreme_statement": false, '
-                  '"collective_petition": false, "repeat_count": 3, "backlog_case": false, '
-                  '"three_cross": false, "three_separation": false, "subject": "other"}')
-        page.click("#dmn-test button[type=submit]")
-        page.wait_for_selector("#dmn-test-result[data-outputs*=red]")
+        three_repeats_make_a_case_red(page, live_server)
         assert errors == []
     finally:
         context.close()

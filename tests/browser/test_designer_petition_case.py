@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from engine import Engine, FakeClock, InstanceStatus
-from tests.browser.pages import open_designer, signed_in
+from tests.browser.pages import open_designer, signed_in, three_repeats_make_a_case_red
 from tests.processes.conftest import SHIPPED, Driver
 from tests.processes.test_petition_case import (
     SIGN_OFF,
@@ -154,13 +154,7 @@ def test_designer_changes_the_shipped_petition_case(browser: Any, live_server: s
         assert [v.version for v in web_engine.designs.versions("petition_case")] == [after, before]
 
         # The shipped decision table's test box: three repeat petitions make a case red.
-        page.goto(live_server + "/designer/edit?key=risk_colour&version=1")
-        page.wait_for_selector("#designer[data-state=ready]")
-        page.fill("#dmn-test-inputs", '{"escalated_petition": false, "extreme_statement": false, '
-                  '"collective_petition": false, "repeat_count": 3, "backlog_case": false, '
-                  '"three_cross": false, "three_separation": false, "subject": "other"}')
-        page.click("#dmn-test button[type=submit]")
-        page.wait_for_selector("#dmn-test-result[data-outputs*=red]")
+        three_repeats_make_a_case_red(page, live_server)
         assert errors == []
     except Exception:
         (tmp_path / "page.html").write_text(page.content(), encoding="utf-8")
