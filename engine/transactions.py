@@ -36,14 +36,19 @@ class Transactions:
         # Read-only work (task lists, history, inbox queries) never waits for SQLite's write lock.
         self.read_sessionmaker: sessionmaker[Session] = sessionmaker(bind=readonly(self.bind), expire_on_commit=False)
         self.dialect: str = self.bind.dialect.name
+        self._listeners: list[tuple[str, Any]] = []
 
     def on_flush(self, listener: Any) -> None:
         """Run `listener(session, context, instances)` before every flush of a write session."""
-        event.listen(self.sessionmaker, "before_flush", listener)
+        self._listen("before_flush", listener)
 
     def after_flush(self, listener: Any) -> None:
         """Run `listener(session, context)` after every flush of a write session."""
-        event.listen(self.sessionmaker, "after_flush", listener)
+        self._listen("after_flush", listener)
+
+    def _listen(self, name: str, listener: Any) -> None:
+        event.listen(self.sessionmaker, name, listener)
+        self._listeners.append((name, listener))
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -97,5 +102,13 @@ class Transactions:
         return s.scalars(query, {"task_id": task_id}).first()
 
     def dispose(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and the flush listeners.
+
+        SQLAlchemy keeps a sessionmaker's listeners in a registry keyed weakly by its session
+        class, but the listeners (bound methods of the engine's parts) lead back to that class:
+        left registered, a closed engine, its spec and workflow caches never die.
+        """
+        for name, listener in self._listeners:
+            event.remove(self.sessionmaker, name, listener)
+        self._listeners.clear()
         self.bind.dispose()
