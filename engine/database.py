@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import uuid
@@ -12,6 +13,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import create_engine, event, text
 
@@ -94,8 +97,21 @@ def alembic_config(db: SqlEngine) -> Config:
     return cfg
 
 
+@functools.cache
+def _newest_revisions() -> frozenset[str]:
+    """The heads of engine/migrations (read once per process: the scripts do not change)."""
+    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
 def migrate(db: SqlEngine) -> None:
-    """Create or upgrade the schema to the newest revision (safe with concurrent starters)."""
+    """Create or upgrade the schema to the newest revision (safe with concurrent starters).
+
+    A database already at the newest revision is left at once: opening an engine (every app
+    process, every restart) then costs one SELECT, not Alembic's whole environment.
+    """
+    with db.connect() as conn:
+        if frozenset(MigrationContext.configure(conn).get_current_heads()) == _newest_revisions():
+            return
     cfg = alembic_config(db)
     with db.begin() as conn:
         if db.dialect.name == "postgresql":

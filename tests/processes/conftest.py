@@ -55,7 +55,7 @@ class Driver:
     def __init__(self, engine_with: EngineWith, clock: FakeClock, save_restore: bool) -> None:
         self.engine_with, self.clock, self.save_restore = engine_with, clock, save_restore
         self.engine = engine_with(*SHIPPED)
-        self.engine.accounts.scrypt_n = 2**4  # the users `_provide` adds hash cheaply
+        self._hash_cheaply()
         self.instance_id = 0
         self.done: list[Any] = []  # TaskViews in completion order
         self.snapshots: list[Live] = []  # what the engine reported after each step
@@ -65,6 +65,10 @@ class Driver:
         if self.save_restore:
             self.engine.close()
             self.engine = self.engine_with()
+            self._hash_cheaply()
+
+    def _hash_cheaply(self) -> None:
+        self.engine.accounts.scrypt_n = 2**4  # the users `_provide` adds hash cheaply
 
     def start(self, key: str, data: dict[str, Any] | None = None) -> None:
         self.instance_id = self.engine.start(key, data or {}, actor="clerk").id
