@@ -141,7 +141,7 @@ def start_scheduler(engine: Engine) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from webapp import create_app
     from webapp.demo import deploy_shipped, seed
@@ -155,11 +155,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("Demo users (passwords are new at every start with --demo):")
         for name, password in result.passwords.items():
             print(f"  {name:<12} {password}")
+        if not Path(settings.checkpoint_key_file).exists():
+            # The demo signs its daily history checkpoints with a key of its own (kept in the
+            # instance folder); an office makes and guards its key with `anjie keygen`.
+            engine.audit.keygen(settings.checkpoint_key_file)
     elif processes.is_dir():
         deploy_shipped(engine, processes)
     if not args.no_scheduler:
         start_scheduler(engine)
     app = create_app(settings, engine=engine)
+    server = make_server(args.host, args.port, app, threaded=True)  # listening from here on
     print(f"Anjie is running at {url}  (Ctrl+C stops it)", flush=True)
-    run_simple(args.host, args.port, app, threaded=True, use_reloader=False, use_debugger=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
