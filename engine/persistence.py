@@ -73,12 +73,13 @@ _TASK_JSON = "_anjie_task_json"  # attribute of a workflow: task id -> (key, JSO
 
 
 def _settled(task: Task) -> bool:
-    """Whether a task's text is fixed by `_task_key` alone: finished, or predicted with no
-    data of its own yet, under a parent that is finished or predicted without data (a task's
-    data is stored as its delta against its parent's)."""
-    if task.has_state(TaskState.FINISHED_MASK):
-        pass
-    elif not (task.has_state(TaskState.PREDICTED_MASK) and not task.data and not task.internal_data):
+    """Whether a task's text is fixed by `_task_key` alone: with no data of its own (a future
+    or predicted task: its delta against its parent's data is then "every key of the parent
+    deleted", and the key names them), or finished under a parent that is finished or
+    predicted without data (a task's data is stored as its delta against its parent's)."""
+    if not task.data and not task.internal_data:
+        return True
+    if not task.has_state(TaskState.FINISHED_MASK):
         return False
     parent = task.parent
     return parent is None or bool(parent.has_state(TaskState.FINISHED_MASK)) or (
@@ -86,10 +87,12 @@ def _settled(task: Task) -> bool:
 
 
 def _task_key(task: Task) -> tuple[Any, ...]:
-    # What a settled task's text depends on besides what `_settled` requires to be empty.
+    # What a settled task's text depends on besides what `_settled` requires to be empty:
+    # for a task with no data, the names of its parent's keys (its delta deletes them all).
     parent = task.parent
     return (task.state, task.last_state_change, task.triggered, task._parent, tuple(task._children),
-            None if parent is None else (parent.state, parent.last_state_change))
+            None if parent is None else (parent.state, parent.last_state_change,
+                                         None if task.data else tuple(parent.data)))
 
 
 def _tasks_to_dict(converter: WorkflowConverter, workflow: Any) -> dict[str, Any]:
