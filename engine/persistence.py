@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnSubWorkflowConverter,
     BpmnWorkflowConverter,
+    TaskConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
@@ -74,9 +75,9 @@ _TASK_JSON = "_anjie_task_json"  # attribute of a workflow: task id -> (key, JSO
 
 def _settled(task: Task) -> bool:
     """Whether a task's text is fixed by `_task_key` alone: with no data of its own (a future
-    or predicted task: its delta against its parent's data is then "every key of the parent
-    deleted", and the key names them), or finished under a parent that is finished or
-    predicted without data (a task's data is stored as its delta against its parent's)."""
+    or predicted task, stored with no delta: `_TaskConverter`), or finished under a parent
+    that is finished or predicted without data (a task's data is stored as its delta against
+    its parent's)."""
     if not task.data and not task.internal_data:
         return True
     if not task.has_state(TaskState.FINISHED_MASK):
@@ -87,12 +88,34 @@ def _settled(task: Task) -> bool:
 
 
 def _task_key(task: Task) -> tuple[Any, ...]:
-    # What a settled task's text depends on besides what `_settled` requires to be empty:
-    # for a task with no data, the names of its parent's keys (its delta deletes them all).
+    # What a settled task's text depends on besides what `_settled` requires to be empty.
     parent = task.parent
     return (task.state, task.last_state_change, task.triggered, task._parent, tuple(task._children),
-            None if parent is None else (parent.state, parent.last_state_change,
-                                         None if task.data else tuple(parent.data)))
+            None if parent is None else (parent.state, parent.last_state_change))
+
+
+class _TaskConverter(TaskConverter):  # type: ignore[misc]
+    """SpiffWorkflow's task converter, except that a task with no data of its own (a future or
+    predicted task) is stored with an empty delta instead of one deleting each of its
+    parent's keys: a third of a petition case's state was such lists. SpiffWorkflow's own
+    `from_dict` reads both the same way (no delta: the task's data is its stored `data`, {}),
+    so the format version stays."""
+
+    def to_dict(self, task: Task) -> dict[str, Any]:
+        if task.data or task.parent is None:
+            return super().to_dict(task)  # type: ignore[no-any-return]
+        return {
+            "id": str(task.id),
+            "parent": str(task._parent),
+            "children": [str(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task.state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": self.registry.convert(task.internal_data),
+            "data": {},
+            "delta": {},
+        }
 
 
 def _tasks_to_dict(converter: WorkflowConverter, workflow: Any) -> dict[str, Any]:
@@ -174,6 +197,7 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _StatelessSpecWorkflowConverter
     config[BpmnSubWorkflow] = _SubWorkflowConverter
+    config[Task] = _TaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     register_all_dialects(registry)
     return BpmnWorkflowSerializer(registry)
