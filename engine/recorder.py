@@ -109,7 +109,7 @@ def record(
     _store(inst, workflow, outcome.data, now)
     # The open tasks this flush leaves are the rows in hand: the events are sealed with them
     # without reading the task table again (history.EventWriter.open_tasks).
-    writer.open_tasks = lambda: [row for row in existing.values() if row not in s.deleted]
+    writer.open_tasks = lambda: [row for row in existing.values() if row.state == TaskState.READY]
     try:
         s.flush()
     finally:
