@@ -55,6 +55,8 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from bench.petition_walk import WALK_CLOCK, WALK_PATH, prepare, provide_documents  # noqa: E402
 from engine import Engine, FakeClock  # noqa: E402
 from engine.database import scratch_database  # noqa: E402
+from engine.deploy import element_metadata, parse_xml  # noqa: E402
+from engine.forms import process_defaults  # noqa: E402
 from engine.scripting import HELPERS  # noqa: E402
 
 PROCESSES = ROOT / "processes"
@@ -118,14 +120,39 @@ def gc_table(cases: int) -> None:
         print(f"{what:<50}{r['per_sec']:>15.1f}{r['cpu_per_sec']:>11.1f}")
 
 
+class _DefaultsEnvironment(TaskDataEnvironment):  # type: ignore[misc]
+    """SpiffWorkflow's plain-eval environment, where a form field nobody has filled yet reads
+    as its typed default, as in the engine (docs/forms.md): the diagram's gateways read them."""
+
+    def __init__(self, helpers: dict[str, Any], defaults: dict[str, Any]) -> None:
+        super().__init__(helpers)
+        self.defaults = defaults
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        return super().evaluate(expression, {**self.defaults, **context}, external_context)
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        added = {k: v for k, v in self.defaults.items() if k not in context}
+        context.update(added)
+        try:
+            return bool(super().execute(script, context, external_context))
+        finally:
+            for key, value in added.items():  # a default the script left alone is no data
+                if key in context and context[key] is value:
+                    del context[key]
+
+
 def _raw_specs(process_id: str, *files: Path) -> tuple[Any, Any, PythonScriptEngine]:
     parser = CamundaParser()
+    elements: dict[str, Any] = {}
     for file in files:
         if file.suffix == ".dmn":
             parser.add_dmn_file(str(file))
         else:
             parser.add_bpmn_file(str(file))
-    script_engine = PythonScriptEngine(environment=TaskDataEnvironment(dict(HELPERS)))
+            elements.update(element_metadata(parse_xml(file.name, file.read_bytes())))
+    environment = _DefaultsEnvironment(dict(HELPERS), process_defaults(elements))
+    script_engine = PythonScriptEngine(environment=environment)
     return parser.get_spec(process_id), parser.get_subprocess_specs(process_id), script_engine
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -75,6 +75,9 @@ class EventWriter:
         self.at = utc(at)
         self.written: list[Event] = []
         self._pending: list[dict[str, Any]] = []
+        #: Set by a caller that holds the instance's open task rows as the next flush leaves
+        #: them (the recorder): the batch is sealed with those, the task table is not read.
+        self.open_tasks: Callable[[], Iterable[Any]] | None = None
         sa_event.listen(session, "before_flush", self._insert_pending)
         sa_event.listen(session, "before_commit", self._insert_pending)
 
@@ -84,7 +87,9 @@ class EventWriter:
         rows, self._pending = self._pending, []
         inst = self.instance
         data = data_digest(inst.data)
-        tasks = tasks_digest(_open_tasks_now(session, inst.id))
+        held = self.open_tasks
+        tasks = tasks_digest(_open(row) for row in held()) if held is not None else tasks_digest(
+            _open_tasks_now(session, inst.id))
         prev = inst.last_hash or GENESIS
         for values, written in zip(rows, self.written[len(self.written) - len(rows):], strict=True):
             values.update(prev_hash=prev, data_digest=data, tasks_digest=tasks)

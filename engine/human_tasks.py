@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -36,6 +36,10 @@ from .states import EventType, InstanceStatus, TaskState
 from .task_drafts import drop_drafts
 from .transactions import Transactions
 from .views import InstanceView, TaskView
+
+
+# Built once: every completion runs it.
+_READY_OF = select(HumanTask).where(HumanTask.instance_id == bindparam("iid"), HumanTask.state == TaskState.READY)
 
 
 class HumanTasks:
@@ -113,7 +117,8 @@ class HumanTasks:
         data = dict(validate_data(data, self.instances.settings.max_data_bytes))
         try:
             with self.tx.write() as s:
-                row, inst = self._locked_ready(s, task_id)
+                inst, ready = self._locked_instance_ready(s, task_id)
+                row = ready[task_id]
                 if row.assignee and row.assignee != actor:
                     raise TaskClaimed(task_id, row.assignee)
                 if not InstanceStatus(inst.status).is_active:
@@ -127,9 +132,10 @@ class HumanTasks:
                 data = accept(fields_of(meta), data, form_context(s, inst.id, task.data, self.clock()))
                 writer = hist.EventWriter(s, inst, self.clock())
                 run = self.instances.run(s, inst, workflow)
-                ready = self.instances.record(s, inst, run, run.complete(task, data), writer, actor)
+                ready_after = self.instances.record(s, inst, run, run.complete(task, data), writer, actor,
+                                                    ready=ready)
                 drop_drafts(s, task_id)
-                return instance_view(s, inst, ready)
+                return instance_view(s, inst, ready_after)
         except (StaleDataError, IntegrityError) as exc:
             self._lost_race(task_id, exc)
 
@@ -174,6 +180,20 @@ class HumanTasks:
         if row.state != TaskState.READY:
             raise _not_ready(row)
         return row, inst
+
+    def _locked_instance_ready(self, s: Session, task_id: str) -> tuple[Instance, dict[str, HumanTask]]:
+        """The task's instance (its row locked first) and all its ready tasks, read after it in one
+        query: the completion needs the task, the recorder needs the rest (no second read)."""
+        inst = self.tx.instance_of_task(s, task_id)
+        if inst is None:
+            raise TaskNotFound(task_id)
+        ready = {t.id: t for t in s.scalars(_READY_OF, {"iid": inst.id})}
+        if task_id not in ready:
+            row = s.get(HumanTask, task_id)
+            if row is None or row.state == TaskState.READY:  # gone, or of another instance (a move)
+                raise TaskNotFound(task_id)
+            raise _not_ready(row)
+        return inst, ready
 
     def _lost_race(self, task_id: str, exc: Exception) -> NoReturn:
         """Another writer changed the task first: say who completed it, or that it changed."""

@@ -78,17 +78,20 @@ class Instances:
                    form_defaults=self.deployments.form_defaults(s, inst.deployment_id))
 
     def record(self, s: Session, inst: Instance, run: Run, outcome: Outcome, writer: hist.EventWriter,
-               actor: str) -> list[HumanTask]:
+               actor: str, ready: dict[str, HumanTask] | None = None) -> list[HumanTask]:
         """Write down what a run did, in the caller's transaction; after the commit the
-        workflow is cached under the state just written. Returns the ready task rows."""
+        workflow is cached under the state just written. Returns the ready task rows.
+
+        `ready`: the instance's ready task rows, when the caller read them in this transaction
+        before the run (they are then not read again)."""
         elements = self.deployments.elements(s, inst.deployment_id)
-        ready = record(s, inst, run.workflow, outcome, writer, actor, elements)
+        ready_after = record(s, inst, run.workflow, outcome, writer, actor, elements, ready)
         sync_external_tasks(s, inst, run.workflow, elements, writer.at)
         if not InstanceStatus(inst.status).is_ended:
             # `record` flushed: this is the revision the state just written is stored at.
             instance_id, revision, workflow = inst.id, inst.revision, run.workflow
             self.tx.after_commit(s, lambda: self.cache.put(instance_id, revision, workflow))
-        return ready
+        return ready_after
 
     def _note_revisions(self, s: Session, _context: Any, _instances: Any) -> None:
         """Before a flush: the revision of each instance row about to change without a new state."""

@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnSubWorkflowConverter,
     BpmnWorkflowConverter,
+    TaskConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
@@ -73,12 +74,13 @@ _TASK_JSON = "_anjie_task_json"  # attribute of a workflow: task id -> (key, JSO
 
 
 def _settled(task: Task) -> bool:
-    """Whether a task's text is fixed by `_task_key` alone: finished, or predicted with no
-    data of its own yet, under a parent that is finished or predicted without data (a task's
-    data is stored as its delta against its parent's)."""
-    if task.has_state(TaskState.FINISHED_MASK):
-        pass
-    elif not (task.has_state(TaskState.PREDICTED_MASK) and not task.data and not task.internal_data):
+    """Whether a task's text is fixed by `_task_key` alone: with no data of its own (a future
+    or predicted task, stored with no delta: `_TaskConverter`), or finished under a parent
+    that is finished or predicted without data (a task's data is stored as its delta against
+    its parent's)."""
+    if not task.data and not task.internal_data:
+        return True
+    if not task.has_state(TaskState.FINISHED_MASK):
         return False
     parent = task.parent
     return parent is None or bool(parent.has_state(TaskState.FINISHED_MASK)) or (
@@ -90,6 +92,30 @@ def _task_key(task: Task) -> tuple[Any, ...]:
     parent = task.parent
     return (task.state, task.last_state_change, task.triggered, task._parent, tuple(task._children),
             None if parent is None else (parent.state, parent.last_state_change))
+
+
+class _TaskConverter(TaskConverter):  # type: ignore[misc]
+    """SpiffWorkflow's task converter, except that a task with no data of its own (a future or
+    predicted task) is stored with an empty delta instead of one deleting each of its
+    parent's keys: a third of a petition case's state was such lists. SpiffWorkflow's own
+    `from_dict` reads both the same way (no delta: the task's data is its stored `data`, {}),
+    so the format version stays."""
+
+    def to_dict(self, task: Task) -> dict[str, Any]:
+        if task.data or task.parent is None:
+            return super().to_dict(task)  # type: ignore[no-any-return]
+        return {
+            "id": str(task.id),
+            "parent": str(task._parent),
+            "children": [str(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task.state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": self.registry.convert(task.internal_data),
+            "data": {},
+            "delta": {},
+        }
 
 
 def _tasks_to_dict(converter: WorkflowConverter, workflow: Any) -> dict[str, Any]:
@@ -171,6 +197,7 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _StatelessSpecWorkflowConverter
     config[BpmnSubWorkflow] = _SubWorkflowConverter
+    config[Task] = _TaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     register_all_dialects(registry)
     return BpmnWorkflowSerializer(registry)

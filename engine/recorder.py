@@ -37,6 +37,10 @@ _OFFERS = TaskGroup.metadata.tables[TaskGroup.__tablename__]
 _MISSING = object()
 
 
+# Built once: every operation runs them.
+_READY_OF = select(HumanTask).where(HumanTask.instance_id == bindparam("iid"), HumanTask.state == TaskState.READY)
+_TIMERS_OF = select(Timer).where(Timer.instance_id == bindparam("iid"))
+
 _OFFERS_FOLLOW = (
     update(_OFFERS).where(_OFFERS.c.task_id == bindparam("tid"))
     .values(open=bindparam("is_open"), due_at=bindparam("due"))
@@ -63,17 +67,18 @@ def sync_offers(session: Session, _context: Any, _instances: Any) -> None:
 
 def record(
     s: Session, inst: Instance, workflow: BpmnWorkflow, outcome: Outcome, writer: hist.EventWriter, actor: str,
-    elements: dict[str, Any],
+    elements: dict[str, Any], ready: dict[str, HumanTask] | None = None,
 ) -> list[HumanTask]:
     """Write down an outcome: events, task rows, timer rows, instance status, data and state.
 
+    `ready` is the instance's ready task rows when the caller already read them in this
+    transaction (a completion does, to find its task); otherwise they are read here.
     Returns the instance's ready task rows afterwards (oldest first), for the returned view.
     """
     now = writer.at
     # Read the indexes before anything changes, so no autoflush writes the instance twice.
-    ready_rows = select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == TaskState.READY)
-    existing = {t.id: t for t in s.scalars(ready_rows)}
-    timer_rows = {t.id: t for t in s.scalars(select(Timer).where(Timer.instance_id == inst.id))}
+    existing = dict(ready) if ready is not None else {t.id: t for t in s.scalars(_READY_OF, {"iid": inst.id})}
+    timer_rows = {t.id: t for t in s.scalars(_TIMERS_OF, {"iid": inst.id})}
     for change in outcome.changes:
         _record_change(s, inst, change, elements.get(change.element_id, {}), existing, writer, actor, now)
     for name in outcome.unhandled:
@@ -102,7 +107,13 @@ def record(
         inst.status = InstanceStatus.RUNNING if existing else InstanceStatus.WAITING
         inst.incident_element = inst.incident_message = None
     _store(inst, workflow, outcome.data, now)
-    s.flush()
+    # The open tasks this flush leaves are the rows in hand: the events are sealed with them
+    # without reading the task table again (history.EventWriter.open_tasks).
+    writer.open_tasks = lambda: [row for row in existing.values() if row.state == TaskState.READY]
+    try:
+        s.flush()
+    finally:
+        writer.open_tasks = None
     return sorted(existing.values(), key=lambda row: hist.utc(row.created_at))
 
 

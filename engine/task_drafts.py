@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from . import history as hist
@@ -94,9 +94,15 @@ class TaskDrafts:
         return task
 
 
+_DRAFTS = TaskDraft.metadata.tables[TaskDraft.__tablename__]
+# Built once and run on the connection: every completion runs it (Core, not an ORM delete,
+# which costs more than the statement itself; no draft is loaded in a completion's session).
+_DROP = delete(_DRAFTS).where(_DRAFTS.c.task_id == bindparam("tid"))
+
+
 def drop_drafts(s: Session, task_id: str) -> None:
     """Delete every draft of a task (it was completed: what was typed is in the case now)."""
-    s.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id))
+    s.connection().execute(_DROP, {"tid": task_id})
 
 
 def _view(row: TaskDraft) -> TaskDraftView:

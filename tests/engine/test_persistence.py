@@ -183,3 +183,28 @@ def test_reused_task_text_is_the_whole_workflow_encoded_anew(
     with engine.sessionmaker() as s:
         row = s.get(Instance, inst.id)
         assert row is not None and row.state == written[-1][1]
+
+
+def test_a_task_with_no_data_is_stored_without_a_delta_and_runs_on_elsewhere(engine_with: EngineWith) -> None:
+    """A task not reached yet has no data; SpiffWorkflow would store it as a delta deleting
+    every key of its parent's. It is stored with no delta, and another process (which loads
+    the state) runs the instance on exactly as the one that wrote it."""
+    one = engine_with(b.review_loop_process("review"))
+    two = engine_with()  # another process: no cached workflow, it loads what was stored
+    inst = one.start("review", {"done": False, "petitioner": "王某某"}, actor="clerk")
+    with one.sessionmaker() as s:
+        row = s.get(Instance, inst.id)
+        assert row is not None
+        tasks = json.loads(row.state)["tasks"]
+    ahead = [t for t in tasks.values() if t["parent"] and t["state"] in (1, 2, 4)]  # maybe, likely, future
+    assert ahead, "the split's branches are predicted"
+    assert all(t["delta"] == {} and t["data"] == {} for t in ahead), "no list of the parent's keys"
+    for n in range(3):
+        for element in ("check_a", "check_b", "decide"):
+            writer = one if n % 2 == 0 else two
+            task = next(t for t in writer.tasks(instance_id=inst.id) if t.element_id == element)
+            data: dict[str, object] = {"done": n == 2} if element == "decide" else {"note": f"第{n}轮 {element}"}
+            inst = writer.complete(task.id, data, actor="handler")
+    assert inst.status == "completed"
+    assert inst.data == {"done": True, "petitioner": "王某某", "note": "第2轮 check_b"}
+    assert one.verify_history(inst.id).ok

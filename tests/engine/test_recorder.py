@@ -62,3 +62,30 @@ def test_a_stale_ready_row_is_closed_and_a_held_task_keeps_its_holder(engine_wit
         assert row is not None and row.state == "ready" and row.assignee == "zhang"
     assert [t.id for t in engine.tasks(instance_id=inst.id)] == [handle]
     assert len(engine.history(inst.id)) == events_before, "repair writes no event"
+
+
+def test_a_completion_reads_the_task_table_once(engine_with: EngineWith) -> None:
+    """The task, the instance's other ready tasks and the open tasks its events seal are one
+    read of the task table (issue 12: no second read of what the transaction already holds)."""
+    from sqlalchemy import event
+
+    engine = engine_with(SIMPLE)
+    inst = engine.start("simple_review", {"handler": "zhang"}, actor="clerk")
+    task = inst.tasks[0]
+    engine.claim(task.id, actor="zhang")
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    bind = engine.sessionmaker.kw["bind"]
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        after = engine.complete(task.id, {"accepted": True}, actor="zhang")
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+    reads = [s for s in statements if s.startswith("SELECT") and "FROM human_task " in s + " "
+             and not s.startswith("SELECT instance.")]
+    assert len(reads) == 1, reads
+    assert after.status in ("running", "waiting", "completed")
+    assert engine.verify_history(inst.id).ok
