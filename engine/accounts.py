@@ -30,6 +30,8 @@ _USER_COLUMNS = (User.id, User.username, User.display_name, User.is_active, User
                  User.created_at, User.session_generation, User.unit, UserGroup.group_name)
 _USER_BY_NAME = (select(*_USER_COLUMNS).outerjoin(UserGroup, UserGroup.user_id == User.id)
                  .where(User.username == bindparam("username")))
+_ALL_USERS = (select(*_USER_COLUMNS).outerjoin(UserGroup, UserGroup.user_id == User.id)
+              .order_by(User.username, UserGroup.group_name))
 _USER_BY_TOKEN = (select(ApiToken.id, ApiToken.revoked, ApiToken.created_at, ApiToken.expires_at,
                          ApiToken.last_used_at, *_USER_COLUMNS)
                   .join(User, User.id == ApiToken.user_id)
@@ -206,11 +208,13 @@ class Accounts:
         return _row_view(rows, 0) if rows else None
 
     def users(self) -> list[UserView]:
-        """All users, by name."""
+        """All users, by name (pages read them once per request to show people by name)."""
         with self._reads() as session:
-            rows = session.scalars(
-                select(User).options(selectinload(User.groups)).order_by(User.username))
-            return [_view(u) for u in rows]
+            rows = session.execute(_ALL_USERS).all()
+        by_user: dict[int, list[Any]] = {}
+        for row in rows:
+            by_user.setdefault(row[0], []).append(row)
+        return [_row_view(group, 0) for group in by_user.values()]
 
     def holders(self, role: str) -> list[UserView]:
         """Active users holding `role` (a group), by name: the choices of a user picker."""
