@@ -16,6 +16,12 @@ product's API shaped like ours) on bench/peer_workload.bpmn, two person's tasks 
     gunicorn -w 1 -k gthread --threads 4 -b 127.0.0.1:8000 'webapp.wsgi:app'
     python bench/http_bench.py --url http://127.0.0.1:8000 --token TOKEN --instances 100
 
+With --gunicorn it starts gunicorn itself (webapp/gunicorn_conf.py) on a fresh database for
+each workers x threads shape and drives it the same way, then prints a table:
+
+    python bench/http_bench.py --gunicorn 1x1,1x4,2x4,4x4 --instances 100
+    python bench/http_bench.py --gunicorn 1x4,2x4 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
 With --peer it first asks the package index whether the peer product (spiff-arena's backend,
 `spiffworkflow-backend`) can be installed here, and says so; the comparison run needs that
 server up and shaped like our API (or an adapter), which this script does not provide.
@@ -27,7 +33,9 @@ import argparse
 import http.client
 import json
 import logging
+import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -67,14 +75,20 @@ class Timings:
         with self.lock:
             self.samples[kind].append(seconds)
 
-    def report(self, title: str, completions: int, wall: float) -> None:
+    def percentiles(self, kind: str) -> tuple[float, float]:
+        """p50 and p95 of one request kind, in milliseconds."""
+        values = sorted(self.samples[kind])
+        p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+        return statistics.median(values) * 1000, p95 * 1000
+
+    def report(self, title: str, completions: int, wall: float) -> float:
+        """Print completions/s and p50/p95 per request kind; returns completions/s."""
         print(f"\n{title}: {completions} task completions in {wall:.2f} s = "
               f"{completions / wall:.1f} completions/s")
         for kind, values in sorted(self.samples.items()):
-            values = sorted(values)
-            p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
-            print(f"  {kind:<10} n={len(values):<6} p50={statistics.median(values) * 1000:7.1f} ms"
-                  f"  p95={p95 * 1000:7.1f} ms")
+            p50, p95 = self.percentiles(kind)
+            print(f"  {kind:<10} n={len(values):<6} p50={p50:7.1f} ms  p95={p95:7.1f} ms")
+        return completions / wall
 
 
 class Client:
@@ -131,8 +145,9 @@ def fresh_url(url: str | None) -> Iterator[str]:
         yield scratch
 
 
-def drive(url: str, token: str, instances: int, clients: int, max_seconds: float) -> None:
-    """Start `instances` peer workload cases on a running server and work them off."""
+def drive(url: str, token: str, instances: int, clients: int, max_seconds: float) -> tuple[float, Timings]:
+    """Start `instances` peer workload cases on a running server and work them off; returns
+    completions/s and the timings."""
     where = urlsplit(url)
     host, port = where.hostname or "127.0.0.1", where.port or 80
     timings = Timings()
@@ -151,7 +166,68 @@ def drive(url: str, token: str, instances: int, clients: int, max_seconds: float
         t.start()
     for t in threads:
         t.join()
-    timings.report(f"HTTP API at {url}", counter[0], time.perf_counter() - begin)
+    return timings.report(f"HTTP API at {url}", counter[0], time.perf_counter() - begin), timings
+
+
+PEER_WORKLOAD = Path(__file__).resolve().parent / "peer_workload.bpmn"
+
+
+def gunicorn_grid(shapes: list[str], database_url: str | None, instances: int, clients: int,
+                  max_seconds: float) -> None:
+    """For each WORKERSxTHREADS shape: a fresh database, gunicorn started on it with that many
+    gthread workers and threads, driven with `drive` (peer workload), then stopped; a table at the end."""
+    rows = []
+    for shape in shapes:
+        workers, threads = (int(x) for x in shape.lower().split("x"))
+        with tempfile.TemporaryDirectory() as tmp, fresh_url(database_url) as url:
+            settings = Settings(database_url=url, secret_key="bench", upload_dir=f"{tmp}/up")
+            engine = Engine.open(url, settings=settings)
+            engine.deploy(PEER_WORKLOAD, actor="designer")
+            engine.accounts.scrypt_n = 2**4
+            engine.accounts.add_user("bench", "bench password", ["intake_clerk", "case_handler"])
+            token = engine.accounts.create_token("bench")
+            engine.close()
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            env = {**os.environ, "ANJIE_DATABASE_URL": url, "ANJIE_SECRET_KEY": "bench",
+                   "ANJIE_UPLOAD_DIR": f"{tmp}/up", "ANJIE_INSTANCE_DIR": tmp,
+                   "ANJIE_WEB_WORKERS": str(workers), "ANJIE_WEB_THREADS": str(threads)}
+            server = subprocess.Popen(
+                [str(Path(sys.executable).with_name("gunicorn")), "-c", "python:webapp.gunicorn_conf",
+                 "-b", f"127.0.0.1:{port}", "--log-level", "warning", "webapp.wsgi:app"],
+                env=env, cwd=Path(__file__).resolve().parent.parent)
+            try:
+                _wait_for(port)
+                print(f"\n== gunicorn {workers} worker(s) x {threads} thread(s), {engine_kind(url)}")
+                rate, timings = drive(f"http://127.0.0.1:{port}", token, instances, clients, max_seconds)
+                rows.append((workers, threads, rate, timings))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    print(f"\n{'workers x threads':<18} {'completions/s':>13} {'inbox p50':>10} {'complete p50':>13} "
+          f"{'complete p95':>13}")
+    for workers, threads, rate, timings in rows:
+        print(f"{workers} x {threads:<14} {rate:13.1f} {timings.percentiles('inbox')[0]:8.1f} ms"
+              f" {timings.percentiles('complete')[0]:10.1f} ms {timings.percentiles('complete')[1]:10.1f} ms")
+
+
+def engine_kind(url: str) -> str:
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+
+
+def _wait_for(port: int, seconds: float = 60) -> None:
+    """Until the server on `port` answers (gunicorn imports the app in every worker first)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/openapi.json")
+            if conn.getresponse().status in (200, 401):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer on port {port} within {seconds:.0f} s")
 
 
 PEER_PACKAGE = "spiffworkflow-backend"
@@ -182,9 +258,14 @@ def main() -> None:
                         help="PostgreSQL URL (default: a SQLite file in a temp folder)")
     parser.add_argument("--max-seconds", type=float, default=300)
     parser.add_argument("--peer", action="store_true", help=f"check whether {PEER_PACKAGE} installs here first")
+    parser.add_argument("--gunicorn", default=None, metavar="WxT,...",
+                        help="start gunicorn on a fresh database per shape (e.g. 1x4,2x4,4x2) and drive it")
     args = parser.parse_args()
     if args.peer:
         check_peer()
+    if args.gunicorn:
+        gunicorn_grid(args.gunicorn.split(","), args.database_url, args.instances, args.clients, args.max_seconds)
+        return
     if args.url:
         if not args.token:
             parser.error("--url needs --token")

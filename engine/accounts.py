@@ -9,8 +9,9 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -21,6 +22,23 @@ from engine.operations import Action
 
 #: How often a bearer token's use is written down (its `last_used_at`), at most.
 TOKEN_USE_EVERY = timedelta(minutes=1)
+
+# Every request looks its user up (the session's, or the bearer token's): one prebuilt statement
+# each, user and groups in one round trip (a row per group), so no statement is built, no ORM
+# object loaded and no second query sent for the groups.
+_USER_COLUMNS = (User.id, User.username, User.display_name, User.is_active, User.locked_until,
+                 User.created_at, User.session_generation, User.unit, UserGroup.group_name)
+_USER_BY_NAME = (select(*_USER_COLUMNS).outerjoin(UserGroup, UserGroup.user_id == User.id)
+                 .where(User.username == bindparam("username")))
+_ALL_USERS = (select(*_USER_COLUMNS).outerjoin(UserGroup, UserGroup.user_id == User.id)
+              .order_by(User.username, UserGroup.group_name))
+_USER_BY_TOKEN = (select(ApiToken.id, ApiToken.revoked, ApiToken.created_at, ApiToken.expires_at,
+                         ApiToken.last_used_at, *_USER_COLUMNS)
+                  .join(User, User.id == ApiToken.user_id)
+                  .outerjoin(UserGroup, UserGroup.user_id == User.id)
+                  .where(ApiToken.token_hash == bindparam("token_hash")))
+_TOKEN_USED = update(ApiToken).where(ApiToken.id == bindparam("token_id")).values(
+    last_used_at=bindparam("now"))
 
 #: The groups the product knows; each maps to diagram lanes and candidate groups.
 ROLES: tuple[str, ...] = (
@@ -178,22 +196,25 @@ class Accounts:
 
     def user(self, username: str) -> UserView:
         """The user with this name; raises UserNotFound."""
-        with self._reads() as session:
-            return _view(self._load(session, username))
+        found = self.find_user(username)
+        if found is None:
+            raise UserNotFound(f"no user named {username!r}", username)
+        return found
 
     def find_user(self, username: str) -> UserView | None:
-        """The user with this name, or None."""
-        try:
-            return self.user(username)
-        except UserNotFound:
-            return None
+        """The user with this name, or None (one read: every web request asks it)."""
+        with self._reads() as session:
+            rows = session.execute(_USER_BY_NAME, {"username": username}).all()
+        return _row_view(rows, 0) if rows else None
 
     def users(self) -> list[UserView]:
-        """All users, by name."""
+        """All users, by name (pages read them once per request to show people by name)."""
         with self._reads() as session:
-            rows = session.scalars(
-                select(User).options(selectinload(User.groups)).order_by(User.username))
-            return [_view(u) for u in rows]
+            rows = session.execute(_ALL_USERS).all()
+        by_user: dict[int, list[Any]] = {}
+        for row in rows:
+            by_user.setdefault(row[0], []).append(row)
+        return [_row_view(group, 0) for group in by_user.values()]
 
     def holders(self, role: str) -> list[UserView]:
         """Active users holding `role` (a group), by name: the choices of a user picker."""
@@ -341,18 +362,19 @@ class Accounts:
         its own short transaction, so API reads do not take the write lock on every call.
         """
         with self._reads() as session:
-            row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-            if row is None or row.revoked or not self._token_view(row, "").is_live(self._clock()):
-                return None
-            user = session.get(User, row.user_id)
-            if user is None or not user.is_active:
-                return None
-            view, token_id, last_used = _view(user), row.id, row.last_used_at
+            rows = session.execute(_USER_BY_TOKEN, {"token_hash": _token_hash(token)}).all()
+        if not rows:
+            return None
+        token_id, revoked, created_at, expires_at, last_used = rows[0][:5]
         now = self._clock()
+        expires = _aware(expires_at or created_at + self.token_lifetime, now)
+        view = _row_view(rows, 5)
+        if revoked or expires is None or expires <= now or not view.is_active:
+            return None
         used = _aware(last_used, now)
         if used is None or now - used >= TOKEN_USE_EVERY:
             with self._sessions.begin() as session:
-                session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+                session.execute(_TOKEN_USED, {"token_id": token_id, "now": now})
         return view
 
     def revoke_tokens(self, username: str) -> int:
@@ -445,6 +467,16 @@ def _aware(value: datetime | None, now: datetime) -> datetime | None:
     if value is not None and value.tzinfo is None and now.tzinfo is not None:
         return value.replace(tzinfo=now.tzinfo)
     return value
+
+
+def _row_view(rows: list[Any], start: int) -> UserView:
+    """The user of `_USER_COLUMNS` rows (one per group; groups NULL for a user without any),
+    the user's columns beginning at `start`."""
+    uid, username, display_name, is_active, locked_until, created_at, generation, unit, _ = rows[0][start:]
+    return UserView(id=uid, username=username, display_name=display_name,
+                    groups=tuple(sorted(r[-1] for r in rows if r[-1] is not None)),
+                    is_active=bool(is_active), locked_until=locked_until, created_at=created_at,
+                    session_generation=generation or 0, unit=unit)
 
 
 def _view(user: User) -> UserView:

@@ -63,8 +63,12 @@ def connect(url: str) -> SqlEngine:
 
 
 def readonly(db: SqlEngine) -> SqlEngine:
-    """The same database for read-only sessions (on SQLite they do not take the write lock)."""
-    return db.execution_options(**{READONLY: True})
+    """The same database for read-only sessions: on SQLite they do not take the write lock;
+    on PostgreSQL their transactions are READ ONLY (the server refuses any write in them)."""
+    options: dict[str, Any] = {READONLY: True}
+    if db.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return db.execution_options(**options)
 
 
 @contextmanager

@@ -14,8 +14,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -197,25 +199,18 @@ class Queries:
         flt = flt or InboxFilter()
         page = min(max(1, page), MAX_PAGE)  # a huge page number must not overflow OFFSET
         now = self._clock()
-        mine, offered = _inbox_sources(username, list(groups), flt, now)
-        # Each source is an index range (by assignee; by group offer); only the first
-        # page * per_page of each is joined to tasks and cases, then merged.
-        top = page * per_page
-        due_order: tuple[Any, ...] = (literal_column("due_at").asc().nulls_last(), literal_column("task_id"))
-        parts = [mine.order_by(*due_order).limit(top)]
-        if offered is not None:
-            parts.append(offered.distinct().order_by(*due_order).limit(top))
-        merged = union_all(*[select(p.subquery()) for p in parts]).subquery()
+        groups = list(groups)
+        counts_query, rows_query = _inbox_statements(_InboxShape.of(flt, bool(groups)))
+        values = {"username": username, "groups": groups, "process_key": flt.process_key,
+                  "campaign_id": flt.campaign_id, "risk_colour": flt.risk_colour, "now": now,
+                  "near_end": now + self.near_due, "top": page * per_page, "per_page": per_page,
+                  "skip": (page - 1) * per_page}
         with self._sessions() as session:
-            counts = self._inbox_counts(session, mine, offered, now)
-            rows = session.execute(
-                select(HumanTask, Instance.business_key, Instance.campaign_id, Instance.risk_colour,
-                       Instance.case_class, Instance.data["title"].as_string())
-                .join(merged, merged.c.task_id == HumanTask.id)
-                .join(Instance, Instance.id == HumanTask.instance_id)
-                .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
-                .limit(per_page).offset((page - 1) * per_page)
-            ).all()
+            tally = [int(v) for v in session.execute(counts_query, values).one()] + [0, 0, 0]
+            rows = session.execute(rows_query, values).all()
+        # The sources do not overlap: an offer is open only while nobody holds the task.
+        counts = InboxCounts(total=tally[0] + tally[3], mine=tally[0], claimable=tally[3],
+                             overdue=tally[1] + tally[4], near_due=tally[2] + tally[5])
         items = [
             InboxItem(
                 task_id=t.id, instance_id=t.instance_id, process_key=t.process_key,
@@ -230,30 +225,6 @@ class Queries:
             for t, bk, camp, colour, cls, title in rows
         ]
         return InboxPage(items=items, counts=counts, page=page, per_page=per_page)
-
-    def _inbox_counts(self, session: Session, mine: Select[Any], offered: Select[Any] | None,
-                      now: datetime) -> InboxCounts:
-        def tally(source: Select[Any]) -> Any:
-            sub = source.subquery()
-            task, due = sub.c.task_id, sub.c.due_at
-            return select(
-                func.count(func.distinct(task)).label("total"),
-                func.count(func.distinct(case((due < now, task)))).label("overdue"),
-                func.count(func.distinct(case((and_(due >= now, due < now + self.near_due), task)))).label("near"),
-            ).subquery()
-
-        # Both sources in one statement (one round trip per inbox read).
-        held = tally(mine)
-        cols = [held.c.total, held.c.overdue, held.c.near]
-        query = select(*cols)
-        if offered is not None:
-            offers = tally(offered)
-            query = select(*cols, offers.c.total, offers.c.overdue, offers.c.near).select_from(
-                held.join(offers, true()))
-        values = [int(v) for v in session.execute(query).one()] + [0, 0, 0]
-        # The sources do not overlap: an offer is open only while nobody holds the task.
-        return InboxCounts(total=values[0] + values[3], mine=values[0], claimable=values[3],
-                           overdue=values[1] + values[4], near_due=values[2] + values[5])
 
     def may_act(self, task_id: str, username: str, groups: Iterable[str]) -> bool:
         """True if the task is ready and assigned to the user, or unassigned and offered to one
@@ -351,25 +322,91 @@ class Queries:
                        phases=[(e, n or e) for e, n in phases])
 
 
-def _inbox_sources(username: str, groups: list[str], flt: InboxFilter,
-                   now: datetime) -> tuple[Select[Any], Select[Any] | None]:
+@dataclass(frozen=True)
+class _InboxShape:
+    """Which parts an inbox statement has: the filters given, and whether offers to groups count."""
+
+    process_key: bool
+    campaign_id: bool
+    risk_colour: bool
+    overdue: bool
+    offers: bool
+
+    @classmethod
+    def of(cls, flt: InboxFilter, has_groups: bool) -> _InboxShape:
+        return cls(bool(flt.process_key), bool(flt.campaign_id), bool(flt.risk_colour), flt.overdue,
+                   has_groups and not flt.mine_only)
+
+
+_INBOX_STATEMENTS: dict[_InboxShape, tuple[Select[Any], Select[Any]]] = {}
+
+
+def _inbox_statements(shape: _InboxShape) -> tuple[Select[Any], Select[Any]]:
+    """The counts and the page statements of an inbox of this shape, built once: every value
+    (user, groups, filters, now, paging) is a bound parameter, so an inbox read builds no SQL
+    and SQLAlchemy computes no cache key again (every API inbox call and inbox page runs them)."""
+    found = _INBOX_STATEMENTS.get(shape)
+    if found is None:
+        found = _INBOX_STATEMENTS[shape] = _build_inbox_statements(shape)
+    return found
+
+
+def _build_inbox_statements(shape: _InboxShape) -> tuple[Select[Any], Select[Any]]:
+    now, near_end = bindparam("now", type_=HumanTask.due_at.type), bindparam("near_end", type_=HumanTask.due_at.type)
+    mine, offered = _inbox_sources(shape, now)
+    # Each source is an index range (by assignee; by group offer); only the first
+    # page * per_page of each is joined to tasks and cases, then merged.
+    top = bindparam("top", type_=Integer)
+    due_order: tuple[Any, ...] = (literal_column("due_at").asc().nulls_last(), literal_column("task_id"))
+    parts = [mine.order_by(*due_order).limit(top)]
+    if offered is not None:
+        parts.append(offered.distinct().order_by(*due_order).limit(top))
+    merged = union_all(*[select(p.subquery()) for p in parts]).subquery()
+    rows = (select(HumanTask, Instance.business_key, Instance.campaign_id, Instance.risk_colour,
+                   Instance.case_class, Instance.data["title"].as_string())
+            .join(merged, merged.c.task_id == HumanTask.id)
+            .join(Instance, Instance.id == HumanTask.instance_id)
+            .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
+            .limit(bindparam("per_page", type_=Integer)).offset(bindparam("skip", type_=Integer)))
+
+    def tally(source: Select[Any]) -> Any:
+        sub = source.subquery()
+        task, due = sub.c.task_id, sub.c.due_at
+        return select(
+            func.count(func.distinct(task)).label("total"),
+            func.count(func.distinct(case((due < now, task)))).label("overdue"),
+            func.count(func.distinct(case((and_(due >= now, due < near_end), task)))).label("near"),
+        ).subquery()
+
+    # Both sources in one statement (one round trip per inbox read).
+    held = tally(mine)
+    cols = [held.c.total, held.c.overdue, held.c.near]
+    counts = select(*cols)
+    if offered is not None:
+        offers = tally(offered)
+        counts = select(*cols, offers.c.total, offers.c.overdue, offers.c.near).select_from(
+            held.join(offers, true()))
+    return counts, rows
+
+
+def _inbox_sources(shape: _InboxShape, now: Any) -> tuple[Select[Any], Select[Any] | None]:
     """(task_id, due_at) of the tasks the user holds, and of the open offers to the user's
     groups (None when there are none to look at), each with the filters applied."""
     mine: Select[Any] = select(HumanTask.id.label("task_id"), HumanTask.due_at.label("due_at")).where(
-        HumanTask.state == READY, HumanTask.assignee == username)
+        HumanTask.state == READY, HumanTask.assignee == bindparam("username"))
     offered: Select[Any] | None = None
-    if groups and not flt.mine_only:
+    if shape.offers:
         offered = select(TaskGroup.task_id.label("task_id"), TaskGroup.due_at.label("due_at")).where(
-            TaskGroup.group_name.in_(groups), TaskGroup.open.is_(True))
-    if flt.campaign_id or flt.risk_colour:
+            TaskGroup.group_name.in_(bindparam("groups", expanding=True)), TaskGroup.open.is_(True))
+    if shape.campaign_id or shape.risk_colour:
         mine = mine.join(Instance, Instance.id == HumanTask.instance_id)
         if offered is not None:
             offered = offered.join(Instance, Instance.id == TaskGroup.instance_id)
-    if flt.process_key and offered is not None:
+    if shape.process_key and offered is not None:
         offered = offered.join(HumanTask, HumanTask.id == TaskGroup.task_id)
-    mine = mine.where(*_inbox_filters(flt, now, HumanTask.due_at))
+    mine = mine.where(*_inbox_filters(shape, now, HumanTask.due_at))
     if offered is not None:
-        offered = offered.where(*_inbox_filters(flt, now, TaskGroup.due_at))
+        offered = offered.where(*_inbox_filters(shape, now, TaskGroup.due_at))
     return mine, offered
 
 
@@ -383,12 +420,17 @@ def _visible_to(username: str, groups: list[str], mine_only: bool) -> ColumnElem
     return HumanTask.id.in_(ids)
 
 
-def _inbox_filters(flt: InboxFilter, now: datetime, due_at: Any) -> list[ColumnElement[bool]]:
-    """The filter's conditions; `due_at` is the due-date column of the source being filtered."""
-    conditions = _case_filters(flt.campaign_id, flt.risk_colour)
-    if flt.process_key:
-        conditions.append(HumanTask.process_key == flt.process_key)
-    if flt.overdue:
+def _inbox_filters(shape: _InboxShape, now: Any, due_at: Any) -> list[ColumnElement[bool]]:
+    """The filter's conditions, on bound parameters; `due_at` is the due-date column of the
+    source being filtered."""
+    conditions: list[ColumnElement[bool]] = []
+    if shape.campaign_id:
+        conditions.append(Instance.campaign_id == bindparam("campaign_id"))
+    if shape.risk_colour:
+        conditions.append(Instance.risk_colour == bindparam("risk_colour"))
+    if shape.process_key:
+        conditions.append(HumanTask.process_key == bindparam("process_key"))
+    if shape.overdue:
         conditions.append(due_at < now)
     return conditions
 

@@ -40,8 +40,13 @@ def authenticate() -> None:
     engine().audit.name_actor(g.user.username)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def plain(value: Any) -> Any:
-    """Dataclasses, tuples and datetimes as JSON-ready values."""
+    """Dataclasses, tuples and datetimes as JSON-ready values (scalars first: most values are)."""
+    if isinstance(value, _SCALARS):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, datetime):

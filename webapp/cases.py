@@ -23,8 +23,8 @@ from engine import FormInvalid, InstanceStatus, InstanceView
 from webapp import access, forms, operation_log, repeat_petitions
 from webapp.auth import current_user, require
 from webapp.i18n import DISPLAY_ZONE, format_when
-from webapp.labels import data_labels, element_names, value_names
-from webapp.services import accounts, engine, queries
+from webapp.labels import data_labels, element_names, person_label, value_names
+from webapp.services import diagram_xml, engine, queries
 from webapp.tasks import attachment_store, summary
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -89,8 +89,7 @@ def top_facts(data: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]
         facts.append((_("Class"), str(data["case_class"]), ""))
     for key, label in (("case_leader", _("Case leader")), ("case_handler", _("Case handler"))):
         if data.get(key):
-            person = accounts().find_user(str(data[key]))
-            facts.append((label, person.label if person else str(data[key]), ""))
+            facts.append((label, person_label(str(data[key])), ""))  # the users the page reads once
     return facts
 
 
@@ -104,7 +103,7 @@ def render_case(instance_id: int, repeat_values: dict[str, str] | None = None,
                 repeat_errors: dict[str, str] | None = None) -> str:
     """Draw the case page; the repeat-petition form with what was typed and its errors, if any."""
     instance = load(instance_id)
-    xml = engine().diagram_xml(instance.process_key, instance.version)
+    xml = diagram_xml(instance.process_key, instance.version)
     names = element_names(xml)
     # ?step=N replays the case as it stood after history event N (for auditors): the
     # diagram, the data and the timeline are rebuilt from the stored events only.
@@ -120,7 +119,7 @@ def render_case(instance_id: int, repeat_values: dict[str, str] | None = None,
     user = current_user()
     labels = data_labels(xml)
     shown, other = summary(data, labels)
-    repeat = repeat_petitions.ready_task(instance_id)
+    repeat = repeat_petitions.ready_task(instance_id, instance.tasks)
     return render_template(
         "cases/show.html", instance=instance, names=names,
         history=timeline.events, timeline=TimelinePage(timeline.page, timeline.pages),
@@ -141,7 +140,7 @@ def diagram(instance_id: int) -> Response:
     """The BPMN XML of the case's process version, for bpmn-js: sent as plain text to download,
     so no browser renders it (markup inside a diagram must never run in the app's origin)."""
     instance = load(instance_id)
-    return xml_download(engine().diagram_xml(instance.process_key, instance.version), instance.process_key)
+    return xml_download(diagram_xml(instance.process_key, instance.version), instance.process_key)
 
 
 def xml_download(xml: bytes, process_key: str) -> Response:

@@ -191,14 +191,21 @@ def data_labels(xml: bytes) -> dict[str, str]:
         "case_handler": _("Case handler"), "petitioner_names": _("Petitioner"),
         "demand": _("Demand"),
     }
+    for key, label in form_labels(xml):
+        labels.setdefault(key, label)
+    return labels
+
+
+@lru_cache(maxsize=32)
+def form_labels(xml: bytes) -> tuple[tuple[str, str], ...]:
+    """(field id, label) of the diagram's form fields, in order: parsed once per diagram (a
+    deployed version never changes), not on every page that shows a case."""
     try:
         root = etree.fromstring(xml, parser=safe_parser())
     except etree.XMLSyntaxError:
-        return labels
-    for field in root.iter(f"{{{CAMUNDA_NS}}}formField"):
-        if field.get("id") and field.get("label"):
-            labels.setdefault(field.get("id"), field.get("label"))
-    return labels
+        return ()
+    return tuple((f.get("id"), f.get("label")) for f in root.iter(f"{{{CAMUNDA_NS}}}formField")
+                 if f.get("id") and f.get("label"))
 
 
 @lru_cache(maxsize=32)
@@ -232,7 +239,7 @@ def value_names(xml: bytes) -> dict[str, dict[str, str]]:
     """Field id → {stored value → what people read}: option names (来访, not `visit`), and for
     fields that hold a user name, the person's name."""
     names = dict(option_names(xml))
-    people = {u.username: u.label for u in engine().accounts.users()}
+    people = people_names()
     for key in person_fields(xml):
         names[key] = {**people, **names.get(key, {})}
     return names
@@ -269,10 +276,16 @@ def person_label(username: str | None) -> str:
     someone without one or unknown). The users are read once per request."""
     if not username:
         return ""
+    return people_names().get(username, username)
+
+
+def people_names() -> dict[str, str]:
+    """User name → the name people read, for every user: read once per request, whichever of
+    the page's labels asks first."""
     people: dict[str, str] | None = g.get("anjie_people")
     if people is None:
         people = g.anjie_people = {u.username: u.label for u in engine().accounts.users()}
-    return people.get(username, username)
+    return people
 
 
 def process_label(process_key: str, version: int | None = None) -> str:

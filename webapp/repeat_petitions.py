@@ -7,6 +7,7 @@ reopens the case as a backlog case); recording one completes whichever of them i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import abort
@@ -21,9 +22,10 @@ from webapp.services import engine
 TASKS = ("record_repeat_during_handling", "record_repeat_petition")
 
 
-def ready_task(instance_id: int) -> TaskView | None:
-    """The case's ready repeat-petition task with its form, or None at a stage that has none."""
-    for task in engine().tasks(instance_id=instance_id):
+def ready_task(instance_id: int, ready: Iterable[TaskView] | None = None) -> TaskView | None:
+    """The case's ready repeat-petition task with its form, or None at a stage that has none.
+    `ready`: the case's ready tasks when the caller has them already (the case page's instance)."""
+    for task in engine().tasks(instance_id=instance_id) if ready is None else ready:
         if task.element_id in TASKS:
             return engine().task(task.id)
     return None

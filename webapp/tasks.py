@@ -25,7 +25,7 @@ from webapp import access, forms
 from webapp.attachments import AttachmentRefused, AttachmentStore
 from webapp.auth import current_user
 from webapp.labels import data_labels, return_reasons, value_names
-from webapp.services import accounts, engine, settings
+from webapp.services import accounts, diagram_xml, engine, settings
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -92,7 +92,7 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
                 errors: dict[str, str], status: int = 200, draft: TaskDraftView | None = None) -> Any:
     """Draw the task page with the given field values and errors."""
     user = current_user()
-    xml = engine().diagram_xml(instance.process_key, instance.version)
+    xml = diagram_xml(instance.process_key, instance.version)
     labels = data_labels(xml)
     approved = [(k, instance.data[k]) for k in task.approves if instance.data.get(k) not in (None, "")]
     shown, other = summary({k: v for k, v in instance.data.items() if k not in task.approves}, labels)
