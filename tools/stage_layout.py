@@ -1,15 +1,12 @@
-"""Draw the staged petition path: the top level by hand, each stage from the flat picture's layout.
+"""Draw the staged petition path: the top level by hand, each stage laid out in columns and lanes.
 
-Every element moved into a stage keeps its place relative to its neighbours from the flat
-picture; the stage's plane packs the columns (gaps closed) and keeps only the lanes of the
-roles that act in it, each lane as tall as its content. New elements (a stage's start, its
-outcome steps and ends) are placed in the flat picture's coordinates first, so they are packed
-with the rest.
+A stage's steps stand in columns by how far they are from the stage's start (the longest way
+there, loops left out), in the lane of the role that acts, one row per step sharing a column
+in a lane. Boundary events sit on the lower edge of what they are attached to. Lines run right
+angles; a flow that goes back (a loop) runs below its lane's rows.
 """
 
 from __future__ import annotations
-
-import bisect
 
 from lxml import etree
 
@@ -18,9 +15,11 @@ from stage_petition_case import NS, STAGES, el, q, sub
 TASK = (100, 80)
 EVENT = (36, 36)
 GATEWAY = (50, 50)
-GAP = 50          # what is left of an empty column run
-LANE_PAD = 40     # above and below a lane's content
-LEFT = 230        # a stage's content starts here (the start event to its left)
+COLUMN = 170      # column pitch
+ROW = 130         # row pitch inside a lane
+LEFT = 200        # centre of the first column
+LANE_X = 120
+LANE_TOP = 60
 
 
 def _size(node: etree._Element) -> tuple[int, int]:
@@ -32,18 +31,8 @@ def _size(node: etree._Element) -> tuple[int, int]:
     return TASK
 
 
-class Plane:
-    """A BPMN plane's shapes and edges, by element id."""
-
-    def __init__(self, plane: etree._Element) -> None:
-        self.plane = plane
-        self.shapes = {s.get("bpmnElement"): s for s in plane.findall("bpmndi:BPMNShape", NS)}
-        self.edges = {e.get("bpmnElement"): e for e in plane.findall("bpmndi:BPMNEdge", NS)}
-
-
-def bounds(shape: etree._Element) -> list[float]:
-    b = shape.find("dc:Bounds", NS)
-    return [float(b.get(k)) for k in ("x", "y", "width", "height")]
+def _num(v: float) -> str:
+    return str(int(round(v)))
 
 
 def set_bounds(node: etree._Element, x: float, y: float, w: float, h: float) -> None:
@@ -54,17 +43,23 @@ def set_bounds(node: etree._Element, x: float, y: float, w: float, h: float) -> 
         b.set(key, _num(value))
 
 
-def _num(v: float) -> str:
-    return str(int(round(v)))
-
-
-def add_shape(plane: etree._Element, ident: str, x: float, y: float, w: float, h: float, **attrs: str) -> etree._Element:
+def add_shape(plane: etree._Element, ident: str, box: list[float], **attrs: str) -> etree._Element:
     shape = sub(plane, "bpmndi:BPMNShape", id=f"{ident}_di", bpmnElement=ident, **attrs)
-    set_bounds(shape, x, y, w, h)
+    set_bounds(shape, *box)
     return shape
 
 
-def add_edge(plane: etree._Element, ident: str, points: list[tuple[float, float]]) -> etree._Element:
+def add_label(shape: etree._Element, box: list[float], text: str, above: bool = False, narrow: bool = False) -> None:
+    label = sub(shape, "bpmndi:BPMNLabel")
+    width = min(max(50, 13 * len(text)), 52 if narrow else 110)
+    lines = -(-13 * len(text) // width)
+    height = 14 * lines
+    y = box[1] - height - 4 if above else box[1] + box[3] + 4
+    set_bounds(label, box[0] + box[2] / 2 - width / 2, y, width, height)
+
+
+def add_edge(plane: etree._Element, ident: str, points: list[tuple[float, float]],
+             name: str | None = None) -> etree._Element:
     edge = sub(plane, "bpmndi:BPMNEdge", id=f"{ident}_di", bpmnElement=ident)
     clean: list[tuple[float, float]] = []
     for p in points:
@@ -72,11 +67,22 @@ def add_edge(plane: etree._Element, ident: str, points: list[tuple[float, float]
             clean.append(p)
     for x, y in clean:
         sub(edge, "di:waypoint", x=_num(x), y=_num(y))
+    if name:
+        # on the last leg, next to where the line arrives: lines leaving one gateway part there
+        (x1, y1), (x2, y2) = clean[-2], clean[-1]
+        width = min(max(40, 13 * len(name)), 100)
+        lines = -(-13 * len(name) // width)
+        label = sub(edge, "bpmndi:BPMNLabel")
+        if abs(y1 - y2) < 1:   # horizontal: text above it
+            x = max(min(x1, x2), max(x1, x2) - width - 8)
+            set_bounds(label, x, y1 - 14 * lines - 2, width, 14 * lines)
+        else:                  # vertical: text beside it
+            set_bounds(label, x1 + 6, min(y1, y2) + (abs(y2 - y1) - 14 * lines) / 2, width, 14 * lines)
     return edge
 
 
 def route(a: list[float], b: list[float], via_y: float | None = None) -> list[tuple[float, float]]:
-    """An orthogonal line from shape box `a` to box `b` (right side to left side; above via_y)."""
+    """An orthogonal line from box `a` to box `b`: right side to left side, or over `via_y`."""
     ax, ay = a[0] + a[2], a[1] + a[3] / 2
     bx, by = b[0], b[1] + b[3] / 2
     if via_y is not None:
@@ -86,23 +92,19 @@ def route(a: list[float], b: list[float], via_y: float | None = None) -> list[tu
     if abs(ay - by) < 1:
         return [(ax, ay), (bx, by)]
     if bx > ax + 20:
-        mid = bx - 25
+        # turn in the gap before the target's column, so the line never runs through a step
+        mid = min(bx - 15, b[0] + b[2] / 2 - COLUMN / 2) if b[2] < COLUMN else bx - 30
+        mid = max(mid, ax + 10)
         return [(ax, ay), (mid, ay), (mid, by), (bx, by)]
-    # backwards: leave downwards, come in from below
-    low = max(a[1] + a[3], b[1] + b[3]) + 30
+    low = max(a[1] + a[3], b[1] + b[3]) + 25
     return [(a[0] + a[2] / 2, a[1] + a[3]), (a[0] + a[2] / 2, low), (b[0] + b[2] / 2, low), (b[0] + b[2] / 2, b[1] + b[3])]
 
 
 def layout(tree: etree._ElementTree) -> None:
     root = tree.getroot()
     proc = root.find("bpmn:process", NS)
-    main = Plane(root.find("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS))
-    lane_band = {}
-    for ident, shape in list(main.shapes.items()):
-        if ident.startswith("lane_"):
-            x, y, w, h = bounds(shape)
-            lane_band[ident.removeprefix("lane_")] = (y, y + h)
-            main.plane.remove(main.shapes.pop(ident))
+    main = root.find("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS)
+    shapes = {s.get("bpmnElement"): s for s in main.findall("bpmndi:BPMNShape", NS)}
     anchor = root.find("bpmndi:BPMNDiagram", NS)
     for ident, _name, _doc, _members in STAGES:
         sp = proc.find(f"bpmn:subProcess[@id='{ident}']", NS)
@@ -110,194 +112,142 @@ def layout(tree: etree._ElementTree) -> None:
         plane = sub(diagram, "bpmndi:BPMNPlane", id=f"{ident}_plane", bpmnElement=ident)
         anchor.addnext(diagram)
         anchor = diagram
-        _draw_stage(sp, main, plane, lane_band)
-    _draw_top(proc, main)
+        _draw_stage(sp, plane)
+    for child in list(main):
+        if child.get("bpmnElement") != "petition_case_participant":
+            main.remove(child)
+    _draw_top(proc, main, shapes["petition_case_participant"])
 
 
-def _draw_stage(sp: etree._Element, main: Plane, plane: etree._Element, lane_band: dict) -> None:
+def _draw_stage(sp: etree._Element, plane: etree._Element) -> None:
     ident = sp.get("id")
-    lane_of = {}
-    for lane in sp.find("bpmn:laneSet", NS):
-        role = lane.get("id").partition("_lane_")[2]
-        for ref in lane.findall("bpmn:flowNodeRef", NS):
-            lane_of[ref.text] = role
+    lanes = list(sp.find("bpmn:laneSet", NS))
+    lane_of = {ref.text: lane.get("id") for lane in lanes for ref in lane.findall("bpmn:flowNodeRef", NS)}
     nodes = {n.get("id"): n for n in sp if isinstance(n.tag, str) and n.get("id")
              and n.tag not in (q("bpmn:sequenceFlow"), q("bpmn:laneSet"), q("bpmn:documentation"))}
     flows = sp.findall("bpmn:sequenceFlow", NS)
-    boxes: dict[str, list[float]] = {}
-    shapes: dict[str, etree._Element] = {}
-    for nid in nodes:
-        if nid in main.shapes:
-            shape = main.shapes.pop(nid)
-            main.plane.remove(shape)
-            plane.append(shape)
-            shapes[nid] = shape
-            boxes[nid] = bounds(shape)
-    old_right = max(b[0] + b[2] for b in boxes.values())
-    # New elements, placed in the flat picture's coordinates.
-    placed: list[list[float]] = []
-
-    def free(x: float, y: float, w: float, h: float) -> list[float]:
-        box = [x, y, w, h]
-        while any(abs(o[0] - box[0]) < 120 and abs(o[1] + o[3] / 2 - (box[1] + box[3] / 2)) < 70 for o in placed):
-            box[1] += 90
-        placed.append(box)
-        return box
-
-    sources = {f.get("targetRef"): f.get("sourceRef") for f in flows}
-    targets = {f.get("sourceRef"): f.get("targetRef") for f in flows}
-    new = [n for n in nodes if n not in boxes]
-    start = f"{ident}_start"
-    first = boxes[targets[start]]
-    x0 = min(b[0] for b in boxes.values())
-    cy = first[1] + first[3] / 2
-    boxes[start] = [x0 - 90, cy - 18, 36, 36]
-    lane_of[start] = lane_of[targets[start]]
-    # outcome steps in a column right of everything, ends right of them
-    for nid in new:
-        if nid == start or nid.endswith("_end"):
-            continue
-        src = sources[nid]
-        sb = boxes[src]
-        w, h = _size(nodes[nid])
-        boxes[nid] = free(old_right + 80, sb[1] + sb[3] / 2 - h / 2, w, h)
-        lane_of[nid] = lane_of[src]
-    for nid in new:
-        if nid == start or not nid.endswith("_end") or nid in boxes:
-            continue
-        src = sources[nid]
-        sb = boxes[src]
-        if src in new:
-            boxes[nid] = [sb[0] + sb[2] + 60, sb[1] + sb[3] / 2 - 18, 36, 36]
-        else:
-            boxes[nid] = free(old_right + 80, sb[1] + sb[3] / 2 - 18, 36, 36)
-        lane_of[nid] = lane_of[src]
-    # Boundary events live in the lane of what they are attached to.
-    for nid, node in nodes.items():
-        if node.tag == q("bpmn:boundaryEvent") and nid not in lane_of:
-            lane_of[nid] = lane_of.get(node.get("attachedToRef"))
-    # x: close the empty column runs.
-    spans = sorted((b[0], b[0] + b[2]) for b in boxes.values())
-    for shape in shapes.values():
-        label = shape.find("bpmndi:BPMNLabel/dc:Bounds", NS)
-        if label is not None:
-            lx, lw = float(label.get("x")), float(label.get("width"))
-            spans.append((lx, lx + lw))
-    spans.sort()
-    runs: list[list[float]] = []
-    for a, b in spans:
-        if runs and a <= runs[-1][1] + GAP:
-            runs[-1][1] = max(runs[-1][1], b)
-        else:
-            runs.append([a, b])
-    starts = [r[0] for r in runs]
-    shift = []
-    pos = LEFT - 90 - 20
-    for a, b in runs:
-        shift.append(pos - a)
-        pos += (b - a) + GAP
-
-    def mx(x: float) -> float:
-        i = max(0, bisect.bisect_right(starts, x) - 1)
-        return x + shift[i]
-
-    # y: each role's lane as tall as its content, in the office's order.
-    roles = [lane.get("id").partition("_lane_")[2] for lane in sp.find("bpmn:laneSet", NS)]
-    extent: dict[str, list[float]] = {}
-    for nid, b in boxes.items():
-        role = lane_of.get(nid)
-        lo, hi = b[1], b[1] + b[3]
-        shape = shapes.get(nid)
-        label = shape.find("bpmndi:BPMNLabel/dc:Bounds", NS) if shape is not None else None
-        if label is not None:
-            lo, hi = min(lo, float(label.get("y"))), max(hi, float(label.get("y")) + float(label.get("height")))
-        e = extent.setdefault(role, [lo, hi])
-        e[0], e[1] = min(e[0], lo), max(e[1], hi)
-    top = 80.0
-    band: dict[str, tuple[float, float, float]] = {}
-    for role in roles:
-        lo, hi = extent[role]
-        height = max(hi - lo + 2 * LANE_PAD, 140)
-        band[role] = (top, height, top + (height - (hi - lo)) / 2 - lo)
-        top += height
-
-    def my(y: float, role: str | None = None) -> float:
-        if role in band:
-            return y + band[role][2]
-        # a waypoint: the lane it was drawn in, clamped to that lane's new band
-        for r, (lo, hi) in sorted(lane_band.items(), key=lambda kv: kv[1][0]):
-            if lo <= y < hi:
-                if r in band:
-                    t, h, off = band[r]
-                    return min(max(y + off, t + 5), t + h - 5)
-                later = [band[o][0] for o in roles if lane_band[o][0] >= hi]
-                return later[0] if later else top
-        return y
-
-    for nid, b in boxes.items():
-        role = lane_of.get(nid)
-        nb = [mx(b[0]), my(b[1], role), b[2], b[3]]
-        boxes[nid] = nb
-        shape = shapes.get(nid)
-        if shape is None:
-            extra = {"isExpanded": "false"} if nodes[nid].tag == q("bpmn:subProcess") else {}
-            shape = add_shape(plane, nid, *nb, **extra)
-            shapes[nid] = shape
-        else:
-            old = bounds(shape)
-            set_bounds(shape, *nb)
-            label = shape.find("bpmndi:BPMNLabel", NS)
-            if label is not None:
-                lb = bounds(label)
-                set_bounds(label, lb[0] - old[0] + nb[0], lb[1] - old[1] + nb[1], lb[2], lb[3])
-    right = max(b[0] + b[2] for b in boxes.values()) + 60
-    for lane in sp.find("bpmn:laneSet", NS):
-        role = lane.get("id").partition("_lane_")[2]
-        t, h, _ = band[role]
-        shape = el("bpmndi:BPMNShape", id=f"{lane.get('id')}_di", bpmnElement=lane.get("id"), isHorizontal="true")
-        set_bounds(shape, 120, t, right - 120, h)
-        plane.insert(0, shape)
-    # Edges: the flat picture's where both ends kept their shapes, new lines elsewhere.
+    host = {nid: n.get("attachedToRef") for nid, n in nodes.items() if n.tag == q("bpmn:boundaryEvent")}
+    out: dict[str, list[str]] = {}
+    into: dict[str, str] = {}
     for f in flows:
-        fid = f.get("id")
-        old_edge = main.edges.pop(fid, None)
+        src = host.get(f.get("sourceRef"), f.get("sourceRef"))
+        out.setdefault(src, []).append(f.get("targetRef"))
+        into.setdefault(f.get("targetRef"), src)
+    # New steps (outcomes, ends) sit in the lane of what leads to them.
+    for nid in nodes:
+        if nid not in lane_of and nid not in host:
+            src = into.get(nid)
+            while src is not None and src not in lane_of:
+                src = into.get(src)
+            if nid == f"{ident}_start":
+                first = out[nid][0]
+                lane_of[nid] = lane_of.get(first, lanes[0].get("id"))
+            else:
+                lane_of[nid] = lane_of.get(src, lanes[0].get("id"))
+    for nid, h in host.items():
+        lane_of[nid] = lane_of[h]
+    # Columns: the longest way from the start, loops left out.
+    back: set[tuple[str, str]] = set()
+    seen: set[str] = set()
+    stack: set[str] = set()
+    order: list[str] = []
+
+    def visit(n: str) -> None:
+        seen.add(n)
+        stack.add(n)
+        order.append(n)
+        for m in out.get(n, []):
+            if m in stack:
+                back.add((n, m))
+            elif m not in seen:
+                visit(m)
+        stack.discard(n)
+
+    start = f"{ident}_start"
+    visit(start)
+    column = {n: 0 for n in order}
+    for _ in range(len(order)):
+        changed = False
+        for n in order:
+            for m in out.get(n, []):
+                if (n, m) not in back and column[m] < column[n] + 1:
+                    column[m] = column[n] + 1
+                    changed = True
+        if not changed:
+            break
+    # Rows: in each lane, one row per step sharing a column, in the order the steps are reached.
+    row: dict[str, int] = {}
+    used: dict[tuple[str, int], int] = {}
+    for n in order:
+        key = (lane_of[n], column[n])
+        row[n] = used.get(key, 0)
+        used[key] = row[n] + 1
+    rows_in = {lane.get("id"): max([used[k] for k in used if k[0] == lane.get("id")] or [1]) for lane in lanes}
+    top = LANE_TOP
+    band: dict[str, tuple[float, float]] = {}
+    for lane in lanes:
+        height = rows_in[lane.get("id")] * ROW + 50
+        band[lane.get("id")] = (top, height)
+        top += height
+    boxes: dict[str, list[float]] = {}
+    for n in order:
+        w, h = _size(nodes[n])
+        cx = LEFT + column[n] * COLUMN
+        cy = band[lane_of[n]][0] + 25 + ROW / 2 + row[n] * ROW - 10
+        boxes[n] = [cx - w / 2, cy - h / 2, w, h]
+    per_host: dict[str, int] = {}
+    for nid, h in host.items():
+        hb = boxes[h]
+        i = per_host.get(h, 0)
+        per_host[h] = i + 1
+        boxes[nid] = [hb[0] + 4 + i * 52, hb[1] + hb[3] - 18, 36, 36]
+    right = max(b[0] + b[2] for b in boxes.values()) + 60
+    for lane in lanes:
+        t, h = band[lane.get("id")]
+        shape = el("bpmndi:BPMNShape", id=f"{lane.get('id')}_di", bpmnElement=lane.get("id"), isHorizontal="true")
+        set_bounds(shape, LANE_X, t, right - LANE_X, h)
+        plane.append(shape)
+    for nid, node in nodes.items():
+        extra = {}
+        if node.tag == q("bpmn:subProcess"):
+            extra["isExpanded"] = "false"
+        elif node.tag == q("bpmn:exclusiveGateway"):
+            extra["isMarkerVisible"] = "true"
+        shape = add_shape(plane, nid, boxes[nid], **extra)
+        name = node.get("name")
+        is_labelled = etree.QName(node).localname.endswith(("Event", "Gateway"))
+        if name and is_labelled:
+            add_label(shape, boxes[nid], name, above=etree.QName(node).localname.endswith("Gateway"),
+                      narrow=nid in host)
+    for f in flows:
         src, tgt = f.get("sourceRef"), f.get("targetRef")
-        if old_edge is not None:
-            main.plane.remove(old_edge)
-        if old_edge is not None and src not in new and tgt not in new and src != start:
-            plane.append(old_edge)
-            for wp in old_edge.findall("di:waypoint", NS):
-                x, y = float(wp.get("x")), float(wp.get("y"))
-                wp.set("x", _num(mx(x)))
-                wp.set("y", _num(my(y)))
-            label = old_edge.find("bpmndi:BPMNLabel", NS)
-            if label is not None:
-                lb = bounds(label)
-                set_bounds(label, mx(lb[0]), my(lb[1]), lb[2], lb[3])
-            # keep the ends on the shapes they join (a lane packed differently may move them)
-            _snap(old_edge, boxes[src], boxes[tgt])
+        a, b = boxes[src], boxes[tgt]
+        s = host.get(src, src)
+        if src in host:   # from a boundary event: down, then along to the target
+            x = a[0] + a[2] / 2
+            hb = boxes[host[src]]
+            gap = hb[0] + hb[2] / 2 + COLUMN / 2
+            drop = a[1] + a[3] + 14 + 12 * list(host).index(src) % 3
+            if b[0] > gap:   # below the host, then down the gap after its column
+                pts = [(x, a[1] + a[3]), (x, drop), (gap, drop), (gap, b[1] + b[3] / 2), (b[0], b[1] + b[3] / 2)]
+            elif b[0] > x:
+                pts = [(x, a[1] + a[3]), (x, b[1] + b[3] / 2), (b[0], b[1] + b[3] / 2)]
+            else:
+                pts = [(x, a[1] + a[3]), (x, b[1] + b[3] / 2), (b[0] + b[2], b[1] + b[3] / 2)]
+        elif (s, tgt) in back:
+            low = band[lane_of[src]][0] + band[lane_of[src]][1] - 12
+            low = max(low, b[1] + b[3] + 15) if lane_of[src] == lane_of[tgt] else low
+            pts = [(a[0] + a[2] / 2, a[1] + a[3]), (a[0] + a[2] / 2, low), (b[0] + b[2] / 2, low),
+                   (b[0] + b[2] / 2, b[1] + b[3])]
+            if lane_of[src] != lane_of[tgt]:
+                pts[-1] = (b[0] + b[2] / 2, b[1] if b[1] > low else b[1] + b[3])
         else:
-            add_edge(plane, fid, route(boxes[src], boxes[tgt]))
+            pts = route(a, b)
+        add_edge(plane, f.get("id"), pts, f.get("name"))
 
 
-def _snap(edge: etree._Element, a: list[float], b: list[float]) -> None:
-    wps = edge.findall("di:waypoint", NS)
-    for wp, box in ((wps[0], a), (wps[-1], b)):
-        x, y = float(wp.get("x")), float(wp.get("y"))
-        x = min(max(x, box[0]), box[0] + box[2])
-        y = min(max(y, box[1]), box[1] + box[3])
-        wp.set("x", _num(x))
-        wp.set("y", _num(y))
-
-
-def _draw_top(proc: etree._Element, main: Plane) -> None:
+def _draw_top(proc: etree._Element, plane: etree._Element, participant: etree._Element) -> None:
     """The top level by hand: the nine stages left to right, the clock and 复查复核 below."""
-    plane = main.plane
-    for ident in list(main.shapes):
-        if ident != "petition_case_participant":
-            plane.remove(main.shapes.pop(ident))
-    for ident in list(main.edges):
-        plane.remove(main.edges.pop(ident))
     row = 300
     boxes: dict[str, list[float]] = {}
     x = 230.0
@@ -306,64 +256,62 @@ def _draw_top(proc: etree._Element, main: Plane) -> None:
              "reply_merge", "stage_reply", "reply_split", "stage_closing", "closing_route_gateway",
              "stage_follow_up", "follow_up_route_gateway", "case_closed_end"]
     nodes = {n.get("id"): n for n in proc if isinstance(n.tag, str) and n.get("id")}
+
+    def size(ident: str) -> tuple[int, int]:
+        return (120, 80) if nodes[ident].tag == q("bpmn:subProcess") else _size(nodes[ident])
+
     for ident in order:
-        w, h = (120, 80) if ident.startswith("stage_") else _size(nodes[ident])
+        w, h = size(ident)
         boxes[ident] = [x, row - h / 2, w, h]
         x += w + 55
-    def below(ident: str, under: str, dy: float = 170, dx: float = 0) -> None:
-        u = boxes[under]
-        w, h = (120, 80) if nodes[ident].tag == q("bpmn:subProcess") else _size(nodes[ident])
+
+    def near(ident: str, other: str, dy: float, dx: float = 0) -> None:
+        u = boxes[other]
+        w, h = size(ident)
         boxes[ident] = [u[0] + u[2] / 2 - w / 2 + dx, row + dy - h / 2, w, h]
-    below("registration_finished_end", "register_route_gateway")
-    below("deadline_watch", "stage_field_work", dx=40)
-    below("deadline_watch_end_top", "stage_inquiry", dx=40)
-    below("stage_review", "stage_closing", dx=60)
-    below("review_done_end", "closing_route_gateway", dx=60)
-    below("rehandle_merge", "closing_route_gateway", dy=-170)
-    below("reopen_for_rehandling", "stage_triage", dy=-170, dx=120)
+
+    near("registration_finished_end", "register_route_gateway", 170)
+    near("deadline_watch", "stage_field_work", 180, 40)
+    near("deadline_watch_end_top", "stage_inquiry", 180, 40)
+    near("stage_review", "stage_closing", 180, 60)
+    near("review_done_end", "closing_route_gateway", 180, 60)
+    near("rehandle_merge", "closing_route_gateway", -170)
+    near("reopen_for_rehandling", "stage_triage", -170, 120)
     d = boxes["deadline_watch"]
     boxes["handling_finished_boundary"] = [d[0] + d[2] - 40, d[1] + d[3] - 18, 36, 36]
     hb = boxes["handling_finished_boundary"]
-    boxes["deadline_watch_stopped_end"] = [hb[0] + 70, hb[1] + 80, 36, 36]
+    boxes["deadline_watch_stopped_end"] = [hb[0] + 90, hb[1] + 70, 36, 36]
     for ident, b in boxes.items():
         extra = {}
         if nodes[ident].tag == q("bpmn:subProcess"):
             extra["isExpanded"] = "false"
         elif nodes[ident].tag == q("bpmn:exclusiveGateway"):
             extra["isMarkerVisible"] = "true"
-        shape = add_shape(plane, ident, *b, **extra)
+        shape = add_shape(plane, ident, b, **extra)
         name = nodes[ident].get("name")
-        if name and not nodes[ident].tag in (q("bpmn:subProcess"), q("bpmn:scriptTask")):
-            label = sub(shape, "bpmndi:BPMNLabel")
-            lw = max(60, 14 * len(name))
-            above = ident.endswith("_gateway") and ident not in ("register_route_gateway",)
-            ly = b[1] - 30 if above else b[1] + b[3] + 6
-            set_bounds(label, b[0] + b[2] / 2 - lw / 2, ly, lw, 20)
-    participant = main.shapes["petition_case_participant"]
+        if name and etree.QName(nodes[ident]).localname.endswith(("Event", "Gateway")):
+            add_label(shape, b, name, above=ident in ("closing_route_gateway", "follow_up_route_gateway"))
     right = max(b[0] + b[2] for b in boxes.values()) + 60
-    set_bounds(participant, 160, 40, right - 160, 540)
-    lanes_y = {"flow_follow_up_route_gateway_to_reopen_merge": 70, "flow_closing_route_gateway_to_inquiry_merge": 170,
-               "flow_closing_route_gateway_to_plan_merge": 190, "flow_closing_route_gateway_to_reply_merge": 210,
-               "flow_follow_up_route_gateway_to_rehandle_merge": 90}
-    down_y = {}
+    set_bounds(participant, 160, 40, right - 160, 600)
+    via = {"flow_follow_up_route_gateway_to_reopen_merge": 70, "flow_follow_up_route_gateway_to_rehandle_merge": 90,
+           "flow_closing_route_gateway_to_inquiry_merge": 175, "flow_closing_route_gateway_to_plan_merge": 195,
+           "flow_closing_route_gateway_to_reply_merge": 215}
     for f in proc.findall("bpmn:sequenceFlow", NS):
         fid, src, tgt = f.get("id"), f.get("sourceRef"), f.get("targetRef")
         a, b = boxes[src], boxes[tgt]
-        if fid in lanes_y:
-            pts = route(a, b, via_y=lanes_y[fid])
-        elif fid == "flow_closing_route_gateway_to_rehandle_merge":
-            pts = [(a[0] + a[2] / 2, a[1]), (a[0] + a[2] / 2, b[1] + b[3] / 2), (b[0] + b[2], b[1] + b[3] / 2)] \
-                if False else [(a[0] + a[2] / 2, a[1]), (a[0] + a[2] / 2, b[1] + b[3])]
+        ac, bc = a[0] + a[2] / 2, b[0] + b[2] / 2
+        if fid in via:
+            pts = route(a, b, via_y=via[fid])
+        elif fid == "flow_reopen_for_rehandling_to_reopen_merge":
+            pts = [(a[0], a[1] + a[3] / 2), (bc, a[1] + a[3] / 2), (bc, b[1])]
+        elif b[1] + b[3] < a[1]:   # straight up
+            pts = [(ac, a[1]), (ac, b[1] + b[3])] if abs(ac - bc) < 5 else route(a, b)
+        elif abs(ac - bc) < 5 and b[1] > a[1] + a[3]:
+            pts = [(ac, a[1] + a[3]), (bc, b[1])]
+        elif b[1] > a[1] + a[3]:   # down into the row below
+            pts = [(ac, a[1] + a[3]), (ac, b[1] + b[3] / 2), (b[0], b[1] + b[3] / 2)]
         elif fid == "flow_rehandle_merge_to_reopen_for_rehandling":
             pts = [(a[0], a[1] + a[3] / 2), (b[0] + b[2], b[1] + b[3] / 2)]
-        elif fid == "flow_reopen_for_rehandling_to_reopen_merge":
-            pts = [(a[0], a[1] + a[3] / 2), (b[0] + b[2] / 2, a[1] + a[3] / 2), (b[0] + b[2] / 2, b[1])]
-        elif b[1] > a[1] + a[3] and abs((a[0] + a[2] / 2) - (b[0] + b[2] / 2)) < 5:
-            pts = [(a[0] + a[2] / 2, a[1] + a[3]), (b[0] + b[2] / 2, b[1])]
-        elif b[1] > a[1] + a[3]:   # down into the row below
-            pts = [(a[0] + a[2] / 2, a[1] + a[3]), (a[0] + a[2] / 2, b[1] + b[3] / 2), (b[0], b[1] + b[3] / 2)]
-            if src.endswith("_boundary"):
-                pts = [(a[0] + a[2] / 2, a[1] + a[3]), (a[0] + a[2] / 2, b[1] + b[3] / 2), (b[0], b[1] + b[3] / 2)]
         else:
             pts = route(a, b)
-        add_edge(plane, fid, pts)
+        add_edge(plane, fid, pts, f.get("name"))
