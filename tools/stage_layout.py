@@ -252,18 +252,17 @@ def _draw_top(proc: etree._Element, plane: etree._Element, participant: etree._E
     boxes: dict[str, list[float]] = {}
     x = 230.0
     order = ["case_registered_start", "stage_register", "register_route_gateway", "reopen_merge", "stage_triage",
-             "handling_split", "stage_field_work", "inquiry_merge", "stage_inquiry", "plan_merge", "stage_resolve",
-             "reply_merge", "stage_reply", "reply_split", "stage_closing", "closing_route_gateway",
-             "stage_follow_up", "follow_up_route_gateway", "case_closed_end"]
+             "handling_split", "stage_field_work", "stage_inquiry", "stage_resolve", "stage_reply", "reply_split",
+             "stage_closing", "closing_route_gateway", "stage_follow_up", "follow_up_route_gateway", "case_closed_end"]
     nodes = {n.get("id"): n for n in proc if isinstance(n.tag, str) and n.get("id")}
 
     def size(ident: str) -> tuple[int, int]:
-        return (120, 80) if nodes[ident].tag == q("bpmn:subProcess") else _size(nodes[ident])
+        return (100, 80) if nodes[ident].tag == q("bpmn:subProcess") else _size(nodes[ident])
 
     for ident in order:
         w, h = size(ident)
         boxes[ident] = [x, row - h / 2, w, h]
-        x += w + 55
+        x += w + 40
 
     def near(ident: str, other: str, dy: float, dx: float = 0) -> None:
         u = boxes[other]
@@ -271,16 +270,16 @@ def _draw_top(proc: etree._Element, plane: etree._Element, participant: etree._E
         boxes[ident] = [u[0] + u[2] / 2 - w / 2 + dx, row + dy - h / 2, w, h]
 
     near("registration_finished_end", "register_route_gateway", 170)
-    near("deadline_watch", "stage_field_work", 180, 40)
-    near("deadline_watch_end_top", "stage_inquiry", 180, 40)
-    near("stage_review", "stage_closing", 180, 60)
-    near("review_done_end", "closing_route_gateway", 180, 60)
+    near("deadline_watch", "stage_field_work", 170, 30)
+    near("deadline_watch_end_top", "stage_inquiry", 170, 50)
+    near("stage_review", "stage_closing", 170, 30)
+    near("review_done_end", "closing_route_gateway", 170, 50)
     near("rehandle_merge", "closing_route_gateway", -170)
     near("reopen_for_rehandling", "stage_triage", -170, 120)
     d = boxes["deadline_watch"]
     boxes["handling_finished_boundary"] = [d[0] + d[2] - 40, d[1] + d[3] - 18, 36, 36]
     hb = boxes["handling_finished_boundary"]
-    boxes["deadline_watch_stopped_end"] = [hb[0] + 90, hb[1] + 70, 36, 36]
+    boxes["deadline_watch_stopped_end"] = [hb[0] + 70, hb[1] + 60, 36, 36]
     for ident, b in boxes.items():
         extra = {}
         if nodes[ident].tag == q("bpmn:subProcess"):
@@ -294,8 +293,8 @@ def _draw_top(proc: etree._Element, plane: etree._Element, participant: etree._E
     right = max(b[0] + b[2] for b in boxes.values()) + 60
     set_bounds(participant, 160, 40, right - 160, 600)
     via = {"flow_follow_up_route_gateway_to_reopen_merge": 70, "flow_follow_up_route_gateway_to_rehandle_merge": 90,
-           "flow_closing_route_gateway_to_inquiry_merge": 175, "flow_closing_route_gateway_to_plan_merge": 195,
-           "flow_closing_route_gateway_to_reply_merge": 215}
+           "flow_closing_route_gateway_to_stage_inquiry": 200, "flow_closing_route_gateway_to_stage_resolve": 215,
+           "flow_closing_route_gateway_to_stage_reply": 230}
     for f in proc.findall("bpmn:sequenceFlow", NS):
         fid, src, tgt = f.get("id"), f.get("sourceRef"), f.get("targetRef")
         a, b = boxes[src], boxes[tgt]

@@ -240,7 +240,6 @@ def restructure(tree: etree._ElementTree) -> None:
     top = [
         ("bpmn:exclusiveGateway", "register_route_gateway", "受理？"),
         ("bpmn:endEvent", "registration_finished_end", "在登记受理环节结束"),
-        ("bpmn:exclusiveGateway", "reply_merge", None),
         ("bpmn:exclusiveGateway", "closing_route_gateway", "验收结果"),
         ("bpmn:exclusiveGateway", "follow_up_route_gateway", "回访结果"),
         ("bpmn:exclusiveGateway", "rehandle_merge", None),
@@ -260,21 +259,20 @@ def restructure(tree: etree._ElementTree) -> None:
     flow(proc, "reopen_merge", "stage_triage")
     flow(proc, "stage_triage", "handling_split")
     flow(proc, "handling_split", "stage_field_work")
-    flow(proc, "stage_field_work", "inquiry_merge")
-    flow(proc, "inquiry_merge", "stage_inquiry")
-    flow(proc, "stage_inquiry", "plan_merge")
-    flow(proc, "plan_merge", "stage_resolve")
-    flow(proc, "stage_resolve", "reply_merge")
-    flow(proc, "reply_merge", "stage_reply")
+    # A stage that work comes back to takes every way in itself (no merge in front of it), so the
+    # nine stages fit the case page side by side.
+    flow(proc, "stage_field_work", "stage_inquiry")
+    flow(proc, "stage_inquiry", "stage_resolve")
+    flow(proc, "stage_resolve", "stage_reply")
     flow(proc, "stage_reply", "reply_split")
     flow(proc, "reply_split", "stage_closing")
     flow(proc, "reply_split", "stage_review")
     flow(proc, "stage_review", "review_done_end")
     flow(proc, "stage_closing", "closing_route_gateway")
     flow(proc, "closing_route_gateway", "stage_follow_up", "结案")
-    flow(proc, "closing_route_gateway", "inquiry_merge", "退回调查研判", "closing_outcome == 'return_to_inquiry'")
-    flow(proc, "closing_route_gateway", "plan_merge", "退回化解处理", "closing_outcome == 'return_to_resolve'")
-    flow(proc, "closing_route_gateway", "reply_merge", "退回答复", "closing_outcome == 'return_to_reply'")
+    flow(proc, "closing_route_gateway", "stage_inquiry", "退回调查研判", "closing_outcome == 'return_to_inquiry'")
+    flow(proc, "closing_route_gateway", "stage_resolve", "退回化解处理", "closing_outcome == 'return_to_resolve'")
+    flow(proc, "closing_route_gateway", "stage_reply", "退回答复", "closing_outcome == 'return_to_reply'")
     flow(proc, "closing_route_gateway", "rehandle_merge", "撤销重办", "closing_outcome == 'rehandle'")
     proc.find("bpmn:exclusiveGateway[@id='closing_route_gateway']", NS).set(
         "default", "flow_closing_route_gateway_to_stage_follow_up")
@@ -290,6 +288,8 @@ def restructure(tree: etree._ElementTree) -> None:
         if isinstance(node.tag, str) and node.get("default") and not root.xpath(
                 f"//bpmn:sequenceFlow[@id='{node.get('default')}']", namespaces=NS):
             del node.attrib["default"]
+    for merge in ("inquiry_merge", "plan_merge"):
+        proc.remove(nodes[merge])
     computed = proc.find("bpmn:extensionElements/camunda:properties/camunda:property[@name='computed']",
                          {**NS, "camunda": "http://camunda.org/schema/1.0/bpmn"})
     computed.set("value", computed.get("value") + ",register_outcome,closing_outcome,follow_up_outcome")
