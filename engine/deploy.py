@@ -415,7 +415,9 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
     """Per flow node: type, name, documentation; for human tasks lane, groups, form."""
     lanes: dict[str, str] = {}
     for lane in root.iter(f"{{{BPMN_NS}}}lane"):
-        word = (lane.get("id") or "").removeprefix("lane_")
+        # `lane_<role>` at the top level, `<stage>_lane_<role>` inside a stage: the role is the word.
+        ident = lane.get("id") or ""
+        word = ident.partition("lane_")[2] or ident
         for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
             lanes[(ref.text or "").strip()] = word
     messages = {m.get("id"): m.get("name") or m.get("id") for m in root.iter(f"{{{BPMN_NS}}}message")}
@@ -449,6 +451,9 @@ def element_metadata(root: Any) -> dict[str, dict[str, Any]]:
                 meta["candidate_groups"] = [lane]
             else:
                 meta["candidate_groups"] = []
+            if not lane and meta["candidate_groups"]:
+                # a task drawn outside any lane (a sub-process beside the stages) is in its group's lane
+                meta["lane"] = meta["candidate_groups"][0]
             meta["assignee"] = el.get(f"{{{CAMUNDA_NS}}}assignee")
             meta["due_date"] = el.get(f"{{{CAMUNDA_NS}}}dueDate")
             meta["form"] = _form_fields(el)
