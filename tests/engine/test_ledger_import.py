@@ -94,8 +94,8 @@ def test_a_good_file_registers_each_case_past_registration_with_its_data(engine_
 
 def test_wrong_types_are_listed_by_row_and_column_and_nothing_is_imported(engine_with: EngineWith) -> None:
     engine = engine_with(*SHIPPED)
-    body = workbook([good_row(1), good_row(2, received="二月", count="三"), good_row(3, subject="房产", collective="可能"),
-                     good_row(4, names=None)])
+    body = workbook([good_row(1), good_row(2, received="二月", count="三"),
+                     good_row(3, subject="房产", collective="可能"), good_row(4, names=None)])
     report = import_cases(engine, body)
     assert report.blocked and report.imported == []
     found = {(p.row, p.column, p.code) for p in report.problems}
