@@ -62,8 +62,8 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
             summary = say("Imported: %(imported)s; skipped (already in the ledger): %(skipped)s.") % {
                 "imported": len(report.imported), "skipped": len(report.skipped)}
     for p in problems:
-        where = say("row %(row)s, column %(column)s") % {"row": p.row, "column": p.column or "-"}
-        print(f"{where}: {describe_import_problem(p, say)}")
+        print(say("row %(row)s, column %(column)s: %(problem)s") % {
+            "row": p.row, "column": p.column or "-", "problem": describe_import_problem(p, say)})
     if blocked and not args.check:
         print(say("Nothing was imported."))
     print(summary)
