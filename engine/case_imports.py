@@ -27,7 +27,7 @@ from .attachments import form_context
 from .clock import Clock
 from .errors import DataInvalid, ImportJobNotFound, ImportRefused
 from .forms import FormContext, accept, fields_of
-from .instances import Instances
+from .instances import Instances, merged
 from .models import ImportJob, Instance
 from .ownership import check_owned
 from .runtime import all_tasks, element_id
@@ -147,16 +147,19 @@ class CaseImports:
                 data = self._accepted(elements, task_id, fields, case.data, ctx)
                 if isinstance(data, DataInvalid):
                     raise data
-                started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key)
-                inst, workflow, writer = started.instance, started.workflow, started.writer
+                started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key,
+                                                 record=False)
+                inst, workflow, writer, first = started.instance, started.workflow, started.writer, started.unrecorded
                 ready = [t for t in all_tasks(workflow) if element_id(t) == task_id and t.state == SpiffState.READY]
-                if len(ready) != 1:
+                if first is None or first.incident is not None or len(ready) != 1:
                     raise ImportRefused(process_key, task_id, "a new case does not wait at this task "
                                         f"({len(ready)} ready)")
                 writer.append(EventType.CASE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
                               detail={**origin, "row": case.row})
+                # The start and the registration are written down once, as one operation.
+                inst.data = dict(first.data)
                 run = self.instances.run(s, inst, workflow)
-                self.instances.record(s, inst, run, run.complete(ready[0], data), writer, actor)
+                self.instances.record(s, inst, run, merged(first, run.complete(ready[0], data)), writer, actor)
                 writer.close()
                 taken[case.business_key] = inst.id
                 results.append(ImportedCase(case.business_key, case.row, inst.id, True))

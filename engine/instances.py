@@ -41,6 +41,15 @@ class Started(NamedTuple):
     workflow: BpmnWorkflow
     writer: hist.EventWriter
     ready: list[HumanTask]
+    #: What the first run did, when the caller records it together with what it does next.
+    unrecorded: Outcome | None = None
+
+
+def merged(first: Outcome, then: Outcome) -> Outcome:
+    """Two runs of one operation as one outcome: every change in order, the state after the second."""
+    return Outcome(changes=first.changes + then.changes, data=then.data, due_dates=then.due_dates,
+                   timers=then.timers, completed=then.completed, unhandled=first.unhandled + then.unhandled,
+                   incident=first.incident or then.incident)
 
 
 class Instances:
@@ -144,9 +153,11 @@ class Instances:
         return instance_view(s, inst, ready)
 
     def started(self, s: Session, dep: Deployment, data: dict[str, Any] | None, *, actor: str,
-                business_key: str | None, detail: dict[str, Any] | None = None) -> Started:
+                business_key: str | None, detail: dict[str, Any] | None = None, record: bool = True) -> Started:
         """A new instance of a deployment, run to its first wait and recorded in the caller's
-        transaction; BusinessKeyTaken if the process has a case with this business key."""
+        transaction; BusinessKeyTaken if the process has a case with this business key. With
+        `record=False` the first run's outcome is handed back for the caller to record with its
+        own next step (`merged`), so the instance is written once."""
         data = dict(validate_data(data, self.settings.max_data_bytes))
         if business_key is not None:
             taken = s.scalar(select(Instance.id).where(Instance.process_key == dep.process_key,
@@ -174,6 +185,8 @@ class Instances:
             changes={k: [None, v] for k, v in data.items()},
         )
         run = self.run(s, inst, workflow)
+        if not record:
+            return Started(inst, workflow, writer, [], run.step())
         ready = self.record(s, inst, run, run.step(), writer, actor)
         return Started(inst, workflow, writer, ready)
 
