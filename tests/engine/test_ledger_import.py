@@ -180,3 +180,24 @@ def test_ten_thousand_rows_are_checked_in_seconds(engine_with: EngineWith) -> No
     assert check.total == 10_000 and len(check.good) == 9_997
     assert check.bad_rows == [19, 5_002, 10_001]
     assert elapsed < 30, f"checking 10,000 rows took {elapsed:.1f} s"
+
+
+def test_an_imported_case_stands_where_the_same_registration_by_a_person_leaves_it(engine_with: EngineWith) -> None:
+    engine = engine_with(*SHIPPED)
+    [imported_id] = import_cases(engine, workbook([good_row(1, collective="是", count=7)]), actor="clerk").imported
+    by_hand = engine.start("petition_case", {}, actor="clerk", business_key="XF-by-hand")
+    [task] = by_hand.tasks
+    engine.complete(task.id, {"received_at": "2026-02-20", "petition_source": "visit", "petitioner_names": "张1",
+                              "petitioner_count": 7, "demand": "要求解决征地补偿", "subject": "land_acquisition",
+                              "collective_petition": True, "repeat_count": 2}, actor="clerk")
+    imported, typed = engine.instance(imported_id), engine.instance(by_hand.id)
+    assert imported.data == typed.data
+    assert [(t.element_id, t.due_at) for t in imported.tasks] == [(t.element_id, t.due_at) for t in typed.tasks]
+    assert sorted(t.element_id for t in engine.timers() if t.instance_id == imported_id) == \
+        sorted(t.element_id for t in engine.timers() if t.instance_id == by_hand.id)
+    registration = engine.tasks(instance_id=imported_id, state="completed")
+    assert [(t.element_id, t.completed_by) for t in registration] == [("register_petition", "clerk")]
+    kinds = [e.type for e in engine.history(imported_id)]
+    assert [k for k in kinds if k != EventType.CASE_IMPORTED] == [e.type for e in engine.history(by_hand.id)]
+    last = engine.history(imported_id)[-1].seq
+    assert engine.replay(imported_id, last).data == imported.data
