@@ -14,8 +14,8 @@ already is skipped, so importing the same file twice creates nothing the second 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
@@ -34,6 +34,9 @@ from .runtime import all_tasks, element_id
 from .states import EventType
 from .transactions import Transactions
 from .views import FormField
+
+#: A running job that has written no progress for this long is shown as interrupted.
+STALE_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,9 @@ class CaseImports:
         with self.tx.read() as s:
             for start in range(0, len(keys), 500):
                 chunk = keys[start:start + 500]
-                found.update(s.execute(select(Instance.business_key, Instance.id).where(
-                    Instance.process_key == process_key, Instance.business_key.in_(chunk))).tuples().all())
+                rows = s.execute(select(Instance.business_key, Instance.id).where(
+                    Instance.process_key == process_key, Instance.business_key.in_(chunk))).tuples()
+                found.update((key, case_id) for key, case_id in rows if key is not None)
         return found
 
     def check(self, process_key: str, task_id: str,
@@ -213,14 +217,21 @@ class CaseImports:
             return _job_view(job)
 
     def job(self, job_id: int) -> ImportJobView:
-        """One job as it stands."""
+        """One job as it stands; a running job silent for STALE_AFTER is shown as interrupted (its
+        process ended: the batches it committed stay, and importing the file again adds the rest)."""
         with self.tx.read() as s:
-            return _job_view(self._job(s, job_id))
+            return self._seen(_job_view(self._job(s, job_id)))
 
     def jobs(self, limit: int = 20) -> list[ImportJobView]:
         """The latest jobs, newest first."""
         with self.tx.read() as s:
-            return [_job_view(j) for j in s.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(limit))]
+            return [self._seen(_job_view(j))
+                    for j in s.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(limit))]
+
+    def _seen(self, job: ImportJobView) -> ImportJobView:
+        if job.status == "running" and self.clock() - _aware(job.updated_at) > STALE_AFTER:
+            return replace(job, status="interrupted")
+        return job
 
     @staticmethod
     def _job(s: Session, job_id: int) -> ImportJob:
@@ -228,6 +239,11 @@ class CaseImports:
         if job is None:
             raise ImportJobNotFound(job_id)
         return job
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands back naive UTC times."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _job_view(job: ImportJob) -> ImportJobView:

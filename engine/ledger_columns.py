@@ -190,7 +190,7 @@ def template(columns: list[Column], say: Callable[[str], str] = str) -> bytes:
 
 def _shown_default(column: Column) -> str:
     default = column.field.default
-    if default in (None, ""):
+    if default is None or default == "":
         return NO if column.field.type == "boolean" else ""
     if column.field.type == "boolean":
         return YES if default.strip().lower() == "true" else NO

@@ -201,3 +201,17 @@ def test_an_imported_case_stands_where_the_same_registration_by_a_person_leaves_
     assert [k for k in kinds if k != EventType.CASE_IMPORTED] == [e.type for e in engine.history(by_hand.id)]
     last = engine.history(imported_id)[-1].seq
     assert engine.replay(imported_id, last).data == imported.data
+
+
+def test_an_import_job_keeps_its_progress_and_one_gone_silent_reads_as_interrupted(
+        engine_with: EngineWith, clock: Any) -> None:
+    engine = engine_with(*SHIPPED)
+    jobs = engine.case_imports
+    job = jobs.create_job(process_key="petition_case", file_name="台账.xlsx", sha256="0" * 64, campaign_id=None,
+                          total=300, actor="clerk")
+    jobs.job_progress(job.id, 100)
+    assert (jobs.job(job.id).status, jobs.job(job.id).done) == ("running", 100)
+    clock.advance(minutes=11)
+    assert jobs.job(job.id).status == "interrupted" and jobs.jobs()[0].status == "interrupted"
+    done = jobs.finish_job(job.id, {"imported": 300})
+    assert (done.status, done.done, jobs.job(job.id).report) == ("done", 300, {"imported": 300})
