@@ -232,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_format)
 
     # Commands of the scheduler and the web app register themselves when installed.
-    for module in ("anjie.timercli", "anjie.webcli", "anjie.auditcli"):
+    for module in ("anjie.timercli", "anjie.webcli", "anjie.auditcli", "anjie.importcli"):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(sub)
     return parser

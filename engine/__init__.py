@@ -6,6 +6,7 @@ Everything `webapp/` and `anjie/` use is exported here; they import nothing else
 from .accounts import ROLES, Accounts, TokenView, UserView
 from .audit import Audit, AuditError, AuditReport
 from .calendar import CalendarDay, CalendarYear
+from .case_imports import CaseRow, ImportedCase, ImportJobView
 from .checkpoints import CheckpointKeyError, keygen
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
@@ -18,6 +19,7 @@ from .errors import (
     AccountError,
     AccountLocked,
     AssignmentRefused,
+    BusinessKeyTaken,
     CalendarOverrideInvalid,
     ConcurrentModification,
     DataInvalid,
@@ -28,6 +30,8 @@ from .errors import (
     ExternalTaskNotFound,
     ExternalTaskNotLocked,
     FieldsNotOwned,
+    ImportJobNotFound,
+    ImportRefused,
     InstanceNotFound,
     InstanceNotRunnable,
     LoginFailed,
@@ -47,6 +51,15 @@ from .errors import (
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .heatmap import ElementHeat, HeatmapFilter, HeatmapView, TaskOverdue
 from .history import replay_events
+from .ledger_import import (
+    ImportCheck,
+    ImportProblem,
+    ImportReport,
+    case_template,
+    check_cases,
+    describe_import_problem,
+    import_cases,
+)
 from .operations import Action, OperationFilter, OperationView, acting_as
 from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
@@ -181,4 +194,18 @@ __all__ = [
     "TaskDeadline",
     "TaskOverdue",
     "TimerDeadline",
+    # Ledger imports (Excel): the template, the check, the import and its background jobs.
+    "BusinessKeyTaken",
+    "CaseRow",
+    "ImportCheck",
+    "ImportJobNotFound",
+    "ImportJobView",
+    "ImportProblem",
+    "ImportRefused",
+    "ImportReport",
+    "ImportedCase",
+    "case_template",
+    "check_cases",
+    "describe_import_problem",
+    "import_cases",
 ]

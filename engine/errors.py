@@ -272,3 +272,32 @@ class DraftNotFound(EngineError):
     def __init__(self, draft_id: int) -> None:
         self.draft_id = draft_id
         super().__init__(f"no draft {draft_id} of yours")
+
+
+class BusinessKeyTaken(EngineError):
+    """A process already has a case with this business key (case number); each key is unique per process."""
+
+    def __init__(self, process_key: str, business_key: str, instance_id: int) -> None:
+        self.process_key = process_key
+        self.business_key = business_key
+        self.instance_id = instance_id
+        super().__init__(f"{process_key} already has case {instance_id} with business key {business_key!r}")
+
+
+class ImportRefused(EngineError):
+    """Cases cannot be imported past a task of this process (no such task with a form, or the
+    task is not the first one a new case reaches). Nothing was imported."""
+
+    def __init__(self, process_key: str, task_id: str, reason: str) -> None:
+        self.process_key = process_key
+        self.task_id = task_id
+        self.reason = reason
+        super().__init__(f"cannot import {process_key} cases past {task_id!r}: {reason}")
+
+
+class ImportJobNotFound(EngineError):
+    """No import job has this id."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        super().__init__(f"no import job {job_id}")

@@ -117,6 +117,13 @@ class EventWriter:
         self.written.append(written)
         return written
 
+    def close(self) -> None:
+        """Write what is queued now and stop listening to the session: an operation that writes
+        many instances in one transaction (an import batch) closes each case's writer when done."""
+        self._insert_pending(self.session)
+        sa_event.remove(self.session, "before_flush", self._insert_pending)
+        sa_event.remove(self.session, "before_commit", self._insert_pending)
+
 
 class _Row:
     """Attribute access to a pending row's values (what `sealed` reads)."""

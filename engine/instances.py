@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -17,7 +17,7 @@ from .clock import Clock
 from .config import Settings
 from .data import validate_data
 from .deployments import Deployments
-from .errors import InstanceNotRunnable
+from .errors import BusinessKeyTaken, InstanceNotRunnable
 from .expressions import Expressions
 from .external_tasks import reset_failed, sync_external_tasks
 from .messages import deliver, waiting_receivers
@@ -31,6 +31,25 @@ from .transactions import Transactions
 from .views import InstanceView
 
 _UNCHANGED_STATE = "anjie_unchanged_state"
+
+
+class Started(NamedTuple):
+    """A just-started instance inside its transaction: the row, its workflow, the writer of
+    its events and its ready task rows, for an operation that goes on in the same transaction."""
+
+    instance: Instance
+    workflow: BpmnWorkflow
+    writer: hist.EventWriter
+    ready: list[HumanTask]
+    #: What the first run did, when the caller records it together with what it does next.
+    unrecorded: Outcome | None = None
+
+
+def merged(first: Outcome, then: Outcome) -> Outcome:
+    """Two runs of one operation as one outcome: every change in order, the state after the second."""
+    return Outcome(changes=first.changes + then.changes, data=then.data, due_dates=then.due_dates,
+                   timers=then.timers, completed=then.completed, unhandled=first.unhandled + then.unhandled,
+                   incident=first.incident or then.incident)
 
 
 class Instances:
@@ -126,7 +145,28 @@ class Instances:
                  business_key: str | None, message: str | None = None) -> InstanceView:
         """Start an instance of a deployment in the caller's transaction; with `message`, deliver
         it to the message start event the new instance waits on."""
+        started = self.started(s, dep, data, actor=actor, business_key=business_key,
+                               detail={"message": message} if message else {})
+        inst, workflow, writer, ready = started.instance, started.workflow, started.writer, started.ready
+        if message is not None:
+            for task, definition in waiting_receivers(workflow, message)[:1]:
+                run = self.run(s, inst, workflow)
+                ready = self.record(s, inst, run, run.operate(partial(deliver, workflow, task, definition, {})),
+                                    writer, actor)
+        return instance_view(s, inst, ready)
+
+    def started(self, s: Session, dep: Deployment, data: dict[str, Any] | None, *, actor: str,
+                business_key: str | None, detail: dict[str, Any] | None = None, record: bool = True) -> Started:
+        """A new instance of a deployment, run to its first wait and recorded in the caller's
+        transaction; BusinessKeyTaken if the process has a case with this business key. With
+        `record=False` the first run's outcome is handed back for the caller to record with its
+        own next step (`merged`), so the instance is written once."""
         data = dict(validate_data(data, self.settings.max_data_bytes))
+        if business_key is not None:
+            taken = s.scalar(select(Instance.id).where(Instance.process_key == dep.process_key,
+                                                       Instance.business_key == business_key))
+            if taken is not None:
+                raise BusinessKeyTaken(dep.process_key, business_key, taken)
         spec, subs = self.deployments.specs(s, dep.id)
         workflow = BpmnWorkflow(spec, dict(subs), script_engine=self.script_engine)
         for task in workflow.get_tasks(state=SpiffState.READY):
@@ -144,17 +184,14 @@ class Instances:
         writer.append(
             EventType.INSTANCE_STARTED, actor,
             detail={"process_key": dep.process_key, "version": dep.version, "business_key": business_key,
-                    **({"message": message} if message else {})},
+                    **(detail or {})},
             changes={k: [None, v] for k, v in data.items()},
         )
         run = self.run(s, inst, workflow)
+        if not record:
+            return Started(inst, workflow, writer, [], run.step())
         ready = self.record(s, inst, run, run.step(), writer, actor)
-        if message is not None:
-            for task, definition in waiting_receivers(workflow, message)[:1]:
-                run = self.run(s, inst, workflow)
-                ready = self.record(s, inst, run, run.operate(partial(deliver, workflow, task, definition, {})),
-                                    writer, actor)
-        return instance_view(s, inst, ready)
+        return Started(inst, workflow, writer, ready)
 
     def view(self, instance_id: int) -> InstanceView:
         """The instance: status, data and its ready human tasks."""

@@ -20,6 +20,7 @@ from .accounts import Accounts
 from .attachments import Attachments
 from .audit import Audit
 from .calendar import Calendar
+from .case_imports import CaseImports, CaseRow, ImportedCase
 from .clock import Clock, system_clock
 from .config import Settings
 from .database import connect, migrate
@@ -79,6 +80,8 @@ class Engine:
         self._history = History(self._tx)
         self._timeline = Timeline(self._tx)
         self._migrations = Migrations(self._tx, self._deployments, self._instances, clock)
+        # Cases registered from a ledger file, and the background import jobs' progress.
+        self.case_imports = CaseImports(self._tx, self._instances, clock)
         # The operation log, signed checkpoints, verification against them and history export.
         self.audit = Audit(self._tx, self._history, settings, clock)
         # A case's attachments, recorded as history events (the bytes stay with the web app).
@@ -157,6 +160,15 @@ class Engine:
               version: int | None = None, business_key: str | None = None) -> InstanceView:
         """Start an instance of the latest (or given) version with `data`; run it to its first wait."""
         return self._instances.start(process_key, data, actor=actor, version=version, business_key=business_key)
+
+    def import_cases(self, process_key: str, cases: list[CaseRow], *, task_id: str, actor: str,
+                     origin: dict[str, Any], batch_size: int = 100,
+                     progress: Callable[[int], None] | None = None) -> list[ImportedCase]:
+        """Start each case past its first task `task_id`, completed with the row's data through the
+        form's checks; a `case_imported` event carries `origin` and the row. A case whose business
+        key the process holds already is skipped. One transaction per batch."""
+        return self.case_imports.import_cases(process_key, cases, task_id=task_id, actor=actor, origin=origin,
+                                              batch_size=batch_size, progress=progress)
 
     def instance(self, instance_id: int) -> InstanceView:
         """The instance: status, data and its ready human tasks."""

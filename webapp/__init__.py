@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         instance_api,
         labels,
         ledger,
+        ledger_import,
         messages_api,
         operation_log,
         security,
@@ -87,8 +88,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     operation_log.init_app(app)  # before the login check, which names the actor
     auth.init_app(app)
     errors.init_app(app)
-    for module in (auth, inbox, tasks, cases, case_audit, heatmap, ledger, deployments, designer, users, tokens,
-                   errors, i18n, operation_log):
+    for module in (auth, inbox, tasks, cases, case_audit, heatmap, ledger, ledger_import, deployments, designer, users,
+                   tokens, errors, i18n, operation_log):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

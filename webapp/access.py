@@ -21,6 +21,8 @@ AUDIT = READ_ALL | {"admin"}
 LEDGER = READ_ALL | {"intake_clerk", "case_leader"}
 #: Roles that register new cases (start processes).
 START = frozenset({"intake_clerk", "coordinator"})
+#: Roles that import cases into the ledger from an Excel file (台账导入).
+IMPORT_CASES = frozenset({"intake_clerk", "coordinator"})
 #: Roles that see the deployed diagrams; only designers deploy.
 SEE_DEPLOYMENTS = frozenset({"designer", "auditor", "coordinator", "admin"})
 DEPLOY = frozenset({"designer"})

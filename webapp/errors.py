@@ -18,6 +18,7 @@ from engine import (
     DraftNotFound,
     EngineError,
     FormInvalid,
+    ImportJobNotFound,
     InstanceNotFound,
     MigrationRefused,
     NotAuthorized,
@@ -125,7 +126,7 @@ def init_app(app: Flask) -> None:
     def not_authorized(exc: NotAuthorized) -> Any:
         return error_response(403, _title(403), _message(403))
 
-    for missing in (TaskNotFound, InstanceNotFound, ProcessNotFound, UserNotFound, DraftNotFound):
+    for missing in (TaskNotFound, InstanceNotFound, ProcessNotFound, UserNotFound, DraftNotFound, ImportJobNotFound):
         app.register_error_handler(
             missing, lambda exc: error_response(404, _title(404), _message(404)))
 

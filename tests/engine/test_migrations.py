@@ -45,10 +45,30 @@ def test_cases_saved_before_the_final_petitions_column_get_their_count(engine_wi
         data = conn.execute(sa.select(instance.c.data).where(instance.c.id == counted)).scalar_one()
         conn.execute(instance.update().where(instance.c.id == counted)
                      .values(data={**data, "final_petition_count": 2}))
-    _migrate(db, command.upgrade, "head")
+    _migrate(db, command.upgrade, "0013")
     with db.connect() as conn:
         found = dict(conn.execute(sa.text("SELECT id, final_petitions FROM instance")).all())
     assert found == {counted: 2, plain: 0}
+
+
+def test_cases_sharing_a_business_key_before_0014_keep_it_on_the_first(engine_with: EngineWith) -> None:
+    """0014 makes a business key unique per process; keys used twice before get "#id" on the later cases."""
+    engine = engine_with(PROCESSES / "risk_colour.dmn", PROCESSES / "petition_case.bpmn")
+    first = engine.start("petition_case", {}, actor="clerk", business_key="XF-1").id
+    db = engine.sessionmaker.kw["bind"]
+    engine.close()
+    _migrate(db, command.downgrade, "0013")
+    with db.begin() as conn:  # a second case with the same key, as 0013 allowed
+        conn.execute(sa.text("INSERT INTO instance (deployment_id, process_key, version, business_key, status, data, "
+                             "state, serializer_version, revision, started_at, started_by, updated_at, last_seq, "
+                             "last_hash, final_petitions) SELECT deployment_id, process_key, version, business_key, "
+                             "status, data, state, serializer_version, revision, started_at, started_by, "
+                             "updated_at, last_seq, last_hash, final_petitions FROM instance"))
+    _migrate(db, command.upgrade, "head")
+    with db.connect() as conn:
+        keys = dict(conn.execute(sa.text("SELECT id, business_key FROM instance")).all())
+    second = max(keys)
+    assert keys == {first: "XF-1", second: f"XF-1#{second}"}
 
 
 def _migrate(db: sa.Engine, step: Callable[[Config, str], None], revision: str) -> None:

@@ -30,6 +30,12 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
     return [
         ("GET", "/", {}, ALL),
         ("GET", "/ledger/", {}, READ_ALL | {"clerk", "leader"}),
+        ("GET", "/ledger/import/", {}, {"clerk", "coordinator"}),
+        ("GET", "/ledger/import/template.xlsx", {}, {"clerk", "coordinator"}),
+        ("POST", "/ledger/import/", {}, {"clerk", "coordinator"}),
+        ("POST", "/ledger/import/run", {}, {"clerk", "coordinator"}),
+        ("GET", "/ledger/import/jobs/1", {}, {"clerk", "coordinator"}),
+        ("GET", "/ledger/import/jobs/1.json", {}, {"clerk", "coordinator"}),
         ("GET", "/my-cases", {}, ALL),
         ("GET", "/deployments/", {}, {"designer", "auditor", "coordinator", "admin"}),
         ("POST", "/deployments/", {}, {"designer"}),
@@ -149,6 +155,8 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "case_audit.show", "case_audit.state", "case_audit.diagram", "case_audit.export",
         "heatmap.index", "heatmap.show",
         "heatmap.diagram",
+        "ledger_import.index", "ledger_import.template", "ledger_import.upload", "ledger_import.run",
+        "ledger_import.job", "ledger_import.job_status",
     }
     # The JSON APIs have their own tests (test_api.py, test_external_api.py, test_messages_api.py,
     # test_designer_api.py).

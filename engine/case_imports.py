@@ -1,0 +1,253 @@
+"""Case imports: cases registered from a file start past their registration task, with its data.
+
+An imported case is started like any other and its registration task is completed through the
+same checks a person's completion takes (who may write which field, then the form's types and
+rules in `forms.accept`), so a ledger row can put nothing into a case that the form would refuse.
+Its history says where it came from: a `case_imported` event with the file's sha256 and row,
+between `instance_started` and the task's completion.
+
+Cases are written a batch per transaction (a file of 10,000 rows is not 10,000 commits). A
+business key (case number) is unique per process: a row whose key a case of the process holds
+already is skipped, so importing the same file twice creates nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .attachments import form_context
+from .clock import Clock
+from .errors import DataInvalid, ImportJobNotFound, ImportRefused
+from .forms import FormContext, accept, fields_of
+from .instances import Instances, merged
+from .models import ImportJob, Instance
+from .ownership import check_owned
+from .runtime import all_tasks, element_id
+from .states import EventType
+from .transactions import Transactions
+from .views import FormField
+
+#: A running job that has written no progress for this long is shown as interrupted.
+STALE_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case to import: its business key, the registration form's data, and where it came from."""
+
+    business_key: str
+    data: dict[str, Any]
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportedCase:
+    """What became of one row: imported as case `instance_id`, or skipped because case
+    `instance_id` of the process holds its business key already."""
+
+    business_key: str
+    row: int | None
+    instance_id: int
+    imported: bool
+
+
+@dataclass(frozen=True)
+class ImportJobView:
+    """An import running in the background, or finished: its progress and its report."""
+
+    id: int
+    process_key: str
+    file_name: str
+    sha256: str
+    campaign_id: str | None
+    status: str
+    total: int
+    done: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    report: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+class CaseImports:
+    """Starts cases past a task with its data, a batch per transaction; keeps the import jobs."""
+
+    def __init__(self, tx: Transactions, instances: Instances, clock: Clock) -> None:
+        self.tx = tx
+        self.instances = instances
+        self.clock = clock
+
+    def form(self, process_key: str, task_id: str) -> list[FormField]:
+        """The form of the task cases are imported past, in the newest version of the process."""
+        with self.tx.read() as s:
+            dep = self.instances.deployments.row(s, process_key, None)
+            return self._fields(s, dep.id, process_key, task_id)
+
+    def existing(self, process_key: str, business_keys: Sequence[str]) -> dict[str, int]:
+        """The cases of the process that hold any of these business keys: key -> case id."""
+        found: dict[str, int] = {}
+        keys = list(dict.fromkeys(business_keys))
+        with self.tx.read() as s:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                rows = s.execute(select(Instance.business_key, Instance.id).where(
+                    Instance.process_key == process_key, Instance.business_key.in_(chunk))).tuples()
+                found.update((key, case_id) for key, case_id in rows if key is not None)
+        return found
+
+    def check(self, process_key: str, task_id: str,
+              rows: Sequence[dict[str, Any]]) -> list[dict[str, Any] | DataInvalid]:
+        """Each row's data as the task's form would take it (typed), or the DataInvalid it raises."""
+        with self.tx.read() as s:
+            dep = self.instances.deployments.row(s, process_key, None)
+            elements = self.instances.deployments.elements(s, dep.id)
+            fields = self._fields(s, dep.id, process_key, task_id)
+            ctx = form_context(s, 0, {}, self.clock())
+            return [self._accepted(elements, task_id, fields, data, ctx) for data in rows]
+
+    def import_cases(self, process_key: str, cases: Sequence[CaseRow], *, task_id: str, actor: str,
+                     origin: dict[str, Any], batch_size: int = 100,
+                     progress: Callable[[int], None] | None = None) -> list[ImportedCase]:
+        """Start each case past `task_id` with its row's data; `origin` (the file's sha256, its
+        name) goes into each `case_imported` event with the row number. A batch that meets a
+        business key taken meanwhile by another writer is done again one case at a time."""
+        results: list[ImportedCase] = []
+        for start in range(0, len(cases), batch_size):
+            batch = cases[start:start + batch_size]
+            try:
+                results.extend(self._batch(process_key, batch, task_id, actor, origin))
+            except IntegrityError:
+                for case in batch:
+                    results.extend(self._batch(process_key, [case], task_id, actor, origin))
+            if progress is not None:
+                progress(len(results))
+        return results
+
+    def _batch(self, process_key: str, cases: Sequence[CaseRow], task_id: str, actor: str,
+               origin: dict[str, Any]) -> list[ImportedCase]:
+        results: list[ImportedCase] = []
+        with self.tx.write() as s:
+            dep = self.instances.deployments.row(s, process_key, None)
+            elements = self.instances.deployments.elements(s, dep.id)
+            fields = self._fields(s, dep.id, process_key, task_id)
+            taken = dict(s.execute(select(Instance.business_key, Instance.id).where(
+                Instance.process_key == process_key,
+                Instance.business_key.in_([c.business_key for c in cases]))).tuples().all())
+            ctx = form_context(s, 0, {}, self.clock())
+            for case in cases:
+                if case.business_key in taken:
+                    results.append(ImportedCase(case.business_key, case.row, taken[case.business_key], False))
+                    continue
+                data = self._accepted(elements, task_id, fields, case.data, ctx)
+                if isinstance(data, DataInvalid):
+                    raise data
+                started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key,
+                                                 record=False)
+                inst, workflow, writer, first = started.instance, started.workflow, started.writer, started.unrecorded
+                ready = [t for t in all_tasks(workflow) if element_id(t) == task_id and t.state == SpiffState.READY]
+                if first is None or first.incident is not None or len(ready) != 1:
+                    raise ImportRefused(process_key, task_id, "a new case does not wait at this task "
+                                        f"({len(ready)} ready)")
+                writer.append(EventType.CASE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
+                              detail={**origin, "row": case.row})
+                # The start and the registration are written down once, as one operation.
+                inst.data = dict(first.data)
+                run = self.instances.run(s, inst, workflow)
+                self.instances.record(s, inst, run, merged(first, run.complete(ready[0], data)), writer, actor)
+                writer.close()
+                taken[case.business_key] = inst.id
+                results.append(ImportedCase(case.business_key, case.row, inst.id, True))
+        return results
+
+    @staticmethod
+    def _accepted(elements: dict[str, Any], task_id: str, fields: list[FormField], data: dict[str, Any],
+                  ctx: FormContext) -> dict[str, Any] | DataInvalid:
+        """The typed data, or why the form refuses it (a row's problem, reported per row)."""
+        try:
+            check_owned(elements, task_id, data)
+            return accept(fields, data, ctx)
+        except DataInvalid as exc:
+            return exc
+
+    def _fields(self, s: Session, deployment_id: int, process_key: str, task_id: str) -> list[FormField]:
+        meta = self.instances.deployments.elements(s, deployment_id).get(task_id)
+        if not meta or not meta.get("form"):
+            raise ImportRefused(process_key, task_id, "no task with a form has this id")
+        return fields_of(dict(meta))
+
+    # -- import jobs: progress any web process can read ---------------------------------------
+
+    def create_job(self, *, process_key: str, file_name: str, sha256: str, campaign_id: str | None,
+                   total: int, actor: str) -> ImportJobView:
+        """A new job, running, nothing done yet."""
+        now = self.clock()
+        with self.tx.write() as s:
+            job = ImportJob(process_key=process_key, file_name=file_name[:300], sha256=sha256,
+                            campaign_id=campaign_id, status="running", total=total, done=0, created_by=actor,
+                            created_at=now, updated_at=now, report={})
+            s.add(job)
+            s.flush()
+            return _job_view(job)
+
+    def job_progress(self, job_id: int, done: int) -> None:
+        """How many rows the job has got through."""
+        with self.tx.write() as s:
+            job = self._job(s, job_id)
+            job.done, job.updated_at = done, self.clock()
+
+    def finish_job(self, job_id: int, report: dict[str, Any], *, error: str | None = None) -> ImportJobView:
+        """The job ended: done (with its report) or failed (with why)."""
+        with self.tx.write() as s:
+            job = self._job(s, job_id)
+            job.status = "failed" if error else "done"
+            job.report, job.error = report, error
+            job.updated_at = job.finished_at = self.clock()
+            if not error:
+                job.done = job.total
+            return _job_view(job)
+
+    def job(self, job_id: int) -> ImportJobView:
+        """One job as it stands; a running job silent for STALE_AFTER is shown as interrupted (its
+        process ended: the batches it committed stay, and importing the file again adds the rest)."""
+        with self.tx.read() as s:
+            return self._seen(_job_view(self._job(s, job_id)))
+
+    def jobs(self, limit: int = 20) -> list[ImportJobView]:
+        """The latest jobs, newest first."""
+        with self.tx.read() as s:
+            return [self._seen(_job_view(j))
+                    for j in s.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(limit))]
+
+    def _seen(self, job: ImportJobView) -> ImportJobView:
+        if job.status == "running" and self.clock() - _aware(job.updated_at) > STALE_AFTER:
+            return replace(job, status="interrupted")
+        return job
+
+    @staticmethod
+    def _job(s: Session, job_id: int) -> ImportJob:
+        job = s.get(ImportJob, job_id)
+        if job is None:
+            raise ImportJobNotFound(job_id)
+        return job
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands back naive UTC times."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _job_view(job: ImportJob) -> ImportJobView:
+    return ImportJobView(id=job.id, process_key=job.process_key, file_name=job.file_name, sha256=job.sha256,
+                         campaign_id=job.campaign_id, status=job.status, total=job.total, done=job.done,
+                         created_by=job.created_by, created_at=job.created_at, updated_at=job.updated_at,
+                         finished_at=job.finished_at, report=dict(job.report or {}), error=job.error)
