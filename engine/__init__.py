@@ -47,9 +47,12 @@ from .errors import (
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .heatmap import ElementHeat, HeatmapFilter, HeatmapView, TaskOverdue
 from .history import replay_events
+from .notices import KINDS as NOTICE_KINDS
+from .notices import NoticeKind, NoticeTemplateInvalid, NoticeTemplates, TemplateView, docx_text
 from .operations import Action, OperationFilter, OperationView, acting_as
 from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
+from .reminders import ReminderCounts, Reminders, ReminderView
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
 from .service import Engine
@@ -181,4 +184,14 @@ __all__ = [
     "TaskDeadline",
     "TaskOverdue",
     "TimerDeadline",
+    # Written notices and reminders.
+    "NOTICE_KINDS",
+    "NoticeKind",
+    "NoticeTemplateInvalid",
+    "NoticeTemplates",
+    "TemplateView",
+    "docx_text",
+    "ReminderCounts",
+    "ReminderView",
+    "Reminders",
 ]

@@ -47,6 +47,8 @@ EXPORT_HISTORY = READ_ALL
 LOGGED_READERS = frozenset({"auditor"})
 #: Only admins manage users.
 MANAGE_USERS = frozenset({"admin"})
+#: Only admins edit the templates of written notices (告知书, 意见书).
+MANAGE_NOTICE_TEMPLATES = frozenset({"admin"})
 
 
 def has_any(groups: Iterable[str], allowed: frozenset[str]) -> bool:
