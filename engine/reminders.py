@@ -108,8 +108,8 @@ class Reminders:
         with self.tx.read() as s:
             rows = s.execute(_due_query(now + self.near_due).where(_seen_by(username, list(groups)))
                              .order_by(HumanTask.due_at, HumanTask.id)).all()
-        return [_view(row, now, "leader" if row[0].assignee != username and row[2] == username else "holder")
-                for row in rows]
+            return [_view(row, now, "leader" if row[0].assignee != username and row[2] == username else "holder")
+                    for row in rows]
 
     def counts(self, username: str, groups: Iterable[str]) -> ReminderCounts:
         """How many near-due and overdue tasks the reader has (one small read per page)."""

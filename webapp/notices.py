@@ -170,7 +170,7 @@ def template_problem(exc: NoticeTemplateInvalid) -> str:
     """Why a template was refused, in the reader's language."""
     if exc.names:
         return _("Unknown placeholders: %(names)s. Use only the placeholders listed.",
-                 names=", ".join("{{%s}}" % n for n in exc.names))
+                 names=", ".join("{{" + n + "}}" for n in exc.names))
     if "docx" in exc.problem:
         return _("The file is not a .docx document.")
     if "large" in exc.problem:

@@ -180,7 +180,8 @@ def test_admin_edits_templates_in_versions_others_refused(client: FlaskClient, a
     assert "{{petitioner_names}}" in edit and "信访事项受理告知书" in edit
     refused = client.post(page, data={"title": "受理告知", "body": "{{petitioner_nam}}：受理。", "signature": ""})
     assert refused.status_code == 400 and "{{petitioner_nam}}" in refused.text
-    saved = client.post(page, data={"title": "受理通知", "body": "{{petitioner_names}}：你的事项已受理，编号{{case_number}}。",
+    saved = client.post(page, data={"title": "受理通知",
+                                    "body": "{{petitioner_names}}：你的事项已受理，编号{{case_number}}。",
                                     "signature": "某县信访局\n{{today}}"})
     assert saved.status_code == 302
     upload = client.post(page, data={"docx": (io.BytesIO(_docx_with_split_placeholder()), "受理.docx")},
