@@ -42,7 +42,9 @@ def offers(instance: InstanceView) -> list[NoticeOffer]:
     """The notices the current user may generate on this case now (the case page's 生成文书
     buttons: a template global, so the case page need not import this module)."""
     user = current_user()
-    found = []
+    found: list[NoticeOffer] = []
+    if not access.has_any(user.groups, access.GENERATE_NOTICES):
+        return found
     for task in instance.tasks:
         if not access.may_work_task(user.username, user.groups, task.assignee, task.candidate_groups):
             continue
@@ -89,6 +91,7 @@ def notice_values(instance: InstanceView, kind: NoticeKind, task: TaskView) -> d
 
 
 @bp.post("/cases/<int:instance_id>/notices/<kind>")
+@require(access.GENERATE_NOTICES)
 def generate(instance_id: int, kind: str) -> Any:
     """Generate a notice of `kind` for the case, store it as a case document, record it in the
     history, and go back to the task, whose document field now offers it."""
