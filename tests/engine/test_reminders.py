@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from engine import Engine, FakeClock, Settings
+from engine import Engine, FakeClock, Settings, start_scheduler
+from engine.timers import REMINDER_JOB_ID
 from tests.conftest import EngineWith
+from tests.engine.test_scheduler import wait_until
 from tests.processes.conftest import Driver
 from tests.processes.test_petition_case import to_handling
 
@@ -149,3 +151,23 @@ def test_scans_at_the_same_moment_in_two_processes_mail_once(driver: Driver, eng
         t.join()
     rows = engines[0].reminders.sent()
     assert sum(claimed) == len(rows) == len(sink.messages) >= 3, "the unique constraint decided each one"
+
+
+def test_the_scheduler_mails_reminders_only_where_smtp_is_set(driver: Driver, engine_with: EngineWith,
+                                                             db_url: str, clock: FakeClock,
+                                                             smtp: tuple[Sink, int]) -> None:
+    d = driver
+    sink, port = smtp
+    plain = start_scheduler(d.engine, interval=5)
+    try:
+        assert plain.get_job(REMINDER_JOB_ID) is None, "no SMTP: no reminder job"
+    finally:
+        plain.shutdown()
+    engine = mailing(engine_with, db_url, port)
+    clock.set(d.task("site_visit").due_at - timedelta(days=2))
+    scheduler = start_scheduler(engine, interval=5)
+    try:
+        assert wait_until(lambda: len(sink.messages) >= 3, 15)
+    finally:
+        scheduler.shutdown()
+    assert len(sink.messages) == len(engine.reminders.sent())
