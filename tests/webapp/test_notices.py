@@ -93,6 +93,8 @@ def test_not_accepted_notice_from_the_clerks_draft(client: FlaskClient, auth: Au
     assert client.post(f"/tasks/{task.id}/claim").status_code == 302
     task_page = client.get(f"/tasks/{task.id}").text
     assert f'value="{att_id}"' in task_page
+    assert 'value="not_accepted_notice"' in task_page and 'value="accept_notice"' in task_page, \
+        "the task page offers its notices too"
     done = client.post(f"/tasks/{task.id}/complete", data={
         "accept_decision": "not_accepted", "not_accepted_reason": "该事项属于劳动争议仲裁范围",
         "redirect_channel": "arbitration", "accept_notice_ref": att_id})
