@@ -162,17 +162,22 @@ class Accounts:
     # -- users -------------------------------------------------------------------------------
 
     def add_user(self, username: str, password: str, groups: Iterable[str] = (),
-                 *, display_name: str | None = None, unit: str | None = None) -> UserView:
-        """Create a user with these groups (and unit); raises UserExists or WeakPassword."""
+                 *, display_name: str | None = None, unit: str | None = None,
+                 email: str | None = None) -> UserView:
+        """Create a user with these groups (and unit, e-mail address); raises UserExists,
+        WeakPassword, or AccountError for a malformed address."""
         username = username.strip()
         if not username:
             raise AccountError("a user needs a name")
+        address = (email or "").strip() or None
+        if address is not None and not EMAIL.fullmatch(address):
+            raise AccountError(f"{address!r} is not an e-mail address", username)
         _check_strength(password, username)
         with self._sessions.begin() as session:
             if session.scalar(select(User.id).where(User.username == username)) is not None:
                 raise UserExists(f"user {username!r} exists already", username)
             user = User(username=username, display_name=display_name, unit=(unit or "").strip() or None,
-                        password_hash=hash_password(password, n=self.scrypt_n),
+                        email=address, password_hash=hash_password(password, n=self.scrypt_n),
                         is_active=True, failed_logins=0,
                         created_at=self._clock())
             user.groups = [UserGroup(group_name=g) for g in _unique(groups)]

@@ -36,11 +36,13 @@ def add() -> Any:
         try:
             accounts().add_user(username, request.form.get("password", ""), groups,
                                 display_name=request.form.get("display_name") or None,
-                                unit=request.form.get("unit") or None)
+                                unit=request.form.get("unit") or None, email=request.form.get("email") or None)
         except UserExists:
             errors["username"] = _("This name is taken.")
         except WeakPassword:
             errors["password"] = _("At least 8 characters, not the user name.")
+        except AccountError:
+            errors["email"] = _("That is not an e-mail address.")
     if errors:
         return render_template("users/index.html", users=accounts().users(),
                                roles=access.ROLES, errors=errors, values=request.form), 400

@@ -52,6 +52,10 @@ def test_admin_sets_an_email_address(client: FlaskClient, auth: Auth, web_engine
     user = web_engine.accounts.find_user("handler")
     assert (user.email, user.unit, user.display_name) == ("han@example.org", "城关镇", "韩承办")
     assert 'value="han@example.org"' in client.get("/users/").text
+    added = client.post("/users/", data={"username": "zhao", "password": "long enough 1", "email": "zhao@example.org"})
+    assert added.status_code == 302 and web_engine.accounts.find_user("zhao").email == "zhao@example.org"
+    refused = client.post("/users/", data={"username": "qian", "password": "long enough 1", "email": "qian@"})
+    assert refused.status_code == 400 and "电子邮箱地址格式不正确" in refused.text
     auth.logout()
     auth.login("handler")
     assert client.post("/users/handler/details", data={"email": "x@example.org"}).status_code == 403
