@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import and_, case, exists, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,9 +113,14 @@ class Reminders:
 
     def counts(self, username: str, groups: Iterable[str]) -> ReminderCounts:
         """How many near-due and overdue tasks the reader has (one small read per page)."""
-        items = self.for_user(username, groups)
-        overdue = sum(1 for r in items if r.threshold == OVERDUE)
-        return ReminderCounts(near_due=len(items) - overdue, overdue=overdue)
+        now = self.clock()
+        with self.tx.read() as s:
+            total, overdue = s.execute(
+                select(func.count(), func.count(case((HumanTask.due_at < now, HumanTask.id))))
+                .select_from(HumanTask).join(Instance, Instance.id == HumanTask.instance_id)
+                .where(HumanTask.state == TaskState.READY.value, HumanTask.due_at.is_not(None),
+                       HumanTask.due_at < now + self.near_due, _seen_by(username, list(groups)))).one()
+        return ReminderCounts(near_due=int(total) - int(overdue), overdue=int(overdue))
 
     def scan(self) -> int:
         """Mail each ready task's holder and case leader once when it becomes near due and once
