@@ -257,8 +257,10 @@ def _fill_docx(source: bytes, values: Mapping[str, str]) -> bytes:
     for p in _paragraphs(doc):
         if "{{" not in p.text or not PLACEHOLDER.search(p.text):
             continue
-        text = substitute(p.text, values)
         runs = p.runs
+        if not runs:  # text only inside a hyperlink or field: left as Word keeps it
+            continue
+        text = substitute(p.text, values)
         runs[0].text = text
         for r in runs[1:]:
             r.text = ""
