@@ -38,6 +38,8 @@ NEAR_DUE = "near_due"
 OVERDUE = "overdue"
 #: The thresholds, in the order a task passes them.
 THRESHOLDS = (NEAR_DUE, OVERDUE)
+#: How long a reader's header counts are reused in one process.
+COUNTS_TTL = timedelta(seconds=60)
 #: Most reminders one scan sends (the next scan takes the rest).
 SCAN_BATCH = 500
 _LEADER = Instance.data["case_leader"].as_string()
@@ -101,6 +103,7 @@ class Reminders:
         self.clock = clock
         self.near_due = near_due
         self.mailer = mailer
+        self._counts: dict[tuple[str, tuple[str, ...]], tuple[datetime, ReminderCounts]] = {}
 
     def for_user(self, username: str, groups: Iterable[str]) -> list[ReminderView]:
         """The reader's near-due and overdue tasks, most overdue first."""
@@ -111,9 +114,23 @@ class Reminders:
             return [_view(row, now, "leader" if row[0].assignee != username and row[2] == username else "holder")
                     for row in rows]
 
-    def counts(self, username: str, groups: Iterable[str]) -> ReminderCounts:
-        """How many near-due and overdue tasks the reader has (one small read per page)."""
+    def counts(self, username: str, groups: Iterable[str], *, fresh: bool = False) -> ReminderCounts:
+        """How many near-due and overdue tasks the reader has. Every page's header shows them,
+        so each process keeps a reader's counts for COUNTS_TTL of the engine clock (the
+        reminders page reads afresh, `fresh=True`): at 100,000 open tasks the count is the dearest
+        read of a page."""
         now = self.clock()
+        key = (username, tuple(sorted(groups)))
+        cached = self._counts.get(key)
+        if cached is not None and not fresh and timedelta(0) <= now - cached[0] < COUNTS_TTL:
+            return cached[1]
+        counts = self._count(username, list(key[1]), now)
+        if len(self._counts) > 10_000:
+            self._counts.clear()
+        self._counts[key] = (now, counts)
+        return counts
+
+    def _count(self, username: str, groups: list[str], now: datetime) -> ReminderCounts:
         with self.tx.read() as s:
             total, overdue = s.execute(
                 select(func.count(), func.count(case((HumanTask.due_at < now, HumanTask.id))))

@@ -32,5 +32,6 @@ def init_app(app: Flask) -> None:
 def index() -> str:
     """The reader's near-due and overdue tasks, most overdue first."""
     user = current_user()
+    g.reminder_counts = engine().reminders.counts(user.username, user.groups, fresh=True)
     items = engine().reminders.for_user(user.username, user.groups)
     return render_template("reminders/index.html", items=items, now=engine().clock())

@@ -112,9 +112,17 @@ def test_in_app_list_for_holder_and_leader_without_smtp(driver: Driver, clock: F
     assert {r.task_id for r in mine if r.assignee == "li"} <= {r.task_id for r in led}
     assert all(r.role == "leader" for r in led if r.assignee == "li")
     assert engine.reminders.for_user("handler2", ["case_handler"]) == [], "someone else's assigned work"
+    assert engine.reminders.counts("li", ["case_handler"]).near_due >= 3
     clock.set(due + timedelta(hours=1))
     counts = engine.reminders.counts("li", ["case_handler"])
-    assert counts.overdue >= 3
+    assert counts.overdue >= 3 and counts.near_due == 0
+    # The header reuses a reader's counts for a minute; the reminders page reads afresh.
+    d.complete("site_visit", site_visit_record="看过")
+    clock.advance(seconds=10)
+    assert engine.reminders.counts("li", ["case_handler"]) == counts
+    assert engine.reminders.counts("li", ["case_handler"], fresh=True).overdue == counts.overdue - 1
+    clock.advance(seconds=60)
+    assert engine.reminders.counts("li", ["case_handler"]).overdue == counts.overdue - 1
     assert engine.reminders.scan() == 0 and engine.reminders.sent() == [], "no SMTP: no mail, nothing claimed"
 
 
