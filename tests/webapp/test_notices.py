@@ -90,7 +90,7 @@ def test_not_accepted_notice_from_the_clerks_draft(client: FlaskClient, auth: Au
     assert event.detail["notice"] == {"kind": "not_accepted_notice", "template_version": 0}
     assert event.detail["sha256"] == hashlib.sha256(body).hexdigest()
     timeline = client.get(f"/cases/{d.instance_id}").text
-    assert f'{event.detail["filename"]} <small class="muted">系统生成</small>' in timeline, "the case's history names it"
+    assert f'{event.detail["filename"]} <small class="muted">系统生成</small>' in timeline, "history names it"
     # The task's document field offers it; completing with it is accepted.
     assert client.post(f"/tasks/{task.id}/claim").status_code == 302
     task_page = client.get(f"/tasks/{task.id}").text
