@@ -22,7 +22,7 @@ def header(html: str) -> tuple[int, int]:
 
 
 def test_holder_and_leader_see_counts_and_list(client: FlaskClient, auth: Auth, case: Any,
-                                                clock: FakeClock) -> None:
+                                                clock: FakeClock, web_engine: Engine) -> None:
     auth.login("handler")
     assert header(client.get("/").text) == (0, 0)
     assert "没有临期或超期的待办" in client.get("/reminders/").text
@@ -41,6 +41,11 @@ def test_holder_and_leader_see_counts_and_list(client: FlaskClient, auth: Auth, 
     auth.login("handler")
     page = client.get("/reminders/").text
     assert header(page) == (1, 0) and "row-overdue" in page
+    token = web_engine.accounts.create_token("leader")
+    api = client.get("/api/v1/reminders", headers={"Authorization": f"Bearer {token}"}).json
+    assert (api["overdue"], api["near_due"]) == (1, 0)
+    items = [(r["task_name"], r["threshold"], r["role"]) for r in api["items"]]
+    assert items == [("见面听取诉求", "overdue", "leader")]
 
 
 def test_admin_sets_an_email_address(client: FlaskClient, auth: Auth, web_engine: Engine) -> None:
