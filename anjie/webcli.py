@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
                      help="a group (role); repeat for several")
     add.add_argument("--display-name")
     add.add_argument("--unit", help="the unit (单位) user pickers show beside the name")
+    add.add_argument("--email", help="where reminders of near-due and overdue work are mailed")
     _db(add)
     add.set_defaults(func=cmd_user_add)
     passwd = user.add_parser("passwd", help="set a user's password (and lift a lockout)")
@@ -93,7 +94,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     engine = _open(args)
     return _account_command(
         lambda: engine.accounts.add_user(args.name, _read_password(), args.groups, display_name=args.display_name,
-                                          unit=args.unit),
+                                          unit=args.unit, email=args.email),
         lambda _: f"user {args.name} added with groups {', '.join(args.groups) or '(none)'}",
     )
 

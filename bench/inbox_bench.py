@@ -101,6 +101,11 @@ def run(backend: str, url: str, n: int) -> None:
         ("ledger: first page", lambda: q.ledger()),
         ("ledger: red + overdue", lambda: q.ledger(LedgerFilter(risk_colour="red", overdue=True))),
         ("engine.tasks(assignee=…)", lambda: engine.tasks(assignee="user10")),
+        # Every page's header: the reader's near-due and overdue counts (engine/reminders.py),
+        # uncached (the header reuses them for a minute).
+        ("reminder counts: a handler (group of 20,000)",
+         lambda: engine.reminders.counts("user0", ["case_handler"], fresh=True)),
+        ("reminder counts: a case leader", lambda: engine.reminders.counts("leader7", ["case_leader"], fresh=True)),
     ]
     for label, fn in cases:
         median, worst = timed(fn)

@@ -60,9 +60,12 @@ from .ledger_import import (
     describe_import_problem,
     import_cases,
 )
+from .notices import KINDS as NOTICE_KINDS
+from .notices import NoticeKind, NoticeTemplateInvalid, NoticeTemplates, TemplateView, docx_text
 from .operations import Action, OperationFilter, OperationView, acting_as
 from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
+from .reminders import ReminderCounts, Reminders, ReminderView
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
 from .service import Engine
@@ -208,4 +211,14 @@ __all__ = [
     "check_cases",
     "describe_import_problem",
     "import_cases",
+    # Written notices and reminders.
+    "NOTICE_KINDS",
+    "NoticeKind",
+    "NoticeTemplateInvalid",
+    "NoticeTemplates",
+    "TemplateView",
+    "docx_text",
+    "ReminderCounts",
+    "ReminderView",
+    "Reminders",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -70,6 +71,8 @@ class UserView:
     session_generation: int = 0
     #: The unit (单位) the user works in, if known.
     unit: str | None = None
+    #: Where reminders are mailed, if the user gave one.
+    email: str | None = None
 
     @property
     def label(self) -> str:
@@ -99,6 +102,8 @@ class TokenView:
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**17, 8, 1
 _SCRYPT_MAXMEM = 256 * 1024 * 1024
 MIN_PASSWORD_LENGTH = 8
+#: An address a mail server takes: one @, no spaces or angle brackets, a dot in the domain.
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 
 
 def hash_password(password: str, *, n: int = _SCRYPT_N, r: int = _SCRYPT_R,
@@ -175,17 +180,22 @@ class Accounts:
     # -- users -------------------------------------------------------------------------------
 
     def add_user(self, username: str, password: str, groups: Iterable[str] = (),
-                 *, display_name: str | None = None, unit: str | None = None) -> UserView:
-        """Create a user with these groups (and unit); raises UserExists or WeakPassword."""
+                 *, display_name: str | None = None, unit: str | None = None,
+                 email: str | None = None) -> UserView:
+        """Create a user with these groups (and unit, e-mail address); raises UserExists,
+        WeakPassword, or AccountError for a malformed address."""
         username = username.strip()
         if not username:
             raise AccountError("a user needs a name")
+        address = (email or "").strip() or None
+        if address is not None and not EMAIL.fullmatch(address):
+            raise AccountError(f"{address!r} is not an e-mail address", username)
         _check_strength(password, username)
         with self._sessions.begin() as session:
             if session.scalar(select(User.id).where(User.username == username)) is not None:
                 raise UserExists(f"user {username!r} exists already", username)
             user = User(username=username, display_name=display_name, unit=(unit or "").strip() or None,
-                        password_hash=hash_password(password, n=self.scrypt_n),
+                        email=address, password_hash=hash_password(password, n=self.scrypt_n),
                         is_active=True, failed_logins=0,
                         created_at=self._clock())
             user.groups = [UserGroup(group_name=g) for g in _unique(groups)]
@@ -236,12 +246,24 @@ class Accounts:
             session.execute(delete(LoginThrottle).where(LoginThrottle.username == user.username))
             self._log(session, Action.PASSWORD_SET, username)
 
-    def set_details(self, username: str, *, display_name: str | None, unit: str | None) -> UserView:
-        """Change the name people read and the unit of a user (empty text clears them)."""
+    def set_details(self, username: str, *, display_name: str | None, unit: str | None,
+                    email: str | None = None) -> UserView:
+        """Change the name people read, the unit and the e-mail address of a user (empty text
+        clears them; `email=None` leaves the address as it is). A malformed address raises
+        AccountError."""
+        address = None if email is None else (email.strip() or None)
+        if address is not None and not EMAIL.fullmatch(address):
+            raise AccountError(f"{address!r} is not an e-mail address", username)
         with self._sessions.begin() as session:
             user = self._load(session, username)
             user.display_name = (display_name or "").strip() or None
             user.unit = (unit or "").strip() or None
+            if email is not None:
+                before = user.email
+                user.email = address
+                if before != address:
+                    self._log(session, Action.USER_EMAIL_CHANGED, username, before={"email": before},
+                              after={"email": address})
             session.flush()
             return _view(user)
 
@@ -490,4 +512,5 @@ def _view(user: User) -> UserView:
         created_at=user.created_at,
         session_generation=user.session_generation or 0,
         unit=user.unit,
+        email=user.email,
     )

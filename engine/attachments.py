@@ -31,13 +31,18 @@ class Attachments:
         self.clock = clock
 
     def add(self, instance_id: int, *, attachment_id: str, filename: str, size: int, sha256: str,
-            content_type: str, actor: str, task_id: str | None = None, field: str | None = None) -> AttachmentView:
-        """Write an ATTACHMENT_ADDED event for a stored file and return it as a view."""
+            content_type: str, actor: str, task_id: str | None = None, field: str | None = None,
+            notice: dict[str, Any] | None = None) -> AttachmentView:
+        """Write an ATTACHMENT_ADDED event for a stored file and return it as a view. A generated
+        notice says so in `notice` (its kind and template version): it is a case document like
+        any upload, so the 六有 dossier's document fields can name it."""
         with self.tx.write() as s:
             inst = self.tx.instance(s, instance_id, lock=True)
             writer = hist.EventWriter(s, inst, self.clock())
             detail = {"attachment_id": attachment_id, "filename": filename, "size": size,
                       "sha256": sha256, "content_type": content_type, "field": field}
+            if notice is not None:
+                detail["notice"] = notice
             event = writer.append(EventType.ATTACHMENT_ADDED, actor, task_id=task_id, detail=detail)
             s.flush()
             return _view(event)
@@ -92,4 +97,5 @@ def _view(e: Event) -> AttachmentView:
     return AttachmentView(id=str(d.get("attachment_id")), instance_id=e.instance_id, filename=str(d.get("filename")),
                           size=int(d.get("size") or 0), sha256=str(d.get("sha256")),
                           content_type=str(d.get("content_type") or ""), uploaded_by=e.actor,
-                          uploaded_at=hist.utc(e.at), task_id=e.task_id, field=d.get("field"))
+                          uploaded_at=hist.utc(e.at), task_id=e.task_id, field=d.get("field"),
+                          notice=(d.get("notice") or {}).get("kind"))

@@ -62,6 +62,20 @@ class Settings:
     checkpoint_dir: str = "checkpoints"
     #: Hours between the scheduler's checkpoints (0: only on demand).
     checkpoint_hours: float = 24.0
+    #: The SMTP server reminders are mailed through (empty: reminders stay in the app).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    #: Sign in to the server (empty: no login) and upgrade the connection with STARTTLS.
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    #: The sender of reminder mails.
+    smtp_from: str = "anjie@localhost"
+    smtp_timeout_seconds: float = 10.0
+    #: Minutes between the scheduler's scans for near-due and overdue work to remind (0: never).
+    reminder_scan_minutes: float = 10.0
+    #: The office named at the foot of generated notices (落款) unless a template says otherwise.
+    office_name: str = "信访工作办公室"
 
     def __post_init__(self) -> None:
         instance = Path(self.instance_dir).expanduser() if self.instance_dir else INSTANCE_DIR

@@ -241,6 +241,8 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     #: The unit (单位) the user works in, shown beside the name in user pickers.
     unit: Mapped[str | None] = mapped_column(String(200))
+    #: Where reminders of near-due and overdue work are mailed (none: reminders in the app only).
+    email: Mapped[str | None] = mapped_column(String(320))
     password_hash: Mapped[str] = mapped_column(String(400))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -364,3 +366,38 @@ class ImportJob(Base):
     finished_at: Mapped[datetime | None]
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+class NoticeTemplate(Base):
+    """One version of the template of one kind of written notice (告知书, 意见书). Each edit adds a
+    version and keeps the old ones; the newest is used. A version holds either text fields
+    (title, body, signature) or an uploaded .docx with the same placeholders."""
+
+    __tablename__ = "notice_template"
+    __table_args__ = (UniqueConstraint("kind", "version", name="uq_notice_template_kind_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+    docx: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    docx_filename: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class SentReminder(Base):
+    """A reminder sent about one task at one threshold (near_due or overdue). The unique
+    constraint is what makes it at most once, whichever scheduler process gets there first."""
+
+    __tablename__ = "sent_reminder"
+    __table_args__ = (UniqueConstraint("task_id", "threshold", name="uq_sent_reminder_task_threshold"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    instance_id: Mapped[int] = mapped_column(Integer, index=True)
+    threshold: Mapped[str] = mapped_column(String(20))
+    recipients: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sent_at: Mapped[datetime]
+    #: "sent", or why no mail went (no SMTP server, nobody with an address, the server's error).
+    outcome: Mapped[str] = mapped_column(String(400))

@@ -59,6 +59,8 @@ class Action(StrEnum):
     EXPORT = "export"
     PERSONAL_DATA_READ = "personal_data_read"
     CHECKPOINT = "checkpoint"
+    USER_EMAIL_CHANGED = "user_email_changed"
+    NOTICE_TEMPLATE_SAVED = "notice_template_saved"
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,10 @@ from .human_tasks import HumanTasks
 from .instances import Instances
 from .messages import Messages
 from .migration import Migrations
+from .notices import NoticeTemplates
 from .queries import Queries
 from .recorder import sync_offers
+from .reminders import Reminders, smtp_mailer
 from .scripting import script_engine
 from .stats import Stats
 from .task_drafts import TaskDrafts
@@ -97,6 +99,11 @@ class Engine:
         # A task's form saved without completing it, per task and user.
         self.task_drafts = TaskDrafts(self._tx, self._deployments, clock)
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
+        # Written notices' templates (versioned) and the .docx they render.
+        self.notices = NoticeTemplates(self._tx, clock, settings.office_name)
+        # Near-due and overdue work: listed for holders and case leaders, mailed once per threshold.
+        self.reminders = Reminders(self._tx, clock, near_due=timedelta(days=settings.near_due_days),
+                                   mailer=smtp_mailer(settings))
         # The auditor's reads: a case's deadlines and a process version's heatmap.
         self.stats = Stats(self._history, self._tasks, Heatmaps(self._tx.read_sessionmaker, clock), clock)
 

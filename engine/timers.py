@@ -73,6 +73,7 @@ def sweep(engine: Engine, stopping: threading.Event | None = None) -> int:
     return fired
 
 
+REMINDER_JOB_ID = "anjie_reminders"
 CHECKPOINT_JOB_ID = "anjie_checkpoint"
 #: How often the scheduler asks whether a checkpoint is due (it signs one when the newest is
 #: older than `Settings.checkpoint_hours`).
@@ -99,6 +100,16 @@ def checkpoint_if_due(engine: Engine) -> bool:
         return False
     log.info("checkpoint %d signed: %d cases, root %s", made.id, made.cases, made.root[:16])
     return True
+
+
+def remind(engine: Engine) -> int:
+    """Mail the reminders that came due (`Engine.reminders.scan`); never raises, so a mail
+    server that is down does not stop the scheduler."""
+    try:
+        return engine.reminders.scan()
+    except Exception:
+        log.exception("reminder scan failed; the next scan tries again")
+        return 0
 
 
 class _Stopping:
@@ -142,6 +153,10 @@ def _schedule(scheduler: _Stopping, engine: Engine, interval: float) -> None:
         scheduler.add_job(checkpoint_if_due, "interval", minutes=CHECKPOINT_CHECK_MINUTES, args=[engine],
                           id=CHECKPOINT_JOB_ID, max_instances=1, coalesce=True, misfire_grace_time=None,
                           next_run_time=system_clock() + timedelta(seconds=1))
+    if engine.settings.reminder_scan_minutes > 0 and engine.settings.smtp_host:
+        scheduler.add_job(remind, "interval", minutes=engine.settings.reminder_scan_minutes, args=[engine],
+                          id=REMINDER_JOB_ID, max_instances=1, coalesce=True, misfire_grace_time=None,
+                          next_run_time=system_clock() + timedelta(seconds=2))
 
 
 def start_scheduler(engine: Engine, interval: float = DEFAULT_INTERVAL) -> TimerScheduler:

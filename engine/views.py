@@ -50,6 +50,8 @@ class AttachmentView:
     uploaded_at: datetime
     task_id: str | None = None
     field: str | None = None
+    #: The kind of written notice (engine/notices.py) when the system generated the file.
+    notice: str | None = None
 
 
 @dataclass(frozen=True)

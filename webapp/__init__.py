@@ -67,7 +67,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ledger,
         ledger_import,
         messages_api,
+        notices,
         operation_log,
+        reminders,
         security,
         tasks,
         tokens,
@@ -85,11 +87,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.jinja_env.globals["computed_label"] = labels.computed_label
     app.jinja_env.globals["person_label"] = labels.person_label
     app.jinja_env.filters["roles"] = labels.role_labels
+    app.jinja_env.globals["notice_offers"] = notices.offers
+    reminders.init_app(app)
     operation_log.init_app(app)  # before the login check, which names the actor
     auth.init_app(app)
     errors.init_app(app)
     for module in (auth, inbox, tasks, cases, case_audit, heatmap, ledger, ledger_import, deployments, designer, users,
-                   tokens, errors, i18n, operation_log):
+                   tokens, errors, i18n, operation_log, notices, reminders):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

@@ -49,6 +49,11 @@ EXPORT_HISTORY = READ_ALL
 LOGGED_READERS = frozenset({"auditor"})
 #: Only admins manage users.
 MANAGE_USERS = frozenset({"admin"})
+#: Who generates written notices: the roles of the tasks that send one (受理审查 and 当场答复 the
+#: clerks, 延期告知 and 答复 the handlers, 复查/复核 the office), and only at such a task they may work.
+GENERATE_NOTICES = frozenset({"intake_clerk", "case_handler", "coordinator"})
+#: Only admins edit the templates of written notices (告知书, 意见书).
+MANAGE_NOTICE_TEMPLATES = frozenset({"admin"})
 
 
 def has_any(groups: Iterable[str], allowed: frozenset[str]) -> bool:

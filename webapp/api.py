@@ -113,6 +113,15 @@ def me() -> Response:
                    groups=list(user.groups))
 
 
+@bp.get("/reminders")
+def reminders() -> Response:
+    """The caller's near-due and overdue tasks, as holder and as case leader, with their counts."""
+    user = current_user()
+    counts = engine().reminders.counts(user.username, user.groups, fresh=True)
+    items = engine().reminders.for_user(user.username, user.groups)
+    return jsonify(near_due=counts.near_due, overdue=counts.overdue, items=[plain(r) for r in items])
+
+
 @bp.get("/deployments")
 def deployments() -> Response:
     """Every deployed process version."""

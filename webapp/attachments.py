@@ -130,8 +130,13 @@ class AttachmentStore:
         if not content_matches(ext, body):
             raise AttachmentRefused(_("The content of the file is not a %(type)s file.",
                                       type=ext.upper()))
+        return self._store(instance_id, filename, ALLOWED[ext], body, actor=actor, now=now, task_id=task_id,
+                           field=field)
+
+    def _store(self, instance_id: int, filename: str, content_type: str, body: bytes, *, actor: str,
+               now: datetime, task_id: str | None, field: str | None) -> Attachment:
         att = Attachment(id=uuid.uuid4().hex, instance_id=instance_id, filename=filename,
-                         content_type=ALLOWED[ext], size=len(body), uploaded_by=actor,
+                         content_type=content_type, size=len(body), uploaded_by=actor,
                          uploaded_at=now.isoformat(), task_id=task_id, field=field,
                          sha256=hashlib.sha256(body).hexdigest())
         folder = self.root / str(instance_id)
@@ -147,6 +152,17 @@ class AttachmentStore:
         engine.attachments.add(instance_id, attachment_id=att.id, filename=att.filename, size=att.size,
                                sha256=att.sha256, content_type=att.content_type, actor=actor,
                                task_id=task_id, field=field)
+        return att
+
+    def attach_generated(self, engine: Engine, instance_id: int, filename: str, body: bytes, *, actor: str,
+                         notice: dict[str, object], task_id: str | None = None) -> Attachment:
+        """Store a document the system generated (a written notice, .docx) as a case document and
+        record it in the case's history with its name, sha256 and what generated it."""
+        att = self._store(instance_id, filename, ALLOWED["docx"], body, actor=actor, now=engine.clock(),
+                          task_id=task_id, field=None)
+        engine.attachments.add(instance_id, attachment_id=att.id, filename=att.filename, size=att.size,
+                               sha256=att.sha256, content_type=att.content_type, actor=actor,
+                               task_id=task_id, notice=notice)
         return att
 
     def list(self, instance_id: int) -> list[Attachment]:

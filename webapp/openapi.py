@@ -318,3 +318,14 @@ PATHS["/tasks/{task_id}/draft"] = {
                parameters=[TASK_PATH], requestBody={"required": True, **_json(_ref("DraftRequest"))}),
     "delete": _op("Throw my draft of a task away", {"204": {"description": "deleted"}}, parameters=[TASK_PATH]),
 }
+
+# The caller's near-due and overdue work (webapp/api.py, engine/reminders.py).
+SCHEMAS.update({
+    "Reminder": _obj({"task_id": STR, "instance_id": INT, "task_name": STR, "due_at": TIME, "threshold": STR,
+                      "assignee": _nullable(STR), "case_leader": _nullable(STR), "title": _nullable(STR),
+                      "business_key": _nullable(STR), "role": STR}),
+    "Reminders": _obj({"near_due": INT, "overdue": INT, "items": {"type": "array", "items": _ref("Reminder")}}),
+})
+PATHS["/reminders"] = {"get": _op(
+    "My near-due and overdue tasks, as holder and as case leader (threshold near_due or overdue)",
+    _ok("the reminders", _ref("Reminders")))}

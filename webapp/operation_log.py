@@ -85,6 +85,7 @@ def action_labels() -> dict[str, str]:
         "assign": _("Task assigned"), "cancel": _("Case cancelled"), "retry": _("Case retried"),
         "suspend": _("Case suspended"), "resume": _("Case resumed"), "export": _("History export"),
         "personal_data_read": _("Personal data read"), "checkpoint": _("Signed checkpoint"),
+        "user_email_changed": _("E-mail address changed"), "notice_template_saved": _("Notice template saved"),
     }
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import UserExists, WeakPassword
+from engine import AccountError, UserExists, UserNotFound, WeakPassword
 from webapp import access
 from webapp.auth import current_user, require
 from webapp.services import accounts
@@ -36,11 +36,13 @@ def add() -> Any:
         try:
             accounts().add_user(username, request.form.get("password", ""), groups,
                                 display_name=request.form.get("display_name") or None,
-                                unit=request.form.get("unit") or None)
+                                unit=request.form.get("unit") or None, email=request.form.get("email") or None)
         except UserExists:
             errors["username"] = _("This name is taken.")
         except WeakPassword:
             errors["password"] = _("At least 8 characters, not the user name.")
+        except AccountError:
+            errors["email"] = _("That is not an e-mail address.")
     if errors:
         return render_template("users/index.html", users=accounts().users(),
                                roles=access.ROLES, errors=errors, values=request.form), 400
@@ -51,9 +53,17 @@ def add() -> Any:
 @bp.post("/<username>/details")
 @require(access.MANAGE_USERS)
 def set_details(username: str) -> Any:
-    """Change the name people read and the unit (单位) of a user, as user pickers show them."""
-    accounts().set_details(username, display_name=request.form.get("display_name"), unit=request.form.get("unit"))
-    flash(_("Details of %(name)s saved.", name=username), "success")
+    """Change the name people read and the unit (单位) of a user, as user pickers show them, and
+    the e-mail address reminders go to."""
+    try:
+        accounts().set_details(username, display_name=request.form.get("display_name"),
+                               unit=request.form.get("unit"), email=request.form.get("email"))
+    except UserNotFound:
+        abort(404)
+    except AccountError:
+        flash(_("That is not an e-mail address."), "error")
+    else:
+        flash(_("Details of %(name)s saved.", name=username), "success")
     return redirect(url_for("users.index"))
 
 

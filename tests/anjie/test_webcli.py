@@ -24,9 +24,11 @@ def test_user_and_token_commands(engine_with: EngineWith, db_url: str, monkeypat
     engine = engine_with()
     monkeypatch.setattr("sys.stdin", io.StringIO("first password 1\n"))
     assert run(["user", "add", "wang", "--group", "case_handler", "-g", "case_leader",
-                "--display-name", "王芳", "--unit", "乡镇信访办", "--database-url", db_url]) == 0
+                "--display-name", "王芳", "--unit", "乡镇信访办", "--email", "wang@example.org",
+                "--database-url", db_url]) == 0
     added = engine.accounts.user("wang")
     assert (added.groups, added.label, added.unit) == (("case_handler", "case_leader"), "王芳", "乡镇信访办")
+    assert added.email == "wang@example.org"
     monkeypatch.setattr("sys.stdin", io.StringIO("second password 2\n"))
     assert run(["user", "passwd", "wang", "--database-url", db_url]) == 0
     engine.accounts.verify("wang", "second password 2")
