@@ -48,8 +48,13 @@ from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .heatmap import ElementHeat, HeatmapFilter, HeatmapView, TaskOverdue
 from .history import replay_events
 from .operations import Action, OperationFilter, OperationView, acting_as
+from .ledger_export import COLUMNS as EXPORT_COLUMNS
+from .ledger_export import ExportRow, LedgerExport, csv_chunks, write_csv, write_xlsx
 from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
+from .report_figures import CATEGORIES as REPORT_CATEGORIES
+from .report_figures import STATISTICS_COLUMNS
+from .reports import MONTHLY, PUBLISHED, REPORT_TASKS, WEEKLY, Reports, ReportView, task_values
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
 from .service import Engine
@@ -79,6 +84,21 @@ from .views import (
 )
 
 __all__ = [
+    "EXPORT_COLUMNS",
+    "ExportRow",
+    "LedgerExport",
+    "csv_chunks",
+    "write_csv",
+    "write_xlsx",
+    "REPORT_CATEGORIES",
+    "STATISTICS_COLUMNS",
+    "MONTHLY",
+    "PUBLISHED",
+    "REPORT_TASKS",
+    "WEEKLY",
+    "Reports",
+    "ReportView",
+    "task_values",
     "Action",
     "acting_as",
     "CheckpointKeyError",

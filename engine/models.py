@@ -340,3 +340,29 @@ class Checkpoint(Base):
     heads: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(String(128))
     key_id: Mapped[str] = mapped_column(String(64))
+
+
+class Report(Base):
+    """A weekly supervision bulletin (每周通报) or monthly statistics report (月报) of a campaign,
+    generated from the case data when its task came due. The figures (`content`) are fixed at
+    generation; the supervisor or coordinator adds remarks and publishes it, which completes the
+    task. Listed per campaign."""
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The campaign process instance whose task brought the report.
+    campaign_instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # weekly_bulletin or monthly_report
+    #: The week or month it covers, as people name it (2026年第15周, 2026年4月).
+    label: Mapped[str] = mapped_column(String(100))
+    task_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    generated_at: Mapped[datetime]
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft or published
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(200))

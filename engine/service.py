@@ -34,6 +34,8 @@ from .human_tasks import HumanTasks
 from .instances import Instances
 from .messages import Messages
 from .migration import Migrations
+from .ledger_export import LedgerExport
+from .reports import Reports
 from .queries import Queries
 from .recorder import sync_offers
 from .scripting import script_engine
@@ -94,6 +96,11 @@ class Engine:
         # A task's form saved without completing it, per task and user.
         self.task_drafts = TaskDrafts(self._tx, self._deployments, clock)
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
+        # The ledger as a file (.xlsx, CSV) with the ledger's filters.
+        self.ledger_export = LedgerExport(self._tx.read_sessionmaker, clock)
+        # Weekly bulletins and monthly reports, generated when their campaign tasks come due.
+        self.reports = Reports(self._tx, clock, near_due=timedelta(days=settings.near_due_days))
+        self._tx.on_flush(self.reports.watch)
         # The auditor's reads: a case's deadlines and a process version's heatmap.
         self.stats = Stats(self._history, self._tasks, Heatmaps(self._tx.read_sessionmaker, clock), clock)
 
