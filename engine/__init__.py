@@ -47,9 +47,9 @@ from .errors import (
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .heatmap import ElementHeat, HeatmapFilter, HeatmapView, TaskOverdue
 from .history import replay_events
-from .operations import Action, OperationFilter, OperationView, acting_as
 from .ledger_export import COLUMNS as EXPORT_COLUMNS
 from .ledger_export import ExportRow, LedgerExport, csv_chunks, write_csv, write_xlsx
+from .operations import Action, OperationFilter, OperationView, acting_as
 from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .report_figures import CATEGORIES as REPORT_CATEGORIES

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
@@ -207,7 +207,7 @@ def task_values(report: ReportView) -> dict[str, Any]:
 
 def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; the engine stores UTC.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _view(r: Report) -> ReportView:

@@ -32,12 +32,12 @@ from .heatmap import Heatmaps
 from .history import History
 from .human_tasks import HumanTasks
 from .instances import Instances
+from .ledger_export import LedgerExport
 from .messages import Messages
 from .migration import Migrations
-from .ledger_export import LedgerExport
-from .reports import Reports
 from .queries import Queries
 from .recorder import sync_offers
+from .reports import Reports
 from .scripting import script_engine
 from .stats import Stats
 from .task_drafts import TaskDrafts
