@@ -28,7 +28,8 @@ def add_case(engine: Engine, key: str, *, due_in_days: float, **data: Any) -> in
     now: datetime = engine.clock()
     values: dict[str, Any] = dict(
         petitioner_names="张某", petitioner_count=1, subject="land_acquisition", demand="补偿",
-        campaign_id="c-2026", backlog_case=True, risk_colour="yellow", case_class="B", case_leader="wang", case_handler="li",
+        campaign_id="c-2026", backlog_case=True, risk_colour="yellow", case_class="B", case_leader="wang",
+        case_handler="li",
         received_at="2026-02-20", handling_deadline="2026-04-20T18:00:00+08:00",
         work_due=(now + timedelta(days=due_in_days)).isoformat())
     values.update(data)
