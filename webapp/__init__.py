@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ledger,
         messages_api,
         operation_log,
+        reports,
         security,
         tasks,
         tokens,
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     auth.init_app(app)
     errors.init_app(app)
     for module in (auth, inbox, tasks, cases, case_audit, heatmap, ledger, deployments, designer, users, tokens,
-                   errors, i18n, operation_log):
+                   errors, i18n, operation_log, reports):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
