@@ -4,10 +4,11 @@ ledger page's filters kept; shared by the page's buttons and the API."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
-from flask import Response, send_file, stream_with_context
+from flask import Response, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
@@ -108,7 +109,21 @@ def export_response(flt: LedgerFilter, fmt: str) -> Response:
         response = Response(body, mimetype="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.csv"'
         return response
-    out = tempfile.TemporaryFile()  # closed by the response once sent
-    write_xlsx(rows, headers(), out, render=renderer(), title=_("Ledger"))
+    out = tempfile.TemporaryFile()
+    try:
+        write_xlsx(rows, headers(), out, render=renderer(), title=_("Ledger"))
+    except BaseException:
+        out.close()
+        raise
     out.seek(0)
-    return send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"ledger-{stamp}.xlsx")
+    response = Response(_read_and_close(out), mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.xlsx"'
+    return response
+
+
+def _read_and_close(out: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := out.read(1 << 16):
+            yield chunk
+    finally:
+        out.close()

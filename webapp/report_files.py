@@ -67,7 +67,8 @@ def tables(report: ReportView) -> Iterator[Table]:
             for k, v in (progress.get("counts") or {}).items()])
     yield _("Closed since the previous report"), brief, briefs(progress.get("newly_closed") or [])
     yield _("Resolved since the previous report"), brief, briefs(progress.get("newly_resolved") or [])
-    yield (_("Statistics table (统计表)"), [_("Kind of problem")] + [str(STATISTICS_HEADERS[k]) for k in STATISTICS_COLUMNS],
+    yield (_("Statistics table (统计表)"),
+           [_("Kind of problem")] + [str(STATISTICS_HEADERS[k]) for k in STATISTICS_COLUMNS],
            [[str(CATEGORY_LABELS.get(r["category"], r["category"]))] + [r.get(k) for k in STATISTICS_COLUMNS]
             for r in c.get("statistics") or []])
     rates = c.get("rates") or {}

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine import Engine
+from engine import Engine, FakeClock
+from tests.conftest import EngineWith
+from tests.processes.conftest import Driver
+from tests.processes.test_backlog_campaign import START, publish_and_investigate
 
 #: start → 化解 (a task due at `work_due`) → end: the case data is what the test gives.
 CASE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
@@ -34,3 +37,14 @@ def add_case(engine: Engine, key: str, *, due_in_days: float, **data: Any) -> in
         work_due=(now + timedelta(days=due_in_days)).isoformat())
     values.update(data)
     return engine.start("ledger_case", values, actor="clerk", business_key=key).id
+
+
+def campaign_in_resolve_phase(engine_with: EngineWith, clock: FakeClock) -> Driver:
+    """The four-phase campaign c-2026 with its cases assigned: the resolve phase (1 Apr–31 May) runs."""
+    d = Driver(engine_with, clock, save_restore=False)
+    d.engine.deploy(CASE_BPMN, actor="designer")
+    d.start("backlog_campaign", START)
+    publish_and_investigate(d, 14)
+    d.advance(days=16)  # 1 April
+    d.complete("assign_ledger_cases", assigned_case_count=4, assignment_letter_ref="doc:a", assigned_to="liu")
+    return d

@@ -7,20 +7,7 @@ from datetime import UTC, datetime
 
 from engine import MONTHLY, PUBLISHED, WEEKLY, FakeClock, task_values
 from tests.conftest import EngineWith
-from tests.engine.ledger_cases import CASE_BPMN, add_case
-from tests.processes.conftest import Driver
-from tests.processes.test_backlog_campaign import START, publish_and_investigate
-
-
-def campaign_in_resolve_phase(engine_with: EngineWith, clock: FakeClock) -> Driver:
-    """The four-phase campaign c-2026 with its cases assigned: the resolve phase (1 Apr–31 May) runs."""
-    d = Driver(engine_with, clock, save_restore=False)
-    d.engine.deploy(CASE_BPMN, actor="designer")
-    d.start("backlog_campaign", START)
-    publish_and_investigate(d, 14)
-    d.advance(days=16)  # 1 April
-    d.complete("assign_ledger_cases", assigned_case_count=4, assignment_letter_ref="doc:a", assigned_to="liu")
-    return d
+from tests.engine.ledger_cases import add_case, campaign_in_resolve_phase
 
 
 def test_bulletins_name_late_cases_by_leader_and_count_progress(engine_with: EngineWith, clock: FakeClock) -> None:
