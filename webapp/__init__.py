@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ledger,
         messages_api,
         operation_log,
+        report_api,
         reports,
         security,
         tasks,
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
-    for integration in (external_api, messages_api, instance_api, designer_api):
+    for integration in (external_api, messages_api, instance_api, designer_api, report_api):
         csrf.exempt(integration.bp)  # bearer tokens only, as for the API
         app.register_blueprint(integration.bp)
     return app
