@@ -50,6 +50,7 @@ from .history import replay_events
 from .operations import Action, OperationFilter, OperationView, acting_as
 from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
+from .rates import KINDS, RATES, Rate, RateDefinition, campaign_rates
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
 from .service import Engine
@@ -181,4 +182,10 @@ __all__ = [
     "TaskDeadline",
     "TaskOverdue",
     "TimerDeadline",
+    # Rates and figures of campaigns and the office (engine/rates.py, engine/figures.py).
+    "KINDS",
+    "RATES",
+    "Rate",
+    "RateDefinition",
+    "campaign_rates",
 ]
