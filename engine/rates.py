@@ -166,7 +166,7 @@ def campaign_rates(session_or_engine: Session | Connection | SqlEngine | Any, ca
     `session_or_engine` is a SQLAlchemy Session or Connection, a SQLAlchemy Engine, or the
     product's `Engine` (anything with a `sessionmaker`)."""
     as_of = utc(as_of)
-    with _session(session_or_engine) as session:
+    with session_for(session_or_engine) as session:
         conditions = case_conditions(campaign_id, as_of)
         if kind is not None:
             conditions.append(kind_condition(kind, campaign_start(session, campaign_id)))
@@ -218,8 +218,9 @@ def _percent(value: Any) -> float | None:
     return number if 0 <= number <= 100 else None
 
 
-class _session:
-    """A session (or connection) for the caller's object: its own when given one, else a new one closed after."""
+class session_for:
+    """`with session_for(source) as session`: the caller's session or connection when given one,
+    else a new session (of a SQLAlchemy Engine or the product's Engine), closed after."""
 
     def __init__(self, source: Any) -> None:
         self._source = source
