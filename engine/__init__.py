@@ -52,6 +52,7 @@ from .ledger_export import ExportRow, LedgerExport, csv_chunks, write_csv, write
 from .operations import Action, OperationFilter, OperationView, acting_as
 from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
+from .rates import KINDS, RATES, Rate, RateDefinition, campaign_rates
 from .report_figures import CATEGORIES as REPORT_CATEGORIES
 from .report_figures import STATISTICS_COLUMNS
 from .reports import MONTHLY, PUBLISHED, REPORT_TASKS, WEEKLY, Reports, ReportView, task_values
@@ -201,4 +202,10 @@ __all__ = [
     "TaskDeadline",
     "TaskOverdue",
     "TimerDeadline",
+    # Rates and figures of campaigns and the office (engine/rates.py, engine/figures.py).
+    "KINDS",
+    "RATES",
+    "Rate",
+    "RateDefinition",
+    "campaign_rates",
 ]

@@ -104,6 +104,21 @@ class Instance(Base):
     case_class: Mapped[str | None] = mapped_column(String(20), index=True)
     #: Petitions refused as final after 复核 (the data's final_petition_count), counted by the ledger.
     final_petitions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The rates' and figures' columns (engine/rates.py, engine/figures.py), copied at every save.
+    #: The data's case_closed_at: when the case was last closed (办结), ordinarily or by procedure.
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: The data's closed_by_procedure (程序性办结): closed, but not counted as resolved.
+    closed_by_procedure: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The data's reopened_count, and when the recorder last saw it grow (a reopening).
+    reopens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopened_at: Mapped[datetime | None]
+    #: When the data's petitioning_stopped (息访) was first recorded true since the last reopening.
+    stopped_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: False for matters the rates leave out: not accepted, already final, litigation-related.
+    counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    subject: Mapped[str | None] = mapped_column(String(100), index=True)
+    case_leader: Mapped[str | None] = mapped_column(String(200), index=True)
+    case_handler: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Deferred: a writer whose workflow is cached (engine/persistence.py) never reads it.

@@ -2,14 +2,14 @@
 from the case data when their tasks come due, with remarks and publication.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015 (chained after 16b's rate columns once issue-16b was merged; the lead renumbers)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
