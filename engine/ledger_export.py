@@ -30,6 +30,7 @@ from .queries import (
     LedgerFilter,
     ledger_conditions,
 )
+from .rates import numerators
 from .states import TaskState
 
 #: Case data flags shown in the 标记 column, in this order (the key is also the value written).
@@ -38,8 +39,6 @@ FLAG_FIELDS: tuple[str, ...] = ("backlog_case", "three_cross", "three_separation
                                 "handling_overdue", "named_in_bulletin")
 #: The subject that marks a litigation-related matter (涉法涉诉, handled by 诉访分离).
 LITIGATION = "litigation"
-#: The class that counts a case as resolved or basically resolved (三类 A: 已化解/基本化解).
-RESOLVED_CLASS = "A"
 #: Every column of the export, in order; the caller gives each a label.
 COLUMNS: tuple[str, ...] = (
     "business_key", "petitioner_names", "petitioner_count", "subject", "flags", "risk_colour",
@@ -71,21 +70,23 @@ class LedgerExport:
         flt = flt or LedgerFilter()
         now = self._clock()
         conditions = ledger_conditions(flt, now)
+        held = numerators(now)  # 化解 and 息访 exactly as engine/rates.py counts them
         last: int | None = None
         with self._sessions() as session:
             phases = _campaign_phases(session, now)
             while True:
-                q = (select(Instance).options(defer(Instance.state)).where(*conditions)
+                q = (select(Instance, held["resolve_rate"], held["petitioning_stopped_rate"])
+                     .options(defer(Instance.state)).where(*conditions)
                      .order_by(Instance.id.desc()).limit(batch))
                 if last is not None:
                     q = q.where(Instance.id < last)
-                cases = session.scalars(q).all()
-                if not cases:
+                found = session.execute(q).all()
+                if not found:
                     return
-                last = cases[-1].id
-                ready = _ready_tasks(session, [c.id for c in cases])
-                for inst in cases:
-                    yield _row(inst, ready.get(inst.id, []), phases, now)
+                last = found[-1][0].id
+                ready = _ready_tasks(session, [row[0].id for row in found])
+                for inst, resolved, stopped in found:
+                    yield _row(inst, ready.get(inst.id, []), phases, now, bool(resolved), bool(stopped))
                 session.expunge_all()  # keep memory flat over 100,000 cases
 
 
@@ -196,7 +197,7 @@ def flags_of(data: dict[str, Any], final_petitions: int) -> list[str]:
 
 
 def _row(inst: Instance, ready: list[tuple[str, datetime | None]], phases: dict[str, str],
-         now: datetime) -> ExportRow:
+         now: datetime, resolved: bool, stopped: bool) -> ExportRow:
     data = inst.data or {}
     dues = [d for d in (_aware(due, now) for _, due in ready) if d is not None]
     next_due = min(dues, default=None)
@@ -221,7 +222,7 @@ def _row(inst: Instance, ready: list[tuple[str, datetime | None]], phases: dict[
         "next_due_at": next_due,
         "days_overdue": overdue_days,
         "status": status_of(inst.status, data),
-        "resolved": inst.case_class == RESOLVED_CLASS,
-        "petitioning_stopped": data.get("petitioning_stopped") is True,
+        "resolved": resolved,
+        "petitioning_stopped": stopped,
     }
     return ExportRow(instance_id=inst.id, values=values)

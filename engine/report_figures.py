@@ -16,13 +16,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from .ledger_export import LITIGATION, RESOLVED_CLASS, flags_of, status_of
+from .ledger_export import flags_of, status_of
 from .models import HumanTask, Instance
 from .queries import CAMPAIGN_PROCESS, LEADER_FIELD
-from .states import InstanceStatus, TaskState
+from .rates import RATES, campaign_rates, numerators
+from .states import TaskState
 
-#: The three kinds of problem of seed 003's 统计表 and the subjects each takes; litigation-related
-#: matters (涉法涉诉) are not backlog cases (诉访分离) and stay out of the table.
+#: The three kinds of problem of seed 003's 统计表 and the subjects each takes. The table counts
+#: the rates' cases (engine/rates.py): not accepted, already final and litigation-related matters
+#: (涉法涉诉, handled by 诉访分离) stay out of it.
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "organisation_personnel": ("organisation_personnel",),
     "livelihood": ("land_acquisition", "demolition", "labour_social_security", "environment",
@@ -35,14 +37,16 @@ STATISTICS_COLUMNS: tuple[str, ...] = ("cases", "closed", "resolved", "petitioni
 #: Counts compared with the previous report ("progress since").
 PROGRESS_KEYS: tuple[str, ...] = ("cases", "closed", "resolved", "petitioning_stopped", "overdue", "named")
 
-#: The rates of engine/rates.py (issue 16b) for one campaign at one moment, as
-#: {name: {"label", "numerator", "denominator", "value"}}. One call; wired at merge.
+#: The rates of engine/rates.py for one campaign at one moment, as
+#: {name: {"label", "numerator", "denominator", "value"}} (value in per cent, None without cases).
 RatesFor = Callable[[Session, str | None, datetime], dict[str, dict[str, Any]]]
 
 
-def no_rates(_session: Session, _campaign_id: str | None, _as_of: datetime) -> dict[str, dict[str, Any]]:
-    """Until engine/rates.py is merged, a report carries the 统计表's own 化解率 only."""
-    return {}
+def rate_table(session: Session, campaign_id: str | None, as_of: datetime) -> dict[str, dict[str, Any]]:
+    """办结率, 化解率, 息访率 of the campaign at `as_of`, as engine/rates.py defines them."""
+    rates = campaign_rates(session, campaign_id, as_of)
+    return {name: {"label": RATES[name].label, "numerator": r.numerator, "denominator": r.denominator,
+                   "value": r.percent} for name, r in rates.items()}
 
 
 def category_of(subject: Any) -> str | None:
@@ -55,13 +59,16 @@ def category_of(subject: Any) -> str | None:
 
 def report_content(session: Session, campaign_id: str | None, now: datetime, *, near_due: timedelta,
                    previous: Mapping[str, Any] | None, monthly: bool,
-                   rates_for: RatesFor = no_rates) -> dict[str, Any]:
+                   rates_for: RatesFor = rate_table) -> dict[str, Any]:
     """The figures and lists of a report on the campaign's cases at `now`; `previous` is the
     content of the campaign's previous report of the same kind (None for the first)."""
-    cases = session.scalars(
-        select(Instance).options(defer(Instance.state))
+    held = numerators(now)  # closed, resolved and stopped exactly as the rates count them
+    found = session.execute(
+        select(Instance, held["closed_rate"], held["resolve_rate"], held["petitioning_stopped_rate"])
+        .options(defer(Instance.state))
         .where(Instance.campaign_id == campaign_id, Instance.process_key != CAMPAIGN_PROCESS)
         .order_by(Instance.id)).all()
+    cases = [row[0] for row in found]
     ids = [c.id for c in cases]
     ready: dict[int, list[tuple[str, datetime | None]]] = {}
     if ids:
@@ -70,7 +77,8 @@ def report_content(session: Session, campaign_id: str | None, now: datetime, *, 
                 .where(HumanTask.instance_id.in_(ids), HumanTask.state == TaskState.READY)
                 .order_by(HumanTask.due_at)):
             ready.setdefault(instance_id, []).append((name or element, _aware(due, now)))
-    facts = [_facts(c, ready.get(c.id, []), now, near_due) for c in cases]
+    facts = [_facts(c, ready.get(c.id, []), now, near_due, (bool(closed), bool(resolved), bool(stopped)))
+             for c, closed, resolved, stopped in found]
     totals = {
         "cases": len(facts),
         "closed": sum(f["closed"] for f in facts),
@@ -104,10 +112,10 @@ def report_content(session: Session, campaign_id: str | None, now: datetime, *, 
 
 
 def _facts(inst: Instance, ready: list[tuple[str, datetime | None]], now: datetime,
-           near_due: timedelta) -> dict[str, Any]:
+           near_due: timedelta, held: tuple[bool, bool, bool]) -> dict[str, Any]:
     data = inst.data or {}
     status = status_of(inst.status, data)
-    closed = status == "closed" or inst.status == InstanceStatus.COMPLETED
+    closed, resolved, stopped = held
     overdue = next(((n, d) for n, d in ready if d is not None and d < now), None)
     near = next(((n, d) for n, d in ready if d is not None and now <= d < now + near_due), None)
     return {
@@ -119,10 +127,8 @@ def _facts(inst: Instance, ready: list[tuple[str, datetime | None]], now: dateti
         "flags": flags_of(data, inst.final_petitions or 0),
         "handling_class": data.get("handling_class"), "handling_deadline": _day(data.get("handling_deadline")),
         "situation": "、".join(n for n, _ in ready), "status": status,
-        "closed": closed, "resolved": inst.case_class == RESOLVED_CLASS,
-        "petitioning_stopped": data.get("petitioning_stopped") is True,
-        "named": data.get("named_in_bulletin") is True,
-        "litigation": data.get("subject") == LITIGATION,
+        "closed": closed, "resolved": resolved, "petitioning_stopped": stopped,
+        "named": data.get("named_in_bulletin") is True, "counted": inst.counted is not False,
         "overdue_task": overdue, "near_due_task": near, "now": now,
     }
 
@@ -166,7 +172,7 @@ def _progress(totals: Mapping[str, int], facts: list[dict[str, Any]],
 def _statistics(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for category in (*CATEGORIES, "total"):
-        group = [f for f in facts if not f["litigation"] and (category == "total" or f["category"] == category)]
+        group = [f for f in facts if f["counted"] and (category == "total" or f["category"] == category)]
         counts = {
             "category": category,
             "cases": len(group),

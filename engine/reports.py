@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from .clock import Clock
 from .errors import TaskNotFound
 from .models import HumanTask, Instance, Report
-from .report_figures import RatesFor, no_rates, report_content
+from .report_figures import RatesFor, rate_table, report_content
 from .states import TaskState
 from .transactions import Transactions
 
@@ -69,7 +69,7 @@ class Reports:
     """Generate, list, read and annotate campaign reports."""
 
     def __init__(self, tx: Transactions, clock: Clock, *, near_due: timedelta,
-                 rates_for: RatesFor = no_rates) -> None:
+                 rates_for: RatesFor = rate_table) -> None:
         self.tx = tx
         self.clock = clock
         self.near_due = near_due

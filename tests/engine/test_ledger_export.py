@@ -23,7 +23,8 @@ def test_export_keeps_the_ledgers_filters_and_reads_back(engine_with: EngineWith
     add_case(engine, "X-1", due_in_days=10, risk_colour="red", case_class="C", three_cross=True,
              petitioner_names="李甲、李乙", petitioner_count=2, campaign_id="c-2026")
     add_case(engine, "X-2", due_in_days=2, campaign_id="c-2026", subject="litigation")
-    add_case(engine, "X-3", due_in_days=30, campaign_id="other", case_class="A", petitioning_stopped=True)
+    add_case(engine, "X-3", due_in_days=30, campaign_id="other", case_class="A", petitioning_stopped=True,
+             case_closed_at="2026-03-01T10:00:00+08:00")
     clock.advance(days=5)  # X-2's task is 3 days late now
 
     out = io.BytesIO()

@@ -17,7 +17,7 @@ def test_bulletins_name_late_cases_by_leader_and_count_progress(engine_with: Eng
     add_case(e, "J-2", due_in_days=4, case_leader="wang")
     near = add_case(e, "J-3", due_in_days=8.5, case_leader="zhao", subject="organisation_personnel")
     add_case(e, "J-4", due_in_days=60, case_leader="zhao", subject="other", case_class="A",
-             petitioning_stopped=True)
+             petitioning_stopped=True, case_closed_at="2026-04-01T10:00:00+08:00")  # closed, resolved, stopped
     add_case(e, "L-1", due_in_days=1, subject="litigation", case_leader=None)  # not a backlog case: out of the 统计表
     add_case(e, "Z-1", due_in_days=1, campaign_id="another")  # another campaign's case
     assert e.reports.list(campaign_id="c-2026") == []
@@ -28,7 +28,7 @@ def test_bulletins_name_late_cases_by_leader_and_count_progress(engine_with: Eng
     assert (first.kind, first.task_id, first.status) == (WEEKLY, task.id, "draft")
     assert first.label == "2026年第15周"  # 8 April 2026, Beijing time
     c = first.content
-    assert c["totals"] == {"cases": 5, "closed": 0, "resolved": 1, "petitioning_stopped": 1, "overdue": 3,
+    assert c["totals"] == {"cases": 5, "closed": 1, "resolved": 1, "petitioning_stopped": 1, "overdue": 3,
                            "near_due": 1, "named": 1}
     overdue = {g["leader"]: [x["business_key"] for x in g["cases"]] for g in c["overdue_by_leader"]}
     assert overdue == {"wang": ["J-1", "J-2"], None: ["L-1"]}
@@ -40,6 +40,7 @@ def test_bulletins_name_late_cases_by_leader_and_count_progress(engine_with: Eng
     assert table["organisation_personnel"]["cases"] == 1
     assert (table["legacy"]["resolved"], table["legacy"]["resolve_rate"]) == (1, 100.0)
     assert (table["total"]["cases"], table["total"]["resolve_rate"]) == (4, 25.0), "litigation stays out"
+    assert c["rates"]["resolve_rate"] == {"label": "化解率", "numerator": 1, "denominator": 4, "value": 25.0}
     assert c["progress"]["counts"]["cases"] == {"before": None, "now": 5, "change": None}
 
     # The supervisor publishes it by completing the task; the values come from the report.
@@ -54,12 +55,12 @@ def test_bulletins_name_late_cases_by_leader_and_count_progress(engine_with: Eng
 
     # A week on: J-2 resolved; the next bulletin compares with the first.
     j2 = next(t for t in e.tasks(instance_id=late + 1))
-    e.complete(j2.id, {"case_class": "A", "sign_off_result": "accepted"}, actor="li")
+    e.complete(j2.id, {"case_closed_at": clock().isoformat()}, actor="li")
     d.advance(days=7)
     second = e.reports.list(campaign_id="c-2026", kind=WEEKLY)[0]
     assert second.label == "2026年第16周" and second.period_start == first.period_end
     counts = second.content["progress"]["counts"]
-    assert counts["closed"] == {"before": 0, "now": 1, "change": 1}
+    assert counts["closed"] == {"before": 1, "now": 2, "change": 1}
     assert counts["resolved"] == {"before": 1, "now": 2, "change": 1}
     assert [x["business_key"] for x in second.content["progress"]["newly_closed"]] == ["J-2"]
 
@@ -69,7 +70,7 @@ def test_the_monthly_report_is_labelled_with_its_month_and_lists_every_case(
     d = campaign_in_resolve_phase(engine_with, clock)
     e = d.engine
     m1 = add_case(e, "M-1", due_in_days=20, handling_class="solve")
-    add_case(e, "M-2", due_in_days=5, case_class="A")
+    add_case(e, "M-2", due_in_days=5, case_class="A", case_closed_at="2026-04-02T10:00:00+08:00")
     clock.set(datetime(2026, 4, 16, 2, tzinfo=UTC))  # the monthly timer opens 5 days before the 20th
     e.fire_due_timers()
     task = d.task("write_monthly_report")
