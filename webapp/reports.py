@@ -84,6 +84,7 @@ def for_task_page(task_id: str, element_id: str) -> dict[str, Any] | None:
 
 
 @bp.post("/<int:report_id>/publish")
+@require(READ_REPORTS)
 def publish(report_id: int) -> Response:
     """Keep the reviewer's remarks and publish: the .docx becomes the task's document, the
     figures fill its form, and the task completes (only whoever may work the task)."""
