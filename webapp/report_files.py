@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext
 from engine import MONTHLY, STATISTICS_COLUMNS, ReportView
 from webapp.i18n import format_when
 from webapp.labels import person_label
+from webapp.ledger_files import COLOURS
 
 KINDS = {"weekly_bulletin": lazy_gettext("Weekly supervision bulletin"),
          "monthly_report": lazy_gettext("Monthly statistics report")}
@@ -58,7 +59,8 @@ def tables(report: ReportView) -> Iterator[Table]:
 
     def briefs(items: list[dict[str, Any]]) -> list[list[Any]]:
         return [[x["business_key"], x.get("petitioner_names"), person_label(x.get("leader")),
-                 x.get("risk_colour"), x.get("case_class")] for x in items]
+                 str(COLOURS.get(x.get("risk_colour"), x.get("risk_colour") or "")), x.get("case_class")]
+                for x in items]
 
     yield _("Cases named for supervision"), brief, briefs(c.get("named") or [])
     progress = c.get("progress") or {}
