@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
@@ -82,8 +83,7 @@ class Reports:
         completed now publishes its report in this same flush."""
         for row in session.new:
             if isinstance(row, HumanTask) and row.element_id in REPORT_TASKS:
-                task_id = row.id
-                Transactions.after_commit(session, lambda t=task_id: self._generate_quietly(t))
+                Transactions.after_commit(session, partial(self._generate_quietly, row.id))
         done = [row for row in session.dirty if isinstance(row, HumanTask)
                 and row.element_id in REPORT_TASKS and row.state == TaskState.COMPLETED]
         for row in done:

@@ -40,7 +40,8 @@ def export_ledger() -> Response:
 def summary(report: ReportView) -> dict[str, Any]:
     """A report without its tables, for lists."""
     fields = {f.name: getattr(report, f.name) for f in dataclasses.fields(report) if f.name != "content"}
-    return plain(fields) | {"totals": report.content.get("totals") or {}}
+    found: dict[str, Any] = plain(fields)
+    return found | {"totals": report.content.get("totals") or {}}
 
 
 @bp.get("/reports")

@@ -59,7 +59,7 @@ def tables(report: ReportView) -> Iterator[Table]:
 
     def briefs(items: list[dict[str, Any]]) -> list[list[Any]]:
         return [[x["business_key"], x.get("petitioner_names"), person_label(x.get("leader")),
-                 str(COLOURS.get(x.get("risk_colour"), x.get("risk_colour") or "")), x.get("case_class")]
+                 str(COLOURS.get(str(x.get("risk_colour")), x.get("risk_colour") or "")), x.get("case_class")]
                 for x in items]
 
     yield _("Cases named for supervision"), brief, briefs(c.get("named") or [])
