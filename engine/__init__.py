@@ -66,6 +66,15 @@ from .operations import Action, OperationFilter, OperationView, acting_as
 from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .reminders import ReminderCounts, Reminders, ReminderView
+from .ledger_export import COLUMNS as EXPORT_COLUMNS
+from .ledger_export import ExportRow, LedgerExport, csv_chunks, write_csv, write_xlsx
+from .operations import Action, OperationFilter, OperationView, acting_as
+from .problem_texts import describe as describe_problem
+from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
+from .rates import KINDS, RATES, Rate, RateDefinition, campaign_rates
+from .report_figures import CATEGORIES as REPORT_CATEGORIES
+from .report_figures import STATISTICS_COLUMNS
+from .reports import MONTHLY, PUBLISHED, REPORT_TASKS, WEEKLY, Reports, ReportView, task_values
 from .safe_xml import safe_parser
 from .scripting import parse_datetime
 from .service import Engine
@@ -95,6 +104,21 @@ from .views import (
 )
 
 __all__ = [
+    "EXPORT_COLUMNS",
+    "ExportRow",
+    "LedgerExport",
+    "csv_chunks",
+    "write_csv",
+    "write_xlsx",
+    "REPORT_CATEGORIES",
+    "STATISTICS_COLUMNS",
+    "MONTHLY",
+    "PUBLISHED",
+    "REPORT_TASKS",
+    "WEEKLY",
+    "Reports",
+    "ReportView",
+    "task_values",
     "Action",
     "acting_as",
     "CheckpointKeyError",
@@ -221,4 +245,10 @@ __all__ = [
     "ReminderCounts",
     "ReminderView",
     "Reminders",
+    # Rates and figures of campaigns and the office (engine/rates.py, engine/figures.py).
+    "KINDS",
+    "RATES",
+    "Rate",
+    "RateDefinition",
+    "campaign_rates",
 ]

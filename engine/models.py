@@ -106,6 +106,21 @@ class Instance(Base):
     case_class: Mapped[str | None] = mapped_column(String(20), index=True)
     #: Petitions refused as final after 复核 (the data's final_petition_count), counted by the ledger.
     final_petitions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The rates' and figures' columns (engine/rates.py, engine/figures.py), copied at every save.
+    #: The data's case_closed_at: when the case was last closed (办结), ordinarily or by procedure.
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: The data's closed_by_procedure (程序性办结): closed, but not counted as resolved.
+    closed_by_procedure: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The data's reopened_count, and when the recorder last saw it grow (a reopening).
+    reopens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopened_at: Mapped[datetime | None]
+    #: When the data's petitioning_stopped (息访) was first recorded true since the last reopening.
+    stopped_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: False for matters the rates leave out: not accepted, already final, litigation-related.
+    counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    subject: Mapped[str | None] = mapped_column(String(100), index=True)
+    case_leader: Mapped[str | None] = mapped_column(String(200), index=True)
+    case_handler: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Deferred: a writer whose workflow is cached (engine/persistence.py) never reads it.
@@ -401,3 +416,27 @@ class SentReminder(Base):
     sent_at: Mapped[datetime]
     #: "sent", or why no mail went (no SMTP server, nobody with an address, the server's error).
     outcome: Mapped[str] = mapped_column(String(400))
+class Report(Base):
+    """A weekly supervision bulletin (每周通报) or monthly statistics report (月报) of a campaign,
+    generated from the case data when its task came due. The figures (`content`) are fixed at
+    generation; the supervisor or coordinator adds remarks and publishes it, which completes the
+    task. Listed per campaign."""
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The campaign process instance whose task brought the report.
+    campaign_instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # weekly_bulletin or monthly_report
+    #: The week or month it covers, as people name it (2026年第15周, 2026年4月).
+    label: Mapped[str] = mapped_column(String(100))
+    task_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    generated_at: Mapped[datetime]
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft or published
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(200))

@@ -257,7 +257,7 @@ class Queries:
         flt = flt or LedgerFilter()
         page = min(max(1, page), MAX_PAGE)  # a huge page number must not overflow OFFSET
         now = self._clock()
-        conditions = _ledger_filters(flt, now)
+        conditions = ledger_conditions(flt, now)
         leader = Instance.data[LEADER_FIELD].as_string()
         title = Instance.data["title"].as_string()
         signed = Instance.data[SIGN_OFF_FIELD].as_string()
@@ -445,7 +445,8 @@ def _case_filters(campaign_id: str | None, risk_colour: str | None) -> list[Colu
     return conditions
 
 
-def _ledger_filters(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool]]:
+def ledger_conditions(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """The ledger filter as SQL conditions on the instance (the ledger page and its export share them)."""
     conditions = _case_filters(flt.campaign_id, flt.risk_colour)
     if flt.process_key:
         conditions.append(Instance.process_key == flt.process_key)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import history as hist
 from . import persistence
+from .case_columns import copy_case_columns
 from .expressions import Expressions
 from .models import HumanTask, Instance, TaskGroup, Timer
 from .runtime import (
@@ -228,6 +229,7 @@ def _count(value: Any) -> int:
 
 def _store(inst: Instance, workflow: BpmnWorkflow, data: dict[str, Any], now: datetime) -> None:
     """The instance row: its data, the ledger columns read from the data, the workflow state."""
+    copy_case_columns(inst, data, now, before=inst.data)
     inst.data = data
     inst.campaign_id = _str_or_none(data.get("campaign_id"))
     inst.risk_colour = _str_or_none(data.get("risk_colour"))

@@ -33,12 +33,14 @@ from .heatmap import Heatmaps
 from .history import History
 from .human_tasks import HumanTasks
 from .instances import Instances
+from .ledger_export import LedgerExport
 from .messages import Messages
 from .migration import Migrations
 from .notices import NoticeTemplates
 from .queries import Queries
 from .recorder import sync_offers
 from .reminders import Reminders, smtp_mailer
+from .reports import Reports
 from .scripting import script_engine
 from .stats import Stats
 from .task_drafts import TaskDrafts
@@ -104,6 +106,11 @@ class Engine:
         # Near-due and overdue work: listed for holders and case leaders, mailed once per threshold.
         self.reminders = Reminders(self._tx, clock, near_due=timedelta(days=settings.near_due_days),
                                    mailer=smtp_mailer(settings))
+        # The ledger as a file (.xlsx, CSV) with the ledger's filters.
+        self.ledger_export = LedgerExport(self._tx.read_sessionmaker, clock)
+        # Weekly bulletins and monthly reports, generated when their campaign tasks come due.
+        self.reports = Reports(self._tx, clock, near_due=timedelta(days=settings.near_due_days))
+        self._tx.on_flush(self.reports.watch)
         # The auditor's reads: a case's deadlines and a process version's heatmap.
         self.stats = Stats(self._history, self._tasks, Heatmaps(self._tx.read_sessionmaker, clock), clock)
 

@@ -70,6 +70,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         notices,
         operation_log,
         reminders,
+        report_api,
+        reports,
         security,
         tasks,
         tokens,
@@ -93,11 +95,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     auth.init_app(app)
     errors.init_app(app)
     for module in (auth, inbox, tasks, cases, case_audit, heatmap, ledger, ledger_import, deployments, designer, users,
-                   tokens, errors, i18n, operation_log, notices, reminders):
+                   tokens, errors, i18n, operation_log, notices, reminders, reports):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
-    for integration in (external_api, messages_api, instance_api, designer_api):
+    for integration in (external_api, messages_api, instance_api, designer_api, report_api):
         csrf.exempt(integration.bp)  # bearer tokens only, as for the API
         app.register_blueprint(integration.bp)
     return app

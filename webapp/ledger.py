@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
+from werkzeug.wrappers import Response
 
 from engine import InstanceStatus, LedgerFilter
-from webapp import access
+from webapp import access, ledger_files
 from webapp.auth import require
 from webapp.inbox import COLOURS
 from webapp.services import queries
@@ -46,3 +47,12 @@ def index() -> str:
     return render_template("ledger/index.html", result=result, flt=flt,
                            choices=queries().choices(), colours=COLOURS, classes=CLASSES,
                            statuses=STATUSES)
+
+
+@bp.get("/export.<fmt>")
+@require(access.LEDGER)
+def export(fmt: str) -> Response:
+    """The ledger with the page's filters as .xlsx or CSV (all pages, not only the one shown)."""
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    return ledger_files.export_response(ledger_filter(), fmt)

@@ -329,3 +329,53 @@ SCHEMAS.update({
 PATHS["/reminders"] = {"get": _op(
     "My near-due and overdue tasks, as holder and as case leader (threshold near_due or overdue)",
     _ok("the reminders", _ref("Reminders")))}
+# Issue 16: the ledger export and campaign reports (webapp/report_api.py).
+SCHEMAS.update({
+    "ReportSummary": _obj({
+        "id": INT, "campaign_instance_id": INT, "campaign_id": _nullable(STR), "kind": STR, "label": STR,
+        "task_id": _nullable(STR), "period_start": TIME, "period_end": TIME, "generated_at": TIME,
+        "status": STR, "remarks": _nullable(STR), "published_at": _nullable(TIME),
+        "published_by": _nullable(STR), "totals": OBJ}),
+    "Report": _obj({
+        "id": INT, "campaign_instance_id": INT, "campaign_id": _nullable(STR), "kind": STR, "label": STR,
+        "task_id": _nullable(STR), "period_start": TIME, "period_end": TIME, "generated_at": TIME,
+        "status": STR, "remarks": _nullable(STR), "published_at": _nullable(TIME),
+        "published_by": _nullable(STR),
+        "content": {**OBJ, "description": "totals, overdue_by_leader, near_due_by_leader, named, progress, "
+                                          "statistics (统计表), rates; monthly: cases"}}),
+})
+_LEDGER_FILTERS = [
+    {"name": n, "in": "query", "required": False, "schema": TEXT} for n in ("q", "campaign", "phase", "leader")
+] + [
+    {"name": "colour", "in": "query", "schema": {"type": "string", "enum": ["red", "yellow", "green"]}},
+    {"name": "class", "in": "query", "schema": {"type": "string", "enum": ["A", "B", "C"]}},
+    {"name": "status", "in": "query", "schema": {"type": "string",
+                                                 "enum": ["running", "completed", "cancelled", "error"]}},
+    {"name": "overdue", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}},
+    {"name": "final", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}},
+]
+_FILE = {"200": {"description": "the file", "content": {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string",
+                                                                                     "format": "binary"}},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"schema": {
+        "type": "string", "format": "binary"}},
+    "text/csv": {"schema": STR}}}}
+REPORT_PATH = {"name": "report_id", "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}
+PATHS.update({
+    "/ledger/export": {"get": _op(
+        "The ledger with the ledger page's filters, every page, as .xlsx (default) or CSV (UTF-8 with BOM)",
+        _FILE, parameters=[*_LEDGER_FILTERS, {"name": "format", "in": "query", "schema": {
+            "type": "string", "enum": ["xlsx", "csv"]}}])},
+    "/reports": {"get": _op(
+        "Weekly bulletins and monthly reports, newest first (the roles that read every case)",
+        _ok("reports", {"type": "array", "items": _ref("ReportSummary")}), parameters=[
+            {"name": "campaign", "in": "query", "schema": TEXT},
+            {"name": "kind", "in": "query", "schema": {"type": "string",
+                                                       "enum": ["weekly_bulletin", "monthly_report"]}}])},
+    "/reports/{report_id}": {"get": _op("One report with its figures and lists", _ok("the report", _ref("Report")),
+                                        parameters=[REPORT_PATH])},
+    "/reports/{report_id}/download": {"get": _op(
+        "One report as .docx (default) or .xlsx", _FILE, parameters=[REPORT_PATH, {
+            "name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "xlsx"]}}])},
+})

@@ -21,7 +21,7 @@ from engine import (
     TaskView,
     UserView,
 )
-from webapp import access, forms
+from webapp import access, forms, reports
 from webapp.attachments import AttachmentRefused, AttachmentStore
 from webapp.auth import current_user
 from webapp.labels import data_labels, return_reasons, value_names
@@ -104,7 +104,8 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
         attachments=engine().attachments.list(instance.id), fields=task.form,
         choices=choices(task, instance), earlier=earlier_answers(task, history),
         bounce=bounce(task, history, xml), approved=approved,
-        labels=labels, options=value_names(xml), draft=draft)
+        labels=labels, options=value_names(xml), draft=draft,
+        report_review=reports.for_task_page(task.id, task.element_id))
     return page, status
 
 

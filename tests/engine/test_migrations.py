@@ -10,10 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 
-from engine import Engine
+from engine import Engine, FakeClock
 from engine.database import alembic_config
 from engine.models import Base
-from tests.conftest import PROCESSES, EngineWith
+from tests.conftest import DIAGRAMS, PROCESSES, EngineWith
 
 
 def test_migrations_produce_the_models_schema(engine_with: EngineWith) -> None:
@@ -37,6 +37,7 @@ def test_cases_saved_before_the_final_petitions_column_get_their_count(engine_wi
     plain = engine.start("petition_case", {}, actor="clerk").id
     db = engine.sessionmaker.kw["bind"]
     engine.close()
+    _migrate(db, command.downgrade, "0013")
     with db.begin() as conn:  # the schema as revision 0012 left it
         conn.execute(sa.text("ALTER TABLE instance DROP COLUMN final_petitions"))
     _migrate(db, command.stamp, "0012")
@@ -70,6 +71,23 @@ def test_cases_sharing_a_business_key_before_0014_keep_it_on_the_first(engine_wi
         keys = dict(conn.execute(sa.text("SELECT id, business_key FROM instance")).all())
     second = max(keys)
     assert keys == {first: "XF-1", second: f"XF-1#{second}"}
+def test_cases_saved_before_the_rate_columns_get_them(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with(DIAGRAMS / "hand_case.bpmn")
+    closed = engine.start("hand_case", {"finished": False, "case_closed_at": clock().isoformat(),
+                                        "closed_by_procedure": True, "subject": "land",
+                                        "case_leader": "lead1", "petitioning_stopped": True}, actor="clerk").id
+    left_out = engine.start("hand_case", {"finished": False, "accept_decision": "not_accepted"}, actor="clerk").id
+    db = engine.sessionmaker.kw["bind"]
+    engine.close()
+    _migrate(db, command.downgrade, "0013")  # the schema before the rate columns
+    _migrate(db, command.upgrade, "head")
+    with db.connect() as conn:
+        rows = {r.id: r for r in conn.execute(sa.text(
+            "SELECT id, closed_at, closed_by_procedure, subject, case_leader, stopped_at, counted FROM instance"))}
+    assert rows[closed].closed_at is not None and rows[closed].stopped_at is not None
+    assert bool(rows[closed].closed_by_procedure) and bool(rows[closed].counted)
+    assert (rows[closed].subject, rows[closed].case_leader) == ("land", "lead1")
+    assert rows[left_out].closed_at is None and not bool(rows[left_out].counted)
 
 
 def _migrate(db: sa.Engine, step: Callable[[Config, str], None], revision: str) -> None:

@@ -36,6 +36,14 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("POST", "/ledger/import/run", {}, {"clerk", "coordinator"}),
         ("GET", "/ledger/import/jobs/1", {}, {"clerk", "coordinator"}),
         ("GET", "/ledger/import/jobs/1.json", {}, {"clerk", "coordinator"}),
+        ("GET", "/ledger/export.xlsx", {}, READ_ALL | {"clerk", "leader"}),
+        ("GET", "/ledger/export.csv?colour=red", {}, READ_ALL | {"clerk", "leader"}),
+        # campaign reports: the readers of every case; publishing also needs the report's task
+        # (tests/webapp/test_reports.py)
+        ("GET", "/reports/", {}, READ_ALL),
+        ("GET", "/reports/999", {}, READ_ALL),
+        ("GET", "/reports/999.docx", {}, READ_ALL),
+        ("POST", "/reports/999/publish", {}, READ_ALL),
         ("GET", "/my-cases", {}, ALL),
         ("GET", "/deployments/", {}, {"designer", "auditor", "coordinator", "admin"}),
         ("POST", "/deployments/", {}, {"designer"}),
@@ -166,10 +174,12 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "ledger_import.index", "ledger_import.template", "ledger_import.upload", "ledger_import.run",
         "ledger_import.job", "ledger_import.job_status",
         "reminders.index", "notices.generate", "notices.templates", "notices.edit", "notices.template_docx",
+        "heatmap.diagram", "ledger.export", "reports.index", "reports.show", "reports.download",
+        "reports.publish",
     }
     # The JSON APIs have their own tests (test_api.py, test_external_api.py, test_messages_api.py,
-    # test_designer_api.py).
+    # test_designer_api.py, test_report_api.py).
     endpoints = {r.endpoint for r in app.url_map.iter_rules()
                  if not r.endpoint.startswith(("api.", "external_api.", "messages_api.", "instance_api.",
-                                               "designer_api."))}
+                                               "designer_api.", "report_api."))}
     assert endpoints == covered
