@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -491,7 +491,7 @@ def _aware(value: datetime | None, now: datetime) -> datetime | None:
     return value
 
 
-def _row_view(rows: list[Any], start: int) -> UserView:
+def _row_view(rows: Sequence[Any], start: int) -> UserView:
     """The user of `_USER_COLUMNS` rows (one per group; groups NULL for a user without any),
     the user's columns beginning at `start`."""
     uid, username, display_name, is_active, locked_until, created_at, generation, unit, _ = rows[0][start:]

@@ -352,7 +352,8 @@ def _inbox_statements(shape: _InboxShape) -> tuple[Select[Any], Select[Any]]:
 
 
 def _build_inbox_statements(shape: _InboxShape) -> tuple[Select[Any], Select[Any]]:
-    now, near_end = bindparam("now", type_=HumanTask.due_at.type), bindparam("near_end", type_=HumanTask.due_at.type)
+    now: Any = bindparam("now", type_=HumanTask.due_at.type)
+    near_end: Any = bindparam("near_end", type_=HumanTask.due_at.type)
     mine, offered = _inbox_sources(shape, now)
     # Each source is an index range (by assignee; by group offer); only the first
     # page * per_page of each is joined to tasks and cases, then merged.
