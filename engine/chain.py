@@ -3,9 +3,15 @@
 Format 1 hashed an event's own content. Format 2 also seals, with every event, a digest of the
 instance's data and one of its open (ready) human tasks as they stood when the event was
 written, so an edit of `instance.data` or of the task table behind the product's back no
-longer matches the last event. Stored events keep the format they were written in; each
-format has one function that reads a stored row into the current shape (`Sealed`), as
-SpiffWorkflow's serializer has one upgrade function per version.
+longer matches the last event. Format 3 hashes what format 2 does but stores less (issue 12):
+the previous hash is not stored (it is the hash of the event before, in sequence order: the
+column holds ""), the state digests are stored on the last event of each batch only (every
+event of a batch sealed the same state, so the others hash them as null), and engine steps
+that pass through an element with no data (gateways, none events; `PASS_THROUGH`) are not rows
+of their own but listed, in order, in the `passed` detail of the event before them in their
+batch. Stored events keep the format they were written in; each format has one function that
+reads a stored row into the current shape (`Sealed`), as SpiffWorkflow's serializer has one
+upgrade function per version.
 """
 
 from __future__ import annotations
@@ -19,7 +25,14 @@ from typing import Any
 
 GENESIS = "0" * 64
 #: The format new events are written in.
-FORMAT = 2
+FORMAT = 3
+#: The formats the engine can write (bench/history_bench.py compares them).
+WRITABLE = (2, 3)
+#: Element kinds whose no-data completion a format-3 event folds into `passed` (engine/recorder.py).
+PASS_THROUGH = frozenset({"startEvent", "endEvent", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
+                          "eventBasedGateway", "intermediateThrowEvent", "boundaryEvent"})
+#: What a format-3 event stores in place of the previous hash (implied by sequence order).
+IMPLIED = ""
 
 
 def utc(value: datetime) -> datetime:
@@ -91,7 +104,24 @@ def from_format_2(row: Any) -> Sealed:
                   dict(row.detail or {}), dict(row.changes or {}), row.data_digest, row.tasks_digest)
 
 
-UPGRADES: dict[int, Callable[[Any], Sealed]] = {1: from_format_1, 2: from_format_2}
+def from_format_3(row: Any) -> Sealed:
+    """A format-3 event: as format 2; the digests are null but on the last event of a batch."""
+    return Sealed(3, row.instance_id, row.seq, row.type, row.element_id, row.task_id, row.actor, row.at,
+                  dict(row.detail or {}), dict(row.changes or {}), row.data_digest, row.tasks_digest)
+
+
+UPGRADES: dict[int, Callable[[Any], Sealed]] = {1: from_format_1, 2: from_format_2, 3: from_format_3}
+
+
+def stored_prev_hash(fmt: int, prev_hash: str) -> str:
+    """What an event of format `fmt` stores as its previous hash."""
+    return IMPLIED if fmt >= 3 else prev_hash
+
+
+def passed(detail: Any) -> list[str]:
+    """The elements a format-3 event's steps passed through after it (empty for older formats)."""
+    found = (detail or {}).get("passed") if isinstance(detail, dict) else None
+    return [str(e) for e in found] if isinstance(found, list) else []
 
 
 def sealed(row: Any) -> Sealed:
@@ -105,7 +135,8 @@ def sealed(row: Any) -> Sealed:
 
 def link_hash(prev_hash: str, event: Sealed) -> str:
     """sha256 over the previous hash and this event's content in a canonical form; format 2
-    adds the format number and the two state digests to what format 1 hashed."""
+    adds the format number and the two state digests to what format 1 hashed; format 3 hashes
+    as format 2 (the previous hash is hashed, though not stored)."""
     body: dict[str, Any] = {
         "instance": event.instance_id,
         "seq": event.seq,

@@ -13,7 +13,21 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from .chain import FORMAT, GENESIS, OpenTask, Sealed, canonical, data_digest, link_hash, sealed, tasks_digest, utc
+from . import chain
+from .chain import (
+    GENESIS,
+    IMPLIED,
+    OpenTask,
+    Sealed,
+    canonical,
+    data_digest,
+    link_hash,
+    passed,
+    sealed,
+    stored_prev_hash,
+    tasks_digest,
+    utc,
+)
 from .models import Event, HumanTask, Instance
 from .states import EventType, TaskState
 from .transactions import Transactions
@@ -65,8 +79,9 @@ class EventWriter:
 
     The events of an operation go to the database in one batch (one executemany), before the
     session's next flush or its commit, whichever comes first: same transaction, same order.
-    The batch is sealed right before that insert: each of its events carries the digests of
-    the instance's data and open tasks as the transaction leaves them, and is hashed with them.
+    The batch is sealed right before that insert: each of its events is hashed with the digests
+    of the instance's data and open tasks as the transaction leaves them (format 2 stores them
+    on every event, format 3 on the batch's last one, the others hashing them as null).
     """
 
     def __init__(self, session: Session, instance: Instance, at: datetime) -> None:
@@ -86,11 +101,14 @@ class EventWriter:
         data = data_digest(inst.data)
         tasks = tasks_digest(_open_tasks_now(session, inst.id))
         prev = inst.last_hash or GENESIS
-        for values, written in zip(rows, self.written[len(self.written) - len(rows):], strict=True):
-            values.update(prev_hash=prev, data_digest=data, tasks_digest=tasks)
+        last = len(rows) - 1
+        for n, (values, written) in enumerate(zip(rows, self.written[len(self.written) - len(rows):], strict=True)):
+            seals = n == last or values["format"] < 3
+            values.update(prev_hash=stored_prev_hash(values["format"], prev),
+                          data_digest=data if seals else None, tasks_digest=tasks if seals else None)
             values["hash"] = prev = link_hash(prev, sealed(_Row(values)))
             written.prev_hash, written.hash = values["prev_hash"], values["hash"]
-            written.data_digest, written.tasks_digest = data, tasks
+            written.data_digest, written.tasks_digest = values["data_digest"], values["tasks_digest"]
         inst.last_hash = prev
         # Core, on the flush's connection: no autoflush from inside the flush.
         session.connection().execute(insert(_EVENTS), rows)
@@ -104,13 +122,25 @@ class EventWriter:
         when = utc(at) if at is not None else self.at
         values = dict(
             instance_id=inst.id, seq=seq, type=str(type_), element_id=element_id, task_id=task_id,
-            actor=actor, at=when, detail=jsonable(detail or {}), changes=jsonable(changes or {}), format=FORMAT,
+            actor=actor, at=when, detail=jsonable(detail or {}), changes=jsonable(changes or {}),
+            format=chain.FORMAT,
         )
         self._pending.append(values)
         inst.last_seq = seq
         written = Event(**values)
         self.written.append(written)
         return written
+
+
+    def fold(self, element_id: str) -> bool:
+        """Record a no-data pass through `element_id` in the `passed` list of the event before it
+        in this batch (format 3); False when there is none to carry it (append an event instead)."""
+        if not self._pending or self._pending[-1]["format"] < 3:
+            return False
+        detail = self._pending[-1]["detail"]
+        detail["passed"] = [*detail.get("passed", []), element_id]
+        self.written[-1].detail = detail
+        return True
 
 
 class _Row:
@@ -182,7 +212,7 @@ def chain_break(instance_id: int, events: Sequence[Any]) -> BrokenLink | None:
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
             return BrokenLink(instance_id, expected_seq, f"event {expected_seq} is missing (found {event.seq})")
-        if event.prev_hash != prev:
+        if event.prev_hash != stored_prev_hash(event.format or 1, prev):
             return BrokenLink(instance_id, event.seq, "previous-hash link does not match")
         if link_hash(prev, sealed(event)) != event.hash:
             return BrokenLink(instance_id, event.seq, "content does not match its hash (event edited)")
@@ -197,6 +227,8 @@ def state_break(inst: Any, last: Any | None, open_tasks: list[OpenTask]) -> Brok
         return BrokenLink(inst.id, seq + 1, "events at the end were deleted")
     if last is None or sealed(last).format < 2:
         return None
+    if last.data_digest is None or last.tasks_digest is None:
+        return BrokenLink(inst.id, seq, f"event {seq} should seal the instance's state and does not (event edited)")
     if data_digest(inst.data) != last.data_digest:
         return BrokenLink(inst.id, seq, f"instance data differs from what event {seq} sealed (instance.data edited)")
     if tasks_digest(open_tasks) != last.tasks_digest:
@@ -259,6 +291,8 @@ def replay_events(instance_id: int, events: Sequence[Replayable | Event | Row[An
         if state and event.element_id:
             key = event.task_id or f"{event.element_id}:{event.seq}"
             task_state[key] = (event.element_id, state)
+        for n, element in enumerate(passed(event.detail)):
+            task_state[f"{element}:{event.seq}:{n}"] = (element, "completed")
         if type_ in _ENDS:
             for key, (element, st) in list(task_state.items()):
                 if st in ("active", "waiting"):
@@ -317,7 +351,7 @@ class History:
                 # The detail matters only to name a field deleted (an after of None),
                 # and to tell a cycle timer's last firing (replay: it waits no more).
                 wanted = (EventType.from_stored(type_) == EventType.TIMER_FIRED
-                          or any(pair[1] is None for pair in delta.values()))
+                          or any(pair[1] is None for pair in delta.values()) or _passes(detail))
                 steps.append(_Step(seq, type_, element, task, _decoded(detail) if wanted else {}, delta))
             return replay_events(instance_id, steps, step)
 
@@ -332,6 +366,11 @@ class _Step:
     task_id: str | None
     detail: dict[str, Any]
     changes: dict[str, Any]
+
+
+def _passes(detail: Any) -> bool:
+    """Whether an event's detail (text, or decoded by the driver) lists passed elements."""
+    return bool(passed(detail)) if isinstance(detail, dict) else bool(detail) and '"passed"' in detail
 
 
 def _decoded(value: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import history as hist
 from . import persistence
+from .chain import PASS_THROUGH
 from .expressions import Expressions
 from .models import HumanTask, Instance, TaskGroup, Timer
 from .runtime import (
@@ -123,7 +124,7 @@ def _record_change(
                 EventType.TIMER_FIRED, SYSTEM_ACTOR, element_id=ident, task_id=tid, changes=change.delta,
                 detail={"due_at": due.isoformat() if due else None, "fired_at": now.isoformat()},
             )
-        else:
+        elif change.delta or meta.get("type") not in PASS_THROUGH or not writer.fold(ident):
             writer.append(EventType.ELEMENT_COMPLETED, SYSTEM_ACTOR, element_id=ident, task_id=tid,
                           changes=change.delta, detail={"type": meta.get("type"), "by": actor})
     elif after == SpiffState.READY and change.human:
