@@ -5,8 +5,9 @@ instance's data and one of its open (ready) human tasks as they stood when the e
 written, so an edit of `instance.data` or of the task table behind the product's back no
 longer matches the last event. Format 3 hashes what format 2 does but stores less (issue 12):
 the previous hash is not stored (it is the hash of the event before, in sequence order: the
-column holds ""), the state digests are stored on the last event of each batch only (every
-event of a batch sealed the same state, so the others hash them as null), and engine steps
+column holds ""), the hash is stored as 32 bytes (`digest`; `hash` holds ""), the state
+digests as 64 bytes (`seal`) on the last event of each batch only (every event of a batch
+sealed the same state, so the others hash them as null), and engine steps
 that pass through an element with no data (gateways, none events; `PASS_THROUGH`) are not rows
 of their own but listed, in order, in the `passed` detail of the event before them in their
 batch. Stored events keep the format they were written in; each format has one function that
@@ -105,12 +106,38 @@ def from_format_2(row: Any) -> Sealed:
 
 
 def from_format_3(row: Any) -> Sealed:
-    """A format-3 event: as format 2; the digests are null but on the last event of a batch."""
+    """A format-3 event: as format 2; the digests (hex, from the 64 bytes of `seal`) are null
+    but on the last event of a batch."""
+    seal = bytes(row.seal) if row.seal is not None else None
+    data, tasks = (seal[:32].hex(), seal[32:].hex()) if seal is not None else (None, None)
     return Sealed(3, row.instance_id, row.seq, row.type, row.element_id, row.task_id, row.actor, row.at,
-                  dict(row.detail or {}), dict(row.changes or {}), row.data_digest, row.tasks_digest)
+                  dict(row.detail or {}), dict(row.changes or {}), data, tasks)
 
 
 UPGRADES: dict[int, Callable[[Any], Sealed]] = {1: from_format_1, 2: from_format_2, 3: from_format_3}
+
+
+def hash_of(row: Any) -> str:
+    """A stored event's hash in hex, whatever format it was stored in."""
+    if (getattr(row, "format", None) or 1) >= 3:
+        return bytes(row.digest).hex() if row.digest is not None else ""
+    return str(row.hash)
+
+
+def stored_hash(fmt: int, digest: str, data: str | None, tasks: str | None) -> dict[str, Any]:
+    """The hash and state digest columns of an event of format `fmt` (digests None: not sealing)."""
+    if fmt < 3:
+        return {"hash": digest, "data_digest": data, "tasks_digest": tasks, "digest": None, "seal": None}
+    seal = bytes.fromhex(data) + bytes.fromhex(tasks) if data is not None and tasks is not None else None
+    return {"hash": IMPLIED, "data_digest": None, "tasks_digest": None, "digest": bytes.fromhex(digest),
+            "seal": seal}
+
+
+def stray_columns(row: Any) -> bool:
+    """Whether a format-3 event holds values in the columns its format leaves empty (an edit)."""
+    return (getattr(row, "format", None) or 1) >= 3 and (
+        row.prev_hash != IMPLIED or row.hash != IMPLIED or row.data_digest is not None
+        or row.tasks_digest is not None)
 
 
 def stored_prev_hash(fmt: int, prev_hash: str) -> str:

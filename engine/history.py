@@ -16,15 +16,17 @@ from sqlalchemy.orm.util import identity_key
 from . import chain
 from .chain import (
     GENESIS,
-    IMPLIED,
     OpenTask,
     Sealed,
     canonical,
     data_digest,
+    hash_of,
     link_hash,
     passed,
     sealed,
+    stored_hash,
     stored_prev_hash,
+    stray_columns,
     tasks_digest,
     utc,
 )
@@ -103,12 +105,15 @@ class EventWriter:
         prev = inst.last_hash or GENESIS
         last = len(rows) - 1
         for n, (values, written) in enumerate(zip(rows, self.written[len(self.written) - len(rows):], strict=True)):
-            seals = n == last or values["format"] < 3
-            values.update(prev_hash=stored_prev_hash(values["format"], prev),
-                          data_digest=data if seals else None, tasks_digest=tasks if seals else None)
-            values["hash"] = prev = link_hash(prev, sealed(_Row(values)))
-            written.prev_hash, written.hash = values["prev_hash"], values["hash"]
-            written.data_digest, written.tasks_digest = values["data_digest"], values["tasks_digest"]
+            fmt = values["format"]
+            d, t = (data, tasks) if n == last or fmt < 3 else (None, None)
+            digest = link_hash(prev, Sealed(fmt, values["instance_id"], values["seq"], values["type"],
+                                            values["element_id"], values["task_id"], values["actor"], values["at"],
+                                            values["detail"], values["changes"], d, t))
+            values.update(prev_hash=stored_prev_hash(fmt, prev), **stored_hash(fmt, digest, d, t))
+            prev = digest
+            for key in _SEALING:
+                setattr(written, key, values[key])
         inst.last_hash = prev
         # Core, on the flush's connection: no autoflush from inside the flush.
         session.connection().execute(insert(_EVENTS), rows)
@@ -143,11 +148,8 @@ class EventWriter:
         return True
 
 
-class _Row:
-    """Attribute access to a pending row's values (what `sealed` reads)."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
+#: The columns sealing writes (the rest are known when an event is queued).
+_SEALING = ("prev_hash", "hash", "data_digest", "tasks_digest", "digest", "seal")
 
 
 def to_view(event: Event | Row[Any]) -> EventView:
@@ -159,7 +161,7 @@ def to_view(event: Event | Row[Any]) -> EventView:
         actor=event.actor,
         at=utc(event.at),
         changes={k: (v[0], v[1]) for k, v in (event.changes or {}).items()},
-        hash=event.hash,
+        hash=hash_of(event),
         task_id=event.task_id,
         detail=dict(event.detail or {}),
     )
@@ -214,24 +216,26 @@ def chain_break(instance_id: int, events: Sequence[Any]) -> BrokenLink | None:
             return BrokenLink(instance_id, expected_seq, f"event {expected_seq} is missing (found {event.seq})")
         if event.prev_hash != stored_prev_hash(event.format or 1, prev):
             return BrokenLink(instance_id, event.seq, "previous-hash link does not match")
-        if link_hash(prev, sealed(event)) != event.hash:
+        digest = hash_of(event)
+        if stray_columns(event) or link_hash(prev, sealed(event)) != digest:
             return BrokenLink(instance_id, event.seq, "content does not match its hash (event edited)")
-        prev = event.hash
+        prev = digest
     return None
 
 
 def state_break(inst: Any, last: Any | None, open_tasks: list[OpenTask]) -> BrokenLink | None:
     """Whether the instance row and its open task rows still say what its last event sealed."""
     seq = last.seq if last is not None else 0
-    if inst.last_seq != seq or (last is not None and inst.last_hash != last.hash):
+    if inst.last_seq != seq or (last is not None and inst.last_hash != hash_of(last)):
         return BrokenLink(inst.id, seq + 1, "events at the end were deleted")
     if last is None or sealed(last).format < 2:
         return None
-    if last.data_digest is None or last.tasks_digest is None:
+    seal = sealed(last)
+    if seal.data_digest is None or seal.tasks_digest is None:
         return BrokenLink(inst.id, seq, f"event {seq} should seal the instance's state and does not (event edited)")
-    if data_digest(inst.data) != last.data_digest:
+    if data_digest(inst.data) != seal.data_digest:
         return BrokenLink(inst.id, seq, f"instance data differs from what event {seq} sealed (instance.data edited)")
-    if tasks_digest(open_tasks) != last.tasks_digest:
+    if tasks_digest(open_tasks) != seal.tasks_digest:
         return BrokenLink(inst.id, seq, f"open tasks differ from what event {seq} sealed (task table edited)")
     return None
 

@@ -9,12 +9,14 @@ the events up to that step in full.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, cast, select
 
+from .chain import passed
 from .history import EVENT_TABLE, replay_events, to_view
 from .transactions import Transactions
 from .views import TimelineView
@@ -28,11 +30,12 @@ class _Outline:
     __slots__ = ("seq", "type", "element_id", "task_id", "changed", "changes", "detail")
 
     def __init__(self, seq: int, type_: str, element_id: str | None, task_id: str | None, changes: str | None,
-                 ) -> None:
+                 detail: str | None = None) -> None:
         self.seq, self.type, self.element_id, self.task_id = seq, type_, element_id, task_id
         self.changed = changes is not None and changes.strip() not in _EMPTY
         self.changes: dict[str, Any] = {}
-        self.detail: dict[str, Any] = {}
+        # Only the elements a format-3 event passed through (replay marks them completed).
+        self.detail: dict[str, Any] = {"passed": passed(json.loads(detail))} if detail and '"passed"' in detail else {}
 
 
 def shown(event: _Outline, named: Collection[str]) -> bool:
@@ -54,7 +57,7 @@ class Timeline:
         c = EVENT_TABLE.c
         with self.tx.read() as s:
             self.tx.instance(s, instance_id)
-            rows = s.execute(select(c.seq, c.type, c.element_id, c.task_id, cast(c.changes, Text))
+            rows = s.execute(select(c.seq, c.type, c.element_id, c.task_id, cast(c.changes, Text), cast(c.detail, Text))
                              .where(c.instance_id == instance_id).order_by(c.seq))
             outline = [_Outline(*row) for row in rows]
             last = outline[-1].seq if outline else 0
