@@ -30,13 +30,16 @@ from engine import Engine, FakeClock, Settings  # noqa: E402
 from engine import chain  # noqa: E402
 from engine.database import scratch_database  # noqa: E402
 
-#: Stored bytes of an event row's columns (the length of each as stored; 8 per number and time).
-COLUMN_BYTES = (
-    "SELECT count(*), sum(length(type) + length(coalesce(element_id, '')) + length(coalesce(task_id, ''))"
-    " + length(actor) + length(CAST(detail AS TEXT)) + length(CAST(changes AS TEXT))"
-    " + coalesce(length(prev_hash), 0) + length(hash) + coalesce(length(data_digest), 0)"
-    " + coalesce(length(tasks_digest), 0) + 5 * 8) FROM event"
-)
+#: The columns of an event row that hold text or bytes (each counted by its stored length).
+VARIABLE = ("type", "element_id", "task_id", "actor", "CAST(detail AS TEXT)", "CAST(changes AS TEXT)", "prev_hash",
+            "hash", "data_digest", "tasks_digest", "digest", "seal")
+
+
+def column_bytes(dialect: str) -> str:
+    """SQL: event rows, and the bytes of their columns (UTF-8 bytes of text, 8 per number and time)."""
+    size = "octet_length({})" if dialect == "postgresql" else "length(CAST({} AS BLOB))"
+    return ("SELECT count(*), sum(" + " + ".join(f"coalesce({size.format(c)}, 0)" for c in VARIABLE)
+            + " + 5 * 8) FROM event")
 
 
 def table_bytes(engine: Engine) -> int:
@@ -87,7 +90,7 @@ def walk(url: str, fmt: int, cases: int) -> tuple[float, float, float]:
             vacuum(engine)
             on_disk = table_bytes(engine) - before
             with engine.sessionmaker() as s:
-                count, size = s.execute(text(COLUMN_BYTES)).one()
+                count, size = s.execute(text(column_bytes(s.bind.dialect.name))).one()
             engine.close()
     finally:
         chain.FORMAT = written

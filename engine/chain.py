@@ -5,7 +5,8 @@ instance's data and one of its open (ready) human tasks as they stood when the e
 written, so an edit of `instance.data` or of the task table behind the product's back no
 longer matches the last event. Format 3 hashes what format 2 does but stores less (issue 12):
 the previous hash is not stored (it is the hash of the event before, in sequence order: the
-column holds ""), the hash is stored as 32 bytes (`digest`; `hash` holds ""), the state
+column holds ""), a data change from nothing is stored as `[after]` rather than
+`[null, after]` (`pair` reads both), the hash is stored as 32 bytes (`digest`; `hash` holds ""), the state
 digests as 64 bytes (`seal`) on the last event of each batch only (every event of a batch
 sealed the same state, so the others hash them as null), and engine steps
 that pass through an element with no data (gateways, none events; `PASS_THROUGH`) are not rows
@@ -115,6 +116,18 @@ def from_format_3(row: Any) -> Sealed:
 
 
 UPGRADES: dict[int, Callable[[Any], Sealed]] = {1: from_format_1, 2: from_format_2, 3: from_format_3}
+
+
+def stored_changes(fmt: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Data changes as an event of format `fmt` stores them (format 3: `[after]` when before is null)."""
+    if fmt < 3:
+        return changes
+    return {k: [v[1]] if v[0] is None else v for k, v in changes.items()}
+
+
+def pair(value: Any) -> tuple[Any, Any]:
+    """One stored data change as (before, after), whatever format stored it."""
+    return (None, value[0]) if len(value) == 1 else (value[0], value[1])
 
 
 def hash_of(row: Any) -> str:

@@ -22,8 +22,10 @@ from .chain import (
     data_digest,
     hash_of,
     link_hash,
+    pair,
     passed,
     sealed,
+    stored_changes,
     stored_hash,
     stored_prev_hash,
     stray_columns,
@@ -127,8 +129,8 @@ class EventWriter:
         when = utc(at) if at is not None else self.at
         values = dict(
             instance_id=inst.id, seq=seq, type=str(type_), element_id=element_id, task_id=task_id,
-            actor=actor, at=when, detail=jsonable(detail or {}), changes=jsonable(changes or {}),
-            format=chain.FORMAT,
+            actor=actor, at=when, detail=jsonable(detail or {}),
+            changes=jsonable(stored_changes(chain.FORMAT, changes or {})), format=chain.FORMAT,
         )
         self._pending.append(values)
         inst.last_seq = seq
@@ -160,7 +162,7 @@ def to_view(event: Event | Row[Any]) -> EventView:
         element_id=event.element_id,
         actor=event.actor,
         at=utc(event.at),
-        changes={k: (v[0], v[1]) for k, v in (event.changes or {}).items()},
+        changes={k: pair(v) for k, v in (event.changes or {}).items()},
         hash=hash_of(event),
         task_id=event.task_id,
         detail=dict(event.detail or {}),
@@ -279,7 +281,8 @@ def replay_events(instance_id: int, events: Sequence[Replayable | Event | Row[An
     for event in events:
         if event.seq > step:
             break
-        for key, (_before, after) in (event.changes or {}).items():
+        for key, change in (event.changes or {}).items():
+            after = pair(change)[1]
             if after is None and (event.detail or {}).get("deleted") and key in (event.detail or {}).get("deleted", []):
                 data.pop(key, None)
             else:
@@ -355,7 +358,7 @@ class History:
                 # The detail matters only to name a field deleted (an after of None),
                 # and to tell a cycle timer's last firing (replay: it waits no more).
                 wanted = (EventType.from_stored(type_) == EventType.TIMER_FIRED
-                          or any(pair[1] is None for pair in delta.values()) or _passes(detail))
+                          or any(pair(v)[1] is None for v in delta.values()) or _passes(detail))
                 steps.append(_Step(seq, type_, element, task, _decoded(detail) if wanted else {}, delta))
             return replay_events(instance_id, steps, step)
 
