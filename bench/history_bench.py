@@ -9,7 +9,8 @@ once per history format the engine can write, and prints per case:
   per integer and timestamp column, digests as stored), the figure earlier benches printed;
 - table: what the event table and its indexes take on disk, measured: on PostgreSQL
   pg_relation_size of the table, its indexes and its TOAST table after the walk minus before
-  (VACUUMed; 8 KB pages, so use enough cases), on SQLite dbstat's bytes of the event table and its indexes (pages used, not free).
+  (VACUUMed; 8 KB pages, so use enough cases), on SQLite dbstat's bytes of the event table and
+  its indexes (pages used, not free).
 Nothing else is timed here; bench/engine_bench.py owns the speed figures.
 """
 
@@ -26,8 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.petition_walk import WALK_CLOCK, WALK_PATH, prepare, provide_documents  # noqa: E402
-from engine import Engine, FakeClock, Settings  # noqa: E402
-from engine import chain  # noqa: E402
+from engine import (  # noqa: E402
+    Engine,
+    FakeClock,
+    Settings,
+    chain,  # noqa: E402
+)
 from engine.database import scratch_database  # noqa: E402
 
 #: The columns of an event row that hold text or bytes (each counted by its stored length).

@@ -4,16 +4,19 @@ Format 1 hashed an event's own content. Format 2 also seals, with every event, a
 instance's data and one of its open (ready) human tasks as they stood when the event was
 written, so an edit of `instance.data` or of the task table behind the product's back no
 longer matches the last event. Format 3 hashes what format 2 does but stores less (issue 12):
-the previous hash is not stored (it is the hash of the event before, in sequence order: the
-column holds ""), a data change from nothing is stored as `[after]` rather than
-`[null, after]` (`pair` reads both), the hash is stored as 32 bytes (`digest`; `hash` holds ""), the state
-digests as 64 bytes (`seal`) on the last event of each batch only (every event of a batch
-sealed the same state, so the others hash them as null), and engine steps
-that pass through an element with no data (gateways, none events; `PASS_THROUGH`) are not rows
-of their own but listed, in order, in the `passed` detail of the event before them in their
-batch. Stored events keep the format they were written in; each format has one function that
-reads a stored row into the current shape (`Sealed`), as SpiffWorkflow's serializer has one
-upgrade function per version.
+- the previous hash is not stored: it is the hash of the event before, in sequence order
+  (`prev_hash` holds "");
+- the hash is stored as 32 bytes (`digest`; `hash` holds ""), and the state digests as 64
+  bytes (`seal`) on the last event of each batch only: every event of a batch sealed the same
+  state, so the others hash them as null;
+- a data change from nothing is stored as `[after]` rather than `[null, after]` (`pair`);
+- engine steps that pass through an element with no data (gateways, none events;
+  `PASS_THROUGH`) are no rows of their own but listed, in order, in the `passed` detail of the
+  event before them in their batch, and the person's tasks a step opened in its `opened`
+  detail ([element, task id] each) instead of one `task_ready` row each.
+Stored events keep the format they were written in; each format has one function that reads a
+stored row into the current shape (`Sealed`), as SpiffWorkflow's serializer has one upgrade
+function per version.
 """
 
 from __future__ import annotations
@@ -116,6 +119,29 @@ def from_format_3(row: Any) -> Sealed:
 
 
 UPGRADES: dict[int, Callable[[Any], Sealed]] = {1: from_format_1, 2: from_format_2, 3: from_format_3}
+
+
+def opened(detail: Any) -> list[tuple[str, str]]:
+    """The person's tasks (element, task id) a format-3 event's steps opened after it."""
+    found = (detail or {}).get("opened") if isinstance(detail, dict) else None
+    return [(str(e), str(t)) for e, t in found] if isinstance(found, list) else []
+
+
+def opens(event: Any) -> list[str]:
+    """The elements whose person's task opened with this event (an event, its view, or its
+    exported record): its own `task_ready`, or the tasks a format-3 event lists as `opened`."""
+    fields = event if isinstance(event, dict) else vars(event) if hasattr(event, "__dict__") else event._mapping
+    own = [str(fields.get("element_id") or fields.get("element"))] if str(fields.get("type")) == "task_ready" else []
+    return own + [element for element, _tid in opened(fields.get("detail"))]
+
+
+#: What a folded step leaves in its carrier's detail text (a reader decodes only such details).
+FOLDED_KEYS = ('"passed"', '"opened"')
+
+
+def folds(detail_text: str | None) -> bool:
+    """Whether an event's detail, as JSON text, lists folded steps."""
+    return bool(detail_text) and any(k in detail_text for k in FOLDED_KEYS)  # type: ignore[operator]
 
 
 def stored_changes(fmt: int, changes: dict[str, Any]) -> dict[str, Any]:

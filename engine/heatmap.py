@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Text, and_, case, cast, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .chain import passed
+from .chain import FOLDED_KEYS, passed
+from .chain import opened as opened_tasks
 from .history import utc
 from .models import Event, HumanTask, Instance
 from .states import EventType, TaskState
@@ -96,7 +97,8 @@ def element_heat(rows: Iterable[Any], flt: HeatmapFilter) -> tuple[list[ElementH
     """Visits per element from event rows (instance_id, seq, type, element_id, task_id, at, and
     optionally detail) in history order, and how many instances had one; a visit counts when it
     began in the filter's date range. The elements a format-3 event lists as `passed` were
-    each passed through in no time, at the event's time."""
+    each passed through in no time, at the event's time; the tasks it lists as `opened` began
+    a visit then."""
     begun: dict[tuple[int, str], tuple[str, datetime]] = {}
     spent: dict[str, list[float]] = {}
     opened: dict[str, int] = {}
@@ -104,10 +106,13 @@ def element_heat(rows: Iterable[Any], flt: HeatmapFilter) -> tuple[list[ElementH
     for row in rows:
         type_ = EventType.from_stored(row.type)
         at = utc(row.at)
+        detail = _decoded(getattr(row, "detail", None))
         if flt.admits(at):
-            for element in passed(_decoded(getattr(row, "detail", None))):
+            for element in passed(detail):
                 spent.setdefault(element, []).append(0.0)
                 reached.setdefault(element, set()).add(row.instance_id)
+        for element, tid in opened_tasks(detail):
+            begun.setdefault((row.instance_id, tid), (element, at))
         if row.element_id is None:
             continue
         key = (row.instance_id, row.task_id or f"{row.element_id}:{row.seq}")
@@ -174,7 +179,7 @@ class Heatmaps:
         with self._reads() as s:
             # The detail text of format-3 events that list passed elements, null for the others.
             detail = cast(Event.detail, Text)
-            folded = and_(Event.format >= 3, detail.like('%"passed"%'))
+            folded = and_(Event.format >= 3, or_(*(detail.like(f"%{key}%") for key in FOLDED_KEYS)))
             events = s.execute(
                 select(Event.instance_id, Event.seq, Event.type, Event.element_id, Event.task_id, Event.at,
                        case((folded, detail), else_=None).label("detail"))

@@ -20,8 +20,10 @@ from .chain import (
     Sealed,
     canonical,
     data_digest,
+    folds,
     hash_of,
     link_hash,
+    opened,
     pair,
     passed,
     sealed,
@@ -142,10 +144,18 @@ class EventWriter:
     def fold(self, element_id: str) -> bool:
         """Record a no-data pass through `element_id` in the `passed` list of the event before it
         in this batch (format 3); False when there is none to carry it (append an event instead)."""
+        return self._carry("passed", element_id)
+
+    def fold_opened(self, element_id: str, task_id: str) -> bool:
+        """Record that a person's task opened in the `opened` list of the event before it in this
+        batch (format 3); False when there is none to carry it (append `task_ready` instead)."""
+        return self._carry("opened", [element_id, task_id])
+
+    def _carry(self, key: str, item: Any) -> bool:
         if not self._pending or self._pending[-1]["format"] < 3:
             return False
         detail = self._pending[-1]["detail"]
-        detail["passed"] = [*detail.get("passed", []), element_id]
+        detail[key] = [*detail.get(key, []), item]
         self.written[-1].detail = detail
         return True
 
@@ -300,6 +310,8 @@ def replay_events(instance_id: int, events: Sequence[Replayable | Event | Row[An
             task_state[key] = (event.element_id, state)
         for n, element in enumerate(passed(event.detail)):
             task_state[f"{element}:{event.seq}:{n}"] = (element, "completed")
+        for element, tid in opened(event.detail):
+            task_state[tid] = (element, "active")
         if type_ in _ENDS:
             for key, (element, st) in list(task_state.items()):
                 if st in ("active", "waiting"):
@@ -376,8 +388,8 @@ class _Step:
 
 
 def _passes(detail: Any) -> bool:
-    """Whether an event's detail (text, or decoded by the driver) lists passed elements."""
-    return bool(passed(detail)) if isinstance(detail, dict) else bool(detail) and '"passed"' in detail
+    """Whether an event's detail (text, or decoded by the driver) lists folded steps."""
+    return bool(passed(detail) or opened(detail)) if isinstance(detail, dict) else folds(detail)
 
 
 def _decoded(value: Any) -> dict[str, Any]:

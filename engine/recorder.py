@@ -131,7 +131,8 @@ def _record_change(
         if tid not in existing:
             existing[tid] = _open_task(s, inst, tid, ident, meta, task.task_spec.bpmn_name,
                                        change.assignee, change.due_at, now)
-            writer.append(EventType.TASK_READY, SYSTEM_ACTOR, element_id=ident, task_id=tid)
+            if not writer.fold_opened(ident, tid):
+                writer.append(EventType.TASK_READY, SYSTEM_ACTOR, element_id=ident, task_id=tid)
     elif after == SpiffState.WAITING:
         kind = EventType.TIMER_WAITING if waits_on_timer(task) else EventType.ELEMENT_WAITING
         due = timer_due(task)

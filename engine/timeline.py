@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Text, cast, select
 
-from .chain import passed
+from .chain import folds
 from .history import EVENT_TABLE, replay_events, to_view
 from .transactions import Transactions
 from .views import TimelineView
@@ -34,8 +34,9 @@ class _Outline:
         self.seq, self.type, self.element_id, self.task_id = seq, type_, element_id, task_id
         self.changed = changes is not None and changes.strip() not in _EMPTY
         self.changes: dict[str, Any] = {}
-        # Only the elements a format-3 event passed through (replay marks them completed).
-        self.detail: dict[str, Any] = {"passed": passed(json.loads(detail))} if detail and '"passed"' in detail else {}
+        # Only the steps a format-3 event folded (replay marks them), decoded when there are any.
+        folded = json.loads(detail) if detail is not None and folds(detail) else {}
+        self.detail: dict[str, Any] = {k: folded[k] for k in ("passed", "opened") if k in folded}
 
 
 def shown(event: _Outline, named: Collection[str]) -> bool:

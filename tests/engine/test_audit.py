@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from engine import Engine, FakeClock, OperationFilter
-from engine import chain
+from engine import Engine, FakeClock, OperationFilter, chain
 from engine.chain import GENESIS, link_hash, stored_hash, stored_prev_hash
 from engine.history import event_hash
 from engine.models import Event
@@ -68,7 +67,8 @@ def _rewrite(engine: Engine, iid: int, seq: int, actor: str) -> None:
     for row in _events(engine, iid):
         if row["seq"] == seq:
             row["actor"] = actor
-        event = chain.sealed(SimpleNamespace(**{**row, "detail": _json(row["detail"]), "changes": _json(row["changes"])}))
+        plain = {**row, "detail": _json(row["detail"]), "changes": _json(row["changes"])}
+        event = chain.sealed(SimpleNamespace(**plain))
         digest = link_hash(prev, event)
         stored = stored_hash(event.format, digest, event.data_digest, event.tasks_digest)
         _sql(engine, "UPDATE event SET actor = :a, prev_hash = :p, hash = :h, digest = :d "

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from engine import Engine, FakeClock
-from engine.chain import Sealed, link_hash
+from engine.chain import Sealed, link_hash, opens
 from engine.history import GENESIS
 from tests.conftest import EngineWith
 
@@ -91,7 +91,7 @@ def test_replay_rebuilds_each_step_from_events(engine_with: EngineWith, clock: F
     engine = engine_with()
     iid = _run_case(engine, clock)
     events = engine.history(iid)
-    ready = next(e.seq for e in events if e.type == "task_ready" and e.element_id == "accept_case")
+    ready = next(e.seq for e in events if "accept_case" in opens(e))
     at_ready = engine.replay(iid, ready)
     assert "accept_case" in at_ready.active and "accept_overdue" in at_ready.waiting
     assert "compute_deadline" in at_ready.completed
