@@ -41,8 +41,10 @@ class _Outline:
 
 def shown(event: _Outline, named: Collection[str]) -> bool:
     """Whether people read this event in the timeline: engine steps through unnamed
-    elements (gateways, joins) that changed no data are left out."""
-    return not (event.type.startswith("element_") and (event.element_id or "") not in named and not event.changed)
+    elements (gateways, joins) that changed no data are left out, unless they opened a
+    person's task (format 3 lists it in the step's event)."""
+    return not (event.type.startswith("element_") and (event.element_id or "") not in named and not event.changed
+                and not event.detail.get("opened"))
 
 
 class Timeline:
