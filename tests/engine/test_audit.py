@@ -106,7 +106,7 @@ def test_format_3_seals_the_data_and_open_tasks_on_the_last_event_of_each_operat
     last_of_day = {r["at"]: r["seq"] for r in rows}
     sealing = [r["seq"] for r in rows if r["seal"]]
     assert len(last_of_day) == 2 and set(last_of_day.values()) <= set(sealing)
-    assert len(sealing) < len(rows) / 2
+    assert set(sealing) < {r["seq"] for r in rows}  # some events of a batch do not store the seal
     assert all(len(bytes(r["seal"])) == 64 for r in rows if r["seal"])  # type: ignore[arg-type]
     assert {(r["prev_hash"], r["hash"], r["data_digest"], r["tasks_digest"]) for r in rows} == {("", "", None, None)}
     assert engine.verify_history(iid).ok
