@@ -25,7 +25,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from . import operations
-from .chain import canonical, utc
+from .chain import canonical, hash_of, utc
 from .models import Checkpoint, Event, Instance
 from .views import BrokenLink
 
@@ -211,9 +211,10 @@ def check(s: Session, directory: Path, public: Ed25519PublicKey) -> tuple[int, l
         op_heads.append((int(op_seq), str(op_head), cp.number))
     wanted = {(i, seq) for i, heads in signed.items() for seq, _h, _n in heads}
     stored: dict[tuple[int, int], str] = {}
-    for row in s.execute(select(_EVENTS.c.instance_id, _EVENTS.c.seq, _EVENTS.c.hash)).yield_per(10000):
+    cols = (_EVENTS.c.instance_id, _EVENTS.c.seq, _EVENTS.c.format, _EVENTS.c.hash, _EVENTS.c.digest)
+    for row in s.execute(select(*cols)).yield_per(10000):
         if (row.instance_id, row.seq) in wanted:
-            stored[(row.instance_id, row.seq)] = row.hash
+            stored[(row.instance_id, row.seq)] = hash_of(row)
     broken: list[BrokenLink] = []
     for ident, heads in sorted(signed.items()):
         confirmed = 0

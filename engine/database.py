@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import tempfile
 import uuid
@@ -24,6 +25,12 @@ READONLY = "anjie_readonly"
 _PG_MIGRATION_LOCK = 74_211_503
 
 
+def compact_json(value: Any) -> str:
+    """JSON columns as stored: no spaces, and Chinese as UTF-8 rather than \\u escapes (half the
+    bytes of history and case data, issue 12); what is read back is the same value."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def connect(url: str) -> SqlEngine:
     """A SQLAlchemy engine for `url`; SQLite gets WAL, a busy timeout and write-locking BEGIN."""
     if url.startswith("sqlite"):
@@ -34,7 +41,8 @@ def connect(url: str) -> SqlEngine:
             Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not Path(path).exists():
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        db = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        db = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
+                           json_serializer=compact_json)
 
         @event.listens_for(db, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -59,7 +67,7 @@ def connect(url: str) -> SqlEngine:
         return db
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=compact_json)
 
 
 def readonly(db: SqlEngine) -> SqlEngine:

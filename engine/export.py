@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .chain import canonical, utc
+from .chain import GENESIS, IMPLIED, canonical, hash_of, sealed, utc
 from .checkpoints import covering
 from .models import Event, Instance
 
@@ -38,13 +38,19 @@ def cases_of(s: Session, *, instance_id: int | None = None, campaign_id: str | N
     return list(s.scalars(q.order_by(Instance.id)))
 
 
-def event_record(row: Any) -> dict[str, Any]:
+def event_record(row: Any, prev_hash: str | None = None) -> dict[str, Any]:
+    """An event as exported, in one form for every format: hashes and digests in hex, and a
+    format-3 event's previous hash, implied in the database by sequence order, written out
+    (`prev_hash`: the hash of the event before), so the export checks offline as the others do."""
+    seal = sealed(row)
+    implied = (row.format or 1) >= 3 and row.prev_hash == IMPLIED and prev_hash is not None
     return {
         "kind": "event", "instance": row.instance_id, "seq": row.seq, "type": row.type,
         "element": row.element_id, "task": row.task_id, "actor": row.actor,
         "at": utc(row.at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "detail": row.detail or {},
-        "changes": row.changes or {}, "format": row.format or 1, "data_digest": row.data_digest,
-        "tasks_digest": row.tasks_digest, "prev_hash": row.prev_hash, "hash": row.hash,
+        "changes": row.changes or {}, "format": row.format or 1, "data_digest": seal.data_digest,
+        "tasks_digest": seal.tasks_digest, "prev_hash": prev_hash if implied else row.prev_hash,
+        "hash": hash_of(row),
     }
 
 
@@ -53,8 +59,10 @@ def records(s: Session, instance_ids: list[int], progress: Callable[[int], None]
     """Every event of the cases, case by case in order, then the checkpoints covering them."""
     for n, instance_id in enumerate(instance_ids, start=1):
         q = select(_EVENTS).where(_EVENTS.c.instance_id == instance_id).order_by(_EVENTS.c.seq)
+        prev = GENESIS
         for row in s.execute(q):
-            yield event_record(row)
+            yield event_record(row, prev)
+            prev = hash_of(row)
         if progress is not None:
             progress(n)
     yield from covering(s, set(instance_ids))

@@ -6,14 +6,17 @@ Read from the history events and the task index alone; nothing is run or loaded.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, and_, case, cast, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from .chain import FOLDED_KEYS, passed
+from .chain import opened as opened_tasks
 from .history import utc
 from .models import Event, HumanTask, Instance
 from .states import EventType, TaskState
@@ -91,9 +94,11 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 
 def element_heat(rows: Iterable[Any], flt: HeatmapFilter) -> tuple[list[ElementHeat], int]:
-    """Visits per element from event rows (instance_id, seq, type, element_id, task_id, at) in
-    history order, and how many instances had one; a visit counts when it began in the
-    filter's date range."""
+    """Visits per element from event rows (instance_id, seq, type, element_id, task_id, at, and
+    optionally detail) in history order, and how many instances had one; a visit counts when it
+    began in the filter's date range. The elements a format-3 event lists as `passed` were
+    each passed through in no time, at the event's time; the tasks it lists as `opened` began
+    a visit then."""
     begun: dict[tuple[int, str], tuple[str, datetime]] = {}
     spent: dict[str, list[float]] = {}
     opened: dict[str, int] = {}
@@ -101,6 +106,15 @@ def element_heat(rows: Iterable[Any], flt: HeatmapFilter) -> tuple[list[ElementH
     for row in rows:
         type_ = EventType.from_stored(row.type)
         at = utc(row.at)
+        detail = _decoded(getattr(row, "detail", None))
+        if flt.admits(at):
+            for element in passed(detail):
+                spent.setdefault(element, []).append(0.0)
+                reached.setdefault(element, set()).add(row.instance_id)
+        for element, tid in opened_tasks(detail):
+            begun.setdefault((row.instance_id, tid), (element, at))
+        if row.element_id is None:
+            continue
         key = (row.instance_id, row.task_id or f"{row.element_id}:{row.seq}")
         if type_ in BEGINS:
             if key not in begun:
@@ -122,6 +136,11 @@ def element_heat(rows: Iterable[Any], flt: HeatmapFilter) -> tuple[list[ElementH
             for element in reached]
     instances = set().union(*reached.values()) if reached else set()
     return sorted(heat, key=lambda h: (-h.instances, h.element_id)), len(instances)
+
+
+def _decoded(detail: Any) -> Any:
+    """An event's detail as read: decoded by the driver, JSON text, or absent."""
+    return json.loads(detail) if isinstance(detail, str) and detail else detail
 
 
 def task_overdue(rows: Iterable[Any], flt: HeatmapFilter, now: datetime) -> list[TaskOverdue]:
@@ -158,11 +177,15 @@ class Heatmaps:
         if flt.campaign_id:
             where.append(Instance.campaign_id == flt.campaign_id)
         with self._reads() as s:
+            # The detail text of format-3 events that list passed elements, null for the others.
+            detail = cast(Event.detail, Text)
+            folded = and_(Event.format >= 3, or_(*(detail.like(f"%{key}%") for key in FOLDED_KEYS)))
             events = s.execute(
-                select(Event.instance_id, Event.seq, Event.type, Event.element_id, Event.task_id, Event.at)
+                select(Event.instance_id, Event.seq, Event.type, Event.element_id, Event.task_id, Event.at,
+                       case((folded, detail), else_=None).label("detail"))
                 .join(Instance, Instance.id == Event.instance_id)
-                .where(*where, Event.element_id.is_not(None),
-                       Event.type.in_([str(t) for t in BEGINS | ENDS]))
+                .where(*where, or_(and_(Event.element_id.is_not(None),
+                                        Event.type.in_([str(t) for t in BEGINS | ENDS])), folded))
                 .order_by(Event.instance_id, Event.seq))
             elements, instances = element_heat(events, flt)
             tasks = s.execute(

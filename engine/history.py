@@ -13,7 +13,27 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from .chain import FORMAT, GENESIS, OpenTask, Sealed, canonical, data_digest, link_hash, sealed, tasks_digest, utc
+from . import chain
+from .chain import (
+    GENESIS,
+    OpenTask,
+    Sealed,
+    canonical,
+    data_digest,
+    folds,
+    hash_of,
+    link_hash,
+    opened,
+    pair,
+    passed,
+    sealed,
+    stored_changes,
+    stored_hash,
+    stored_prev_hash,
+    stray_columns,
+    tasks_digest,
+    utc,
+)
 from .models import Event, HumanTask, Instance
 from .states import EventType, TaskState
 from .transactions import Transactions
@@ -65,8 +85,9 @@ class EventWriter:
 
     The events of an operation go to the database in one batch (one executemany), before the
     session's next flush or its commit, whichever comes first: same transaction, same order.
-    The batch is sealed right before that insert: each of its events carries the digests of
-    the instance's data and open tasks as the transaction leaves them, and is hashed with them.
+    The batch is sealed right before that insert: each of its events is hashed with the digests
+    of the instance's data and open tasks as the transaction leaves them (format 2 stores them
+    on every event, format 3 on the batch's last one, the others hashing them as null).
     """
 
     def __init__(self, session: Session, instance: Instance, at: datetime) -> None:
@@ -91,11 +112,17 @@ class EventWriter:
         tasks = tasks_digest(_open(row) for row in held()) if held is not None else tasks_digest(
             _open_tasks_now(session, inst.id))
         prev = inst.last_hash or GENESIS
-        for values, written in zip(rows, self.written[len(self.written) - len(rows):], strict=True):
-            values.update(prev_hash=prev, data_digest=data, tasks_digest=tasks)
-            values["hash"] = prev = link_hash(prev, sealed(_Row(values)))
-            written.prev_hash, written.hash = values["prev_hash"], values["hash"]
-            written.data_digest, written.tasks_digest = data, tasks
+        last = len(rows) - 1
+        for n, (values, written) in enumerate(zip(rows, self.written[len(self.written) - len(rows):], strict=True)):
+            fmt = values["format"]
+            d, t = (data, tasks) if n == last or fmt < 3 else (None, None)
+            digest = link_hash(prev, Sealed(fmt, values["instance_id"], values["seq"], values["type"],
+                                            values["element_id"], values["task_id"], values["actor"], values["at"],
+                                            values["detail"], values["changes"], d, t))
+            values.update(prev_hash=stored_prev_hash(fmt, prev), **stored_hash(fmt, digest, d, t))
+            prev = digest
+            for key in _SEALING:
+                setattr(written, key, values[key])
         inst.last_hash = prev
         # Core, on the flush's connection: no autoflush from inside the flush.
         session.connection().execute(insert(_EVENTS), rows)
@@ -109,7 +136,8 @@ class EventWriter:
         when = utc(at) if at is not None else self.at
         values = dict(
             instance_id=inst.id, seq=seq, type=str(type_), element_id=element_id, task_id=task_id,
-            actor=actor, at=when, detail=jsonable(detail or {}), changes=jsonable(changes or {}), format=FORMAT,
+            actor=actor, at=when, detail=jsonable(detail or {}),
+            changes=jsonable(stored_changes(chain.FORMAT, changes or {})), format=chain.FORMAT,
         )
         self._pending.append(values)
         inst.last_seq = seq
@@ -125,11 +153,27 @@ class EventWriter:
         sa_event.remove(self.session, "before_commit", self._insert_pending)
 
 
-class _Row:
-    """Attribute access to a pending row's values (what `sealed` reads)."""
+    def fold(self, element_id: str) -> bool:
+        """Record a no-data pass through `element_id` in the `passed` list of the event before it
+        in this batch (format 3); False when there is none to carry it (append an event instead)."""
+        return self._carry("passed", element_id)
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
+    def fold_opened(self, element_id: str, task_id: str) -> bool:
+        """Record that a person's task opened in the `opened` list of the event before it in this
+        batch (format 3); False when there is none to carry it (append `task_ready` instead)."""
+        return self._carry("opened", [element_id, task_id])
+
+    def _carry(self, key: str, item: Any) -> bool:
+        if not self._pending or self._pending[-1]["format"] < 3:
+            return False
+        detail = self._pending[-1]["detail"]
+        detail[key] = [*detail.get(key, []), item]
+        self.written[-1].detail = detail
+        return True
+
+
+#: The columns sealing writes (the rest are known when an event is queued).
+_SEALING = ("prev_hash", "hash", "data_digest", "tasks_digest", "digest", "seal")
 
 
 def to_view(event: Event | Row[Any]) -> EventView:
@@ -140,8 +184,8 @@ def to_view(event: Event | Row[Any]) -> EventView:
         element_id=event.element_id,
         actor=event.actor,
         at=utc(event.at),
-        changes={k: (v[0], v[1]) for k, v in (event.changes or {}).items()},
-        hash=event.hash,
+        changes={k: pair(v) for k, v in (event.changes or {}).items()},
+        hash=hash_of(event),
         task_id=event.task_id,
         detail=dict(event.detail or {}),
     )
@@ -194,24 +238,28 @@ def chain_break(instance_id: int, events: Sequence[Any]) -> BrokenLink | None:
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
             return BrokenLink(instance_id, expected_seq, f"event {expected_seq} is missing (found {event.seq})")
-        if event.prev_hash != prev:
+        if event.prev_hash != stored_prev_hash(event.format or 1, prev):
             return BrokenLink(instance_id, event.seq, "previous-hash link does not match")
-        if link_hash(prev, sealed(event)) != event.hash:
+        digest = hash_of(event)
+        if stray_columns(event) or link_hash(prev, sealed(event)) != digest:
             return BrokenLink(instance_id, event.seq, "content does not match its hash (event edited)")
-        prev = event.hash
+        prev = digest
     return None
 
 
 def state_break(inst: Any, last: Any | None, open_tasks: list[OpenTask]) -> BrokenLink | None:
     """Whether the instance row and its open task rows still say what its last event sealed."""
     seq = last.seq if last is not None else 0
-    if inst.last_seq != seq or (last is not None and inst.last_hash != last.hash):
+    if inst.last_seq != seq or (last is not None and inst.last_hash != hash_of(last)):
         return BrokenLink(inst.id, seq + 1, "events at the end were deleted")
     if last is None or sealed(last).format < 2:
         return None
-    if data_digest(inst.data) != last.data_digest:
+    seal = sealed(last)
+    if seal.data_digest is None or seal.tasks_digest is None:
+        return BrokenLink(inst.id, seq, f"event {seq} should seal the instance's state and does not (event edited)")
+    if data_digest(inst.data) != seal.data_digest:
         return BrokenLink(inst.id, seq, f"instance data differs from what event {seq} sealed (instance.data edited)")
-    if tasks_digest(open_tasks) != last.tasks_digest:
+    if tasks_digest(open_tasks) != seal.tasks_digest:
         return BrokenLink(inst.id, seq, f"open tasks differ from what event {seq} sealed (task table edited)")
     return None
 
@@ -255,7 +303,8 @@ def replay_events(instance_id: int, events: Sequence[Replayable | Event | Row[An
     for event in events:
         if event.seq > step:
             break
-        for key, (_before, after) in (event.changes or {}).items():
+        for key, change in (event.changes or {}).items():
+            after = pair(change)[1]
             if after is None and (event.detail or {}).get("deleted") and key in (event.detail or {}).get("deleted", []):
                 data.pop(key, None)
             else:
@@ -271,6 +320,10 @@ def replay_events(instance_id: int, events: Sequence[Replayable | Event | Row[An
         if state and event.element_id:
             key = event.task_id or f"{event.element_id}:{event.seq}"
             task_state[key] = (event.element_id, state)
+        for n, element in enumerate(passed(event.detail)):
+            task_state[f"{element}:{event.seq}:{n}"] = (element, "completed")
+        for element, tid in opened(event.detail):
+            task_state[tid] = (element, "active")
         if type_ in _ENDS:
             for key, (element, st) in list(task_state.items()):
                 if st in ("active", "waiting"):
@@ -329,7 +382,7 @@ class History:
                 # The detail matters only to name a field deleted (an after of None),
                 # and to tell a cycle timer's last firing (replay: it waits no more).
                 wanted = (EventType.from_stored(type_) == EventType.TIMER_FIRED
-                          or any(pair[1] is None for pair in delta.values()))
+                          or any(pair(v)[1] is None for v in delta.values()) or _passes(detail))
                 steps.append(_Step(seq, type_, element, task, _decoded(detail) if wanted else {}, delta))
             return replay_events(instance_id, steps, step)
 
@@ -344,6 +397,11 @@ class _Step:
     task_id: str | None
     detail: dict[str, Any]
     changes: dict[str, Any]
+
+
+def _passes(detail: Any) -> bool:
+    """Whether an event's detail (text, or decoded by the driver) lists folded steps."""
+    return bool(passed(detail) or opened(detail)) if isinstance(detail, dict) else folds(detail)
 
 
 def _decoded(value: Any) -> dict[str, Any]:

@@ -228,7 +228,8 @@ class Event(Base):
     __table_args__ = (UniqueConstraint("instance_id", "seq"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    # Read by (instance_id, seq): the unique index serves them (migration 0018 dropped the other).
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
     seq: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(40))
     element_id: Mapped[str | None] = mapped_column(String(200))
@@ -244,6 +245,10 @@ class Event(Base):
     format: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     data_digest: Mapped[str | None] = mapped_column(String(64))
     tasks_digest: Mapped[str | None] = mapped_column(String(64))
+    # Format 3 stores its hash as 32 bytes here (`hash` and `prev_hash` hold ""), and, on the
+    # last event of a batch, the data and tasks digests as 64 bytes in `seal`.
+    digest: Mapped[bytes | None] = mapped_column(LargeBinary)
+    seal: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class User(Base):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from . import history as hist
 from . import persistence
 from .case_columns import copy_case_columns
+from .chain import PASS_THROUGH
 from .expressions import Expressions
 from .models import HumanTask, Instance, TaskGroup, Timer
 from .runtime import (
@@ -135,14 +136,15 @@ def _record_change(
                 EventType.TIMER_FIRED, SYSTEM_ACTOR, element_id=ident, task_id=tid, changes=change.delta,
                 detail={"due_at": due.isoformat() if due else None, "fired_at": now.isoformat()},
             )
-        else:
+        elif change.delta or meta.get("type") not in PASS_THROUGH or not writer.fold(ident):
             writer.append(EventType.ELEMENT_COMPLETED, SYSTEM_ACTOR, element_id=ident, task_id=tid,
                           changes=change.delta, detail={"type": meta.get("type"), "by": actor})
     elif after == SpiffState.READY and change.human:
         if tid not in existing:
             existing[tid] = _open_task(s, inst, tid, ident, meta, task.task_spec.bpmn_name,
                                        change.assignee, change.due_at, now)
-            writer.append(EventType.TASK_READY, SYSTEM_ACTOR, element_id=ident, task_id=tid)
+            if not writer.fold_opened(ident, tid):
+                writer.append(EventType.TASK_READY, SYSTEM_ACTOR, element_id=ident, task_id=tid)
     elif after == SpiffState.WAITING:
         kind = EventType.TIMER_WAITING if waits_on_timer(task) else EventType.ELEMENT_WAITING
         due = timer_due(task)

@@ -9,12 +9,14 @@ the events up to that step in full.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, cast, select
 
+from .chain import folds
 from .history import EVENT_TABLE, replay_events, to_view
 from .transactions import Transactions
 from .views import TimelineView
@@ -28,17 +30,21 @@ class _Outline:
     __slots__ = ("seq", "type", "element_id", "task_id", "changed", "changes", "detail")
 
     def __init__(self, seq: int, type_: str, element_id: str | None, task_id: str | None, changes: str | None,
-                 ) -> None:
+                 detail: str | None = None) -> None:
         self.seq, self.type, self.element_id, self.task_id = seq, type_, element_id, task_id
         self.changed = changes is not None and changes.strip() not in _EMPTY
         self.changes: dict[str, Any] = {}
-        self.detail: dict[str, Any] = {}
+        # Only the steps a format-3 event folded (replay marks them), decoded when there are any.
+        folded = json.loads(detail) if detail is not None and folds(detail) else {}
+        self.detail: dict[str, Any] = {k: folded[k] for k in ("passed", "opened") if k in folded}
 
 
 def shown(event: _Outline, named: Collection[str]) -> bool:
     """Whether people read this event in the timeline: engine steps through unnamed
-    elements (gateways, joins) that changed no data are left out."""
-    return not (event.type.startswith("element_") and (event.element_id or "") not in named and not event.changed)
+    elements (gateways, joins) that changed no data are left out, unless they opened a
+    person's task (format 3 lists it in the step's event)."""
+    return not (event.type.startswith("element_") and (event.element_id or "") not in named and not event.changed
+                and not event.detail.get("opened"))
 
 
 class Timeline:
@@ -54,7 +60,7 @@ class Timeline:
         c = EVENT_TABLE.c
         with self.tx.read() as s:
             self.tx.instance(s, instance_id)
-            rows = s.execute(select(c.seq, c.type, c.element_id, c.task_id, cast(c.changes, Text))
+            rows = s.execute(select(c.seq, c.type, c.element_id, c.task_id, cast(c.changes, Text), cast(c.detail, Text))
                              .where(c.instance_id == instance_id).order_by(c.seq))
             outline = [_Outline(*row) for row in rows]
             last = outline[-1].seq if outline else 0

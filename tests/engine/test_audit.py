@@ -7,13 +7,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from engine import Engine, FakeClock, OperationFilter
-from engine.chain import GENESIS, Sealed, link_hash
+from engine import Engine, FakeClock, OperationFilter, chain
+from engine.chain import GENESIS, link_hash, stored_hash, stored_prev_hash
 from engine.history import event_hash
 from engine.models import Event
 from tests.conftest import ROOT, EngineWith
@@ -66,13 +67,14 @@ def _rewrite(engine: Engine, iid: int, seq: int, actor: str) -> None:
     for row in _events(engine, iid):
         if row["seq"] == seq:
             row["actor"] = actor
-        event = Sealed(int(str(row["format"])), iid, int(str(row["seq"])), str(row["type"]),
-                       row["element_id"], row["task_id"], str(row["actor"]),  # type: ignore[arg-type]
-                       row["at"], _json(row["detail"]), _json(row["changes"]),  # type: ignore[arg-type]
-                       row["data_digest"], row["tasks_digest"])  # type: ignore[arg-type]
+        plain = {**row, "detail": _json(row["detail"]), "changes": _json(row["changes"])}
+        event = chain.sealed(SimpleNamespace(**plain))
         digest = link_hash(prev, event)
-        _sql(engine, "UPDATE event SET actor = :a, prev_hash = :p, hash = :h WHERE instance_id = :i AND seq = :s",
-             a=row["actor"], p=prev, h=digest, i=iid, s=row["seq"])
+        stored = stored_hash(event.format, digest, event.data_digest, event.tasks_digest)
+        _sql(engine, "UPDATE event SET actor = :a, prev_hash = :p, hash = :h, digest = :d "
+                     "WHERE instance_id = :i AND seq = :s",
+             a=row["actor"], p=stored_prev_hash(event.format, prev), h=stored["hash"], d=stored["digest"],
+             i=iid, s=row["seq"])
         prev = digest
     _sql(engine, "UPDATE instance SET last_hash = :h WHERE id = :i", h=prev, i=iid)
 
@@ -80,7 +82,9 @@ def _rewrite(engine: Engine, iid: int, seq: int, actor: str) -> None:
 # -- history format 2 --------------------------------------------------------------------------
 
 
-def test_every_new_event_seals_the_data_and_open_tasks(engine_with: EngineWith, clock: FakeClock) -> None:
+def test_every_format_2_event_seals_the_data_and_open_tasks(
+        engine_with: EngineWith, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chain, "FORMAT", 2)
     engine = engine_with()
     iid = _case(engine, clock)
     rows = _events(engine, iid)
@@ -88,6 +92,23 @@ def test_every_new_event_seals_the_data_and_open_tasks(engine_with: EngineWith, 
     assert all(r["data_digest"] and r["tasks_digest"] for r in rows)
     # The task the case waits at changes the tasks digest: the start and the acceptance differ.
     assert rows[0]["tasks_digest"] != rows[-1]["tasks_digest"]
+    assert engine.verify_history(iid).ok
+
+
+def test_format_3_seals_the_data_and_open_tasks_on_the_last_event_of_each_operation(
+        engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with()
+    iid = _case(engine, clock)
+    rows = _events(engine, iid)
+    assert {r["format"] for r in rows} == {3}
+    # Two operations a day apart (start, acceptance): the last event of each batch seals the
+    # state, the others store no digests (they hash them as null).
+    last_of_day = {r["at"]: r["seq"] for r in rows}
+    sealing = [r["seq"] for r in rows if r["seal"]]
+    assert len(last_of_day) == 2 and set(last_of_day.values()) <= set(sealing)
+    assert set(sealing) < {r["seq"] for r in rows}  # some events of a batch do not store the seal
+    assert all(len(bytes(r["seal"])) == 64 for r in rows if r["seal"])  # type: ignore[arg-type]
+    assert {(r["prev_hash"], r["hash"], r["data_digest"], r["tasks_digest"]) for r in rows} == {("", "", None, None)}
     assert engine.verify_history(iid).ok
 
 
@@ -125,7 +146,7 @@ def test_a_deleted_open_task_is_detected(engine_with: EngineWith, clock: FakeClo
 
 def test_format_1_events_verify_as_before(engine_with: EngineWith, clock: FakeClock) -> None:
     """A database from before format 2: its events, as format 1 hashed them, still verify; an
-    edit of one is still caught; new events of the same case chain on in format 2."""
+    edit of one is still caught; new events of the same case chain on in format 3."""
     engine = engine_with()
     iid = _case(engine, clock)
     _drop_event_guard(engine)
@@ -140,11 +161,11 @@ def test_format_1_events_verify_as_before(engine_with: EngineWith, clock: FakeCl
     _sql(engine, "UPDATE instance SET last_hash = :h WHERE id = :i", h=prev, i=iid)
     engine.forget_cached()
     assert engine.verify_history(iid).ok
-    # The case goes on: the new events are format 2 and chain onto the format-1 head.
+    # The case goes on: the new events are format 3 and chain onto the format-1 head.
     engine.complete(engine.tasks(instance_id=iid)[0].id, {"result": "已化解"}, actor="zhang")
     rows = _events(engine, iid)
-    assert [r["format"] for r in rows].count(1) == len(rows) - [r["format"] for r in rows].count(2)
-    assert rows[-1]["format"] == 2 and engine.verify_history(iid).ok
+    assert [r["format"] for r in rows].count(1) == len(rows) - [r["format"] for r in rows].count(3)
+    assert rows[-1]["format"] == 3 and engine.verify_history(iid).ok
     _sql(engine, "UPDATE event SET actor = 'mallory' WHERE instance_id = :i AND seq = 2", i=iid)
     report = engine.verify_history(iid)
     assert (report.broken[0].seq, "event edited" in report.broken[0].reason) == (2, True)
@@ -382,7 +403,7 @@ def test_when_nobody_acts_the_timer_firing_seals_the_state_too(engine_with: Engi
     assert engine.fire_due_timers() >= 1
     rows = _events(engine, iid)
     fired = [r for r in rows if r["type"] == "timer_fired"]
-    assert fired and all(r["format"] == 2 for r in rows)
+    assert fired and all(r["format"] == 3 for r in rows) and rows[-1]["seal"]
     assert engine.verify_history(iid).ok
     # The acceptance stays open past its deadline (a non-interrupting timer): its row is
     # sealed as the firing left it.

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from engine import Engine, FakeClock
-from engine.chain import Sealed, link_hash
+from engine.chain import Sealed, link_hash, opens
 from engine.history import GENESIS
 from tests.conftest import EngineWith
 
@@ -91,7 +91,7 @@ def test_replay_rebuilds_each_step_from_events(engine_with: EngineWith, clock: F
     engine = engine_with()
     iid = _run_case(engine, clock)
     events = engine.history(iid)
-    ready = next(e.seq for e in events if e.type == "task_ready" and e.element_id == "accept_case")
+    ready = next(e.seq for e in events if "accept_case" in opens(e))
     at_ready = engine.replay(iid, ready)
     assert "accept_case" in at_ready.active and "accept_overdue" in at_ready.waiting
     assert "compute_deadline" in at_ready.completed
@@ -110,18 +110,21 @@ def test_each_event_hash_covers_the_previous_events_hash(engine_with: EngineWith
     iid = _run_case(engine, clock)
     with engine.sessionmaker() as s:
         rows = s.execute(text("SELECT seq, type, element_id, task_id, actor, at, detail, changes, "
-                              "prev_hash, hash, format, data_digest, tasks_digest "
+                              "prev_hash, hash, format, data_digest, tasks_digest, digest, seal "
                               "FROM event WHERE instance_id = :i ORDER BY seq"),
                          {"i": iid}).all()
     events = engine.history(iid)
-    assert rows[0].prev_hash == GENESIS
-    for before, row in zip(rows, rows[1:], strict=False):
-        assert row.prev_hash == before.hash
+    # Format 3 stores no previous hash (it is the hash of the event before, in sequence order)
+    # and keeps the hash and the state digests as bytes.
+    assert {(row.prev_hash, row.hash, row.data_digest, row.tasks_digest) for row in rows} == {("", "", None, None)}
+    prev = GENESIS
     for row, view in zip(rows, events, strict=True):
         detail = row.detail if isinstance(row.detail, dict) else json.loads(row.detail)
         changes = row.changes if isinstance(row.changes, dict) else json.loads(row.changes)
-        assert row.format == 2
-        event = Sealed(2, iid, row.seq, row.type, row.element_id, row.task_id, row.actor, view.at, detail,
-                       changes, row.data_digest, row.tasks_digest)
-        assert link_hash(row.prev_hash, event) == row.hash
-        assert link_hash(GENESIS if row.prev_hash != GENESIS else "f" * 64, event) != row.hash
+        assert row.format == 3 and len(row.digest) == 32
+        seal = bytes(row.seal).hex() if row.seal is not None else None
+        event = Sealed(3, iid, row.seq, row.type, row.element_id, row.task_id, row.actor, view.at, detail,
+                       changes, seal and seal[:64], seal and seal[64:])
+        assert link_hash(prev, event) == bytes(row.digest).hex() == view.hash
+        assert link_hash(GENESIS if prev != GENESIS else "f" * 64, event) != view.hash
+        prev = view.hash

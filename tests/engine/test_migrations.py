@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 
-from engine import Engine, FakeClock
+from engine import Engine, FakeClock, chain
 from engine.database import alembic_config
 from engine.models import Base
 from tests.conftest import DIAGRAMS, PROCESSES, EngineWith
@@ -88,6 +89,37 @@ def test_cases_saved_before_the_rate_columns_get_them(engine_with: EngineWith, c
     assert bool(rows[closed].closed_by_procedure) and bool(rows[closed].counted)
     assert (rows[closed].subject, rows[closed].case_leader) == ("land", "lead1")
     assert rows[left_out].closed_at is None and not bool(rows[left_out].counted)
+def test_format_2_history_verifies_after_the_format_3_migration_and_cases_chain_on(
+        engine_with: EngineWith, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0018 adds the byte columns of history format 3 and drops the second instance_id index;
+    the events stored before it are not touched, verify, and the case goes on in format 3."""
+    monkeypatch.setattr(chain, "FORMAT", 2)
+    engine = engine_with(PROCESSES / "risk_colour.dmn", PROCESSES / "petition_case.bpmn")
+    iid = engine.start("petition_case", {}, actor="clerk").id
+    db = engine.sessionmaker.kw["bind"]
+    engine.close()
+    with db.begin() as conn:  # the schema as revision 0013 left it
+        before = conn.execute(sa.text("SELECT seq, hash, prev_hash, data_digest FROM event ORDER BY seq")).all()
+        conn.execute(sa.text("ALTER TABLE event DROP COLUMN digest"))
+        conn.execute(sa.text("ALTER TABLE event DROP COLUMN seal"))
+        conn.execute(sa.text("CREATE INDEX ix_event_instance_id ON event (instance_id)"))
+    _migrate(db, command.stamp, "0013")
+    _migrate(db, command.upgrade, "head")
+    monkeypatch.setattr(chain, "FORMAT", 3)
+    with db.connect() as conn:
+        assert conn.execute(sa.text("SELECT seq, hash, prev_hash, data_digest FROM event ORDER BY seq")).all() == before
+        assert "ix_event_instance_id" not in {i["name"] for i in sa.inspect(conn).get_indexes("event")}
+    again = Engine.open(db.url.render_as_string(hide_password=False))
+    assert again.verify_history(iid).ok
+    task = again.tasks(instance_id=iid)[0]
+    again.accounts.scrypt_n = 2**4
+    again.accounts.add_user("clerk", "clerk password 1", ["intake_clerk"])
+    again.assign(task.id, "clerk", actor="clerk")
+    with db.connect() as conn:
+        formats = [f for (f,) in conn.execute(sa.text("SELECT format FROM event ORDER BY seq"))]
+    assert formats[:len(before)] == [2] * len(before) and formats[len(before):] and set(formats[len(before):]) == {3}
+    assert again.verify_history(iid).ok
+    again.close()
 
 
 def _migrate(db: sa.Engine, step: Callable[[Config, str], None], revision: str) -> None:

@@ -49,10 +49,14 @@ def test_a_step_replays_data_and_pages_only_what_happened_until_then(engine_with
 
 def test_engine_steps_of_unnamed_elements_that_changed_nothing_are_not_shown() -> None:
     class Outline:
-        def __init__(self, type_: str, element: str | None, changed: bool) -> None:
-            self.type, self.element_id, self.changed = type_, element, changed
+        def __init__(self, type_: str, element: str | None, changed: bool, detail: dict[str, object] | None = None,
+                     ) -> None:
+            self.type, self.element_id, self.changed, self.detail = type_, element, changed, detail or {}
 
     assert not shown(Outline("element_completed", "gateway_1", False), {"task1"})  # type: ignore[arg-type]
     assert shown(Outline("element_completed", "gateway_1", True), {"task1"})  # type: ignore[arg-type]
     assert shown(Outline("element_completed", "task1", False), {"task1"})  # type: ignore[arg-type]
     assert shown(Outline("task_claimed", "gateway_1", False), set())  # type: ignore[arg-type]
+    # A step that opened a person's task is shown (format 3 lists the task in its event).
+    opened = {"opened": [["task1", "t-1"]]}
+    assert shown(Outline("element_waiting", "gateway_1", False, opened), {"task1"})  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from engine import Engine, FakeClock
+from engine.chain import opens
 from tests.webapp.conftest import Auth, start_case
 
 VISIT = {"visit_date": "2025-04-17", "handling": "solve", "visit_notes": "当面听取"}
@@ -55,7 +56,7 @@ def test_each_step_is_a_plain_link_that_replays_the_case_as_it_stood(
 ) -> None:
     case, _after = _worked_case(web_engine, clock)
     history = web_engine.history(case.id)
-    ready = next(e.seq for e in history if e.type == "task_ready")
+    ready = next(e.seq for e in history if opens(e))
     auth.login("auditor")
     page = client.get(f"/cases/{case.id}/audit?step={ready}").text
     assert f"第 {ready} 步之后" in page and f"第 {ready} 步，共 {history[-1].seq} 步" in page

@@ -1,14 +1,14 @@
 """Written notices' templates (versioned), reminders sent (once per task and threshold), users' e-mail.
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
