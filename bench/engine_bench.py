@@ -23,6 +23,25 @@ With --gc-table it also runs the engine under Python's collector defaults, with 
 and with gc.freeze() plus raised thresholds (measured 2026-12: no difference beyond noise on
 the petition case, since compaction keeps trees small; so the engine leaves the collector alone).
 
+What the figures are and what limits them (2026-12-02, issue 12). The raw sides read unfilled
+form fields as their typed defaults, as the engine does (the petition case's gateways read
+them). On this shared 2-core machine wall-clock figures swing several-fold with other work;
+compare the per-CPU-second columns, which are this process's own time. Engine.complete on
+SQLite spends, per completion (CPU ms, each part timed by wrapping it; about 10 ms in all):
+SpiffWorkflow's own run of the task and do_engine_steps ≈ 3 (as much as all of raw in memory:
+its task iterators walk the tree again for every step), the flush ≈ 4 (the hash-chained
+events ≈ 1.5: per event a JSON round trip of detail and changes, the data digest's two
+canonical encodings, an ORM `Event` object; the unit of work's UPDATE/INSERTs of the task,
+offer and instance rows ≈ 2.5), writing the state ≈ 1–2 (only tasks with data of their own are
+encoded anew; the 70 KB text is still written whole) and about 11 statements at ~0.1–0.2 ms
+each. Raw in memory does only the first item, so the 0.40 target needs everything around
+SpiffWorkflow to cost no more than SpiffWorkflow itself: not reached (0.24–0.29 on SQLite,
+0.19 on PostgreSQL; same sitting, side by side: 64 → 81 completions per CPU-s on SQLite,
+41 → 52 on PostgreSQL, state 121 → 70 KB, from one read of the task table per completion,
+reused task text, tasks without data stored without a delta). Where the profile points next:
+Core rows instead of ORM objects for events (engine/history.py) and task rows, one canonical
+encoding for the data digest (engine/chain.py), and a state written as a delta.
+
 Usage: python bench/engine_bench.py [--cases 20] [--postgres-url URL] [--skip-postgres]
                                     [--growth 10,100,300,1000,3000] [--raw-max-iterations 1000]
                                     [--gc-table]

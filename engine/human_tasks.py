@@ -37,7 +37,6 @@ from .task_drafts import drop_drafts
 from .transactions import Transactions
 from .views import InstanceView, TaskView
 
-
 # Built once: every completion runs it.
 _READY_OF = select(HumanTask).where(HumanTask.instance_id == bindparam("iid"), HumanTask.state == TaskState.READY)
 

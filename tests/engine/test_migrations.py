@@ -98,12 +98,12 @@ def test_format_2_history_verifies_after_the_format_3_migration_and_cases_chain_
     iid = engine.start("petition_case", {}, actor="clerk").id
     db = engine.sessionmaker.kw["bind"]
     engine.close()
-    with db.begin() as conn:  # the schema as revision 0013 left it
+    with db.begin() as conn:  # the schema as revision 0016 left it
         before = conn.execute(sa.text("SELECT seq, hash, prev_hash, data_digest FROM event ORDER BY seq")).all()
         conn.execute(sa.text("ALTER TABLE event DROP COLUMN digest"))
         conn.execute(sa.text("ALTER TABLE event DROP COLUMN seal"))
         conn.execute(sa.text("CREATE INDEX ix_event_instance_id ON event (instance_id)"))
-    _migrate(db, command.stamp, "0013")
+    _migrate(db, command.stamp, "0016")  # the revision 0018 follows
     _migrate(db, command.upgrade, "head")
     monkeypatch.setattr(chain, "FORMAT", 3)
     with db.connect() as conn:
