@@ -6,6 +6,7 @@ Everything `webapp/` and `anjie/` use is exported here; they import nothing else
 from .accounts import ROLES, Accounts, TokenView, UserView
 from .audit import Audit, AuditError, AuditReport
 from .calendar import CalendarDay, CalendarYear
+from .campaigns import CampaignView, NewCampaign, PhaseWindow, TargetCheck
 from .checkpoints import CheckpointKeyError, keygen
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
@@ -19,6 +20,8 @@ from .errors import (
     AccountLocked,
     AssignmentRefused,
     CalendarOverrideInvalid,
+    CampaignExists,
+    CampaignNotFound,
     ConcurrentModification,
     DataInvalid,
     DiagramFormatError,
@@ -44,6 +47,7 @@ from .errors import (
     UserNotFound,
     WeakPassword,
 )
+from .figures import DueCase, Figures, WeekFigures, dashboard_figures
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .heatmap import ElementHeat, HeatmapFilter, HeatmapView, TaskOverdue
 from .history import replay_events
@@ -188,4 +192,14 @@ __all__ = [
     "Rate",
     "RateDefinition",
     "campaign_rates",
+    "CampaignView",
+    "DueCase",
+    "Figures",
+    "NewCampaign",
+    "PhaseWindow",
+    "TargetCheck",
+    "WeekFigures",
+    "dashboard_figures",
+    "CampaignExists",
+    "CampaignNotFound",
 ]

@@ -272,3 +272,19 @@ class DraftNotFound(EngineError):
     def __init__(self, draft_id: int) -> None:
         self.draft_id = draft_id
         super().__init__(f"no draft {draft_id} of yours")
+
+
+class CampaignNotFound(EngineError):
+    """No campaign (a backlog_campaign instance) has this campaign id, or it is not running."""
+
+    def __init__(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        super().__init__(f"no running campaign {campaign_id!r}; choose one of the running campaigns")
+
+
+class CampaignExists(EngineError):
+    """A campaign with this id (its name) already exists: campaign ids name one campaign each."""
+
+    def __init__(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        super().__init__(f"a campaign named {campaign_id!r} exists already; choose another name")

@@ -20,6 +20,7 @@ from .accounts import Accounts
 from .attachments import Attachments
 from .audit import Audit
 from .calendar import Calendar
+from .campaigns import Campaigns
 from .clock import Clock, system_clock
 from .config import Settings
 from .database import connect, migrate
@@ -95,6 +96,8 @@ class Engine:
         self.task_drafts = TaskDrafts(self._tx, self._deployments, clock)
         self.queries = Queries(self._tx.read_sessionmaker, clock, near_due=timedelta(days=settings.near_due_days))
         # The auditor's reads: a case's deadlines and a process version's heatmap.
+        # Campaigns: started with their phases and targets, joined by cases, judged by their figures.
+        self.campaigns = Campaigns(self._tx, self._instances, clock)
         self.stats = Stats(self._history, self._tasks, Heatmaps(self._tx.read_sessionmaker, clock), clock)
 
     @classmethod

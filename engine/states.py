@@ -81,6 +81,7 @@ class EventType(StrEnum):
     - EXTERNAL_TASK_FAILED: the worker holding a service task reported a failure and the retries left.
     - MESSAGE_CORRELATED: a message from outside was delivered to the element waiting for it, with its data.
     - INSTANCE_MIGRATED: someone moved the instance to another version; its detail says from and to.
+    - CAMPAIGN_JOINED: a coordinator put the case in a campaign (专项行动); its change is the campaign_id.
     """
 
     INSTANCE_STARTED = "instance_started"
@@ -111,6 +112,7 @@ class EventType(StrEnum):
     EXTERNAL_TASK_FAILED = "external_task_failed"
     MESSAGE_CORRELATED = "message_correlated"
     INSTANCE_MIGRATED = "instance_migrated"
+    CAMPAIGN_JOINED = "campaign_joined"
 
     @classmethod
     def from_stored(cls, stored: str) -> EventType | str:
