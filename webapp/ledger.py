@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from engine import InstanceStatus, LedgerFilter
-from webapp import access
-from webapp.auth import require
+from webapp import access, campaigns
+from webapp.auth import current_user, require
 from webapp.inbox import COLOURS
 from webapp.services import queries
 
@@ -45,4 +45,6 @@ def index() -> str:
     result = queries().ledger(flt, page=page, per_page=PER_PAGE)
     return render_template("ledger/index.html", result=result, flt=flt,
                            choices=queries().choices(), colours=COLOURS, classes=CLASSES,
-                           statuses=STATUSES)
+                           statuses=STATUSES,
+                           join_campaigns=campaigns.running_campaigns()
+                           if access.has_any(current_user().groups, access.JOIN_CAMPAIGN) else [])
