@@ -74,10 +74,10 @@ def render_dashboard(figures: Figures, title: str, campaign: Any = None) -> str:
     labels = {"subject": options.get("subject", {}), "risk_colour": options.get("risk_colour", {})}
     data = figures_json(figures)
     charts = {
+        **data,
         "labels": {"registered": _("Registered"), "closed": _("Closed"), "resolved": _("Resolved"),
                    "cases": _("Cases"), "none": _("(none)")},
-        "rates": [{"name": rate_label(n), "percent": r["percent"]} for n, r in data["rates"].items()],
-        **data,
+        "rate_bars": [{"name": rate_label(n), "percent": r["percent"]} for n, r in data["rates"].items()],
     }
     return render_template("dashboard/show.html", figures=figures, title=title, campaign=campaign,
                            charts=charts, labels=labels, rate_label=rate_label, kind_label=kind_label,

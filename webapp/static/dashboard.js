@@ -52,8 +52,8 @@
   draw("chart-rates", {
     animation: false, grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true }, tooltip: {},
     xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
-    yAxis: { type: "category", inverse: true, data: data.rates.map(function (r) { return r.name; }) },
-    series: [{ type: "bar", data: data.rates.map(function (r) { return r.percent; }) }]
+    yAxis: { type: "category", inverse: true, data: data.rate_bars.map(function (r) { return r.name; }) },
+    series: [{ type: "bar", data: data.rate_bars.map(function (r) { return r.percent; }) }]
   });
   draw("chart-weekly", {
     animation: false, tooltip: { trigger: "axis" },
