@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from engine import CampaignExists, CampaignNotFound, DataInvalid, EventType, FakeClock, NewCampaign
-from tests.conftest import PROCESSES, EngineWith
+from engine import CampaignExists, CampaignNotFound, DataInvalid, EventType, FakeClock, FormInvalid, NewCampaign
+from tests.conftest import DIAGRAMS, PROCESSES, EngineWith
 from tests.engine.test_rates import HAND_CASE, record, start
 
 
@@ -66,3 +66,16 @@ def test_a_case_joins_a_running_campaign_and_is_counted(engine_with: EngineWith,
         ("resolve_rate", "collective", 80.0, 1, 1, True)]
     figures = engine.campaigns.figures(campaign.campaign_id)
     assert figures.total == 1 and figures.weekly[0].closed == 1
+
+
+def test_a_campaign_field_takes_only_a_running_campaign(engine_with: EngineWith, clock: FakeClock) -> None:
+    engine = engine_with(PROCESSES / "backlog_campaign.bpmn", DIAGRAMS / "campaign_field.bpmn")
+    campaign = engine.campaigns.start(three_phases(), actor="coordinator")
+    (task,) = engine.start("campaign_field", {}, actor="clerk").tasks
+    for wrong in ("不存在的行动", "2026年信访积案化解专项"):
+        with pytest.raises(FormInvalid) as info:
+            engine.complete(task.id, {"campaign_id": wrong}, actor="coordinator")
+        assert info.value.problems["campaign_id"].code == "not_a_campaign"
+    done = engine.complete(task.id, {"campaign_id": campaign.campaign_id}, actor="coordinator")
+    assert done.data["campaign_id"] == campaign.campaign_id
+    assert engine.campaigns.rates(campaign.campaign_id)["closed_rate"].denominator == 1

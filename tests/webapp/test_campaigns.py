@@ -123,3 +123,20 @@ def _new() -> Any:
     from engine import NewCampaign
 
     return NewCampaign(CAMPAIGN, "恒口", ["一", "二", "三"], [date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)])
+
+
+def test_a_campaign_field_is_a_select_of_running_campaigns(client: FlaskClient, auth: Any,
+                                                           campaign_engine: Engine) -> None:
+    from tests.conftest import DIAGRAMS
+
+    campaign_engine.deploy(DIAGRAMS / "campaign_field.bpmn", actor="designer")
+    campaign_engine.campaigns.start(_new(), actor="coordinator")
+    (task,) = campaign_engine.start("campaign_field", {}, actor="clerk").tasks
+    auth.login("coordinator")
+    client.post(f"/tasks/{task.id}/claim")
+    page = client.get(f"/tasks/{task.id}").text
+    assert 'class="campaign-picker"' in page and f'<option value="{CAMPAIGN}">{CAMPAIGN}</option>' in page
+    refused = client.post(f"/tasks/{task.id}/complete", data={"campaign_id": "打字输入的行动"})
+    assert refused.status_code == 400 and "请从进行中的专项行动中选择" in refused.text
+    assert client.post(f"/tasks/{task.id}/complete", data={"campaign_id": CAMPAIGN}).status_code == 302
+    assert campaign_engine.queries.ledger().rows[0].campaign_id == CAMPAIGN
