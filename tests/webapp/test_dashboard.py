@@ -11,7 +11,9 @@ from flask.testing import FlaskClient
 from engine import Engine
 from tests.webapp.conftest import start_case
 from tests.webapp.test_api import bearer
-from tests.webapp.test_campaigns import CAMPAIGN, _new, campaign_engine  # noqa: F401 - the fixture
+from tests.webapp.test_campaigns import CAMPAIGN, _new, campaign_engine
+
+__all__ = ["campaign_engine"]  # the fixture the figures build on
 
 
 @pytest.fixture
