@@ -90,7 +90,7 @@ def run(backend: str, url: str, n: int) -> None:
     fill(engine, n)
     print(f"{backend}: {n:,} cases inserted in {time.perf_counter() - t0:.1f} s")
     for label, campaign in (("office (all cases)", None), ("one campaign (a quarter)", "c-1")):
-        median, worst = timed(lambda: dashboard_figures(engine, campaign, NOW))
+        median, worst = timed(lambda c=campaign: dashboard_figures(engine, c, NOW))
         print(f"  dashboard_figures, {label:<26} median {median:7.1f} ms   worst {worst:7.1f} ms")
     figures = dashboard_figures(engine, None, NOW)
     print(f"  office: {figures.total:,} counted, closed {figures.rates['closed_rate'].percent}%, "
