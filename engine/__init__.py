@@ -7,6 +7,7 @@ from .accounts import ROLES, Accounts, TokenView, UserView
 from .audit import Audit, AuditError, AuditReport
 from .calendar import CalendarDay, CalendarYear
 from .case_imports import CaseRow, ImportedCase, ImportJobView
+from .campaigns import CampaignView, NewCampaign, PhaseWindow, TargetCheck
 from .checkpoints import CheckpointKeyError, keygen
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
@@ -21,6 +22,8 @@ from .errors import (
     AssignmentRefused,
     BusinessKeyTaken,
     CalendarOverrideInvalid,
+    CampaignExists,
+    CampaignNotFound,
     ConcurrentModification,
     DataInvalid,
     DiagramFormatError,
@@ -48,6 +51,7 @@ from .errors import (
     UserNotFound,
     WeakPassword,
 )
+from .figures import DueCase, Figures, WeekFigures, dashboard_figures
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .heatmap import ElementHeat, HeatmapFilter, HeatmapView, TaskOverdue
 from .history import replay_events
@@ -251,4 +255,14 @@ __all__ = [
     "Rate",
     "RateDefinition",
     "campaign_rates",
+    "CampaignView",
+    "DueCase",
+    "Figures",
+    "NewCampaign",
+    "PhaseWindow",
+    "TargetCheck",
+    "WeekFigures",
+    "dashboard_figures",
+    "CampaignExists",
+    "CampaignNotFound",
 ]

@@ -14,8 +14,9 @@ from . import history as hist
 from .accounts import holds_role
 from .clock import Clock
 from .forms import FormContext
-from .models import Event
-from .states import EventType
+from .models import Event, Instance
+from .rates import CAMPAIGN_PROCESS
+from .states import EventType, InstanceStatus
 from .transactions import Transactions
 from .views import AttachmentView
 
@@ -53,11 +54,19 @@ class Attachments:
             return [_view(e) for e in _events(s, instance_id)]
 
 
+def is_running_campaign(s: Session, campaign_id: str) -> bool:
+    """True when a running campaign (a backlog_campaign instance) has this campaign id."""
+    return s.scalar(select(Instance.id).where(
+        Instance.process_key == CAMPAIGN_PROCESS, Instance.campaign_id == campaign_id,
+        Instance.status.in_((InstanceStatus.RUNNING, InstanceStatus.WAITING))).limit(1)) is not None
+
+
 def form_context(s: Session, instance_id: int, current: dict[str, Any], now: datetime) -> FormContext:
     """What checking a task form of this instance needs, read in the completing transaction
     (the case's documents only when a document field asks)."""
     return FormContext(today=beijing_date(now), holds_role=lambda user, role: holds_role(s, user, role),
-                       documents=_CaseDocuments(s, instance_id), current=current)
+                       documents=_CaseDocuments(s, instance_id), current=current,
+                       running_campaign=lambda campaign_id: is_running_campaign(s, campaign_id))
 
 
 class _CaseDocuments(Collection[str]):

@@ -25,6 +25,7 @@ from .models import Instance
 #: Case data names read here (processes/GLOSSARY.md).
 CLOSED_AT, PROCEDURAL = "case_closed_at", "closed_by_procedure"
 REOPENS, STOPPED = "reopened_count", "petitioning_stopped"
+CAMPAIGN_PROCESS = "backlog_campaign"
 NOT_COUNTED_SUBJECT = "litigation"  # 涉法涉诉: handled by 诉访分离, outside the backlog rates
 
 
@@ -47,15 +48,16 @@ def copy_case_columns(inst: Instance, data: dict[str, Any], now: datetime,
         inst.stopped_at = now
     elif not stopped and not undone:
         inst.stopped_at = None  # recorded, then corrected before any reopening
-    inst.counted = is_counted(data)
+    # A campaign's own instance is never one of its cases.
+    inst.counted = inst.process_key != CAMPAIGN_PROCESS and is_counted(data)
     inst.subject = _text(data.get("subject"), 100)
     inst.case_leader = _text(data.get("case_leader"), 200)
     inst.case_handler = _text(data.get("case_handler"), 200)
 
 
 def is_counted(data: dict[str, Any]) -> bool:
-    """False for matters the rates leave out: not accepted (不予受理), already final when
-    registered (终结事项不登记), and litigation-related ones (涉法涉诉)."""
+    """False for matters the rates leave out (besides the campaigns themselves): not accepted
+    (不予受理), already final when registered (终结事项不登记), and litigation-related ones (涉法涉诉)."""
     return not (data.get("accept_decision") == "not_accepted" or data.get("matter_already_final") is True
                 or data.get("subject") == NOT_COUNTED_SUBJECT)
 

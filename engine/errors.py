@@ -301,3 +301,17 @@ class ImportJobNotFound(EngineError):
     def __init__(self, job_id: int) -> None:
         self.job_id = job_id
         super().__init__(f"no import job {job_id}")
+class CampaignNotFound(EngineError):
+    """No campaign (a backlog_campaign instance) has this campaign id, or it is not running."""
+
+    def __init__(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        super().__init__(f"no running campaign {campaign_id!r}; choose one of the running campaigns")
+
+
+class CampaignExists(EngineError):
+    """A campaign with this id (its name) already exists: campaign ids name one campaign each."""
+
+    def __init__(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        super().__init__(f"a campaign named {campaign_id!r} exists already; choose another name")

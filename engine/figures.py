@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, func, select
+from sqlalchemy import ColumnElement, Integer, case, cast, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .chain import utc
 from .models import HumanTask, Instance, User
-from .rates import Rate, campaign_rates, case_conditions, numerators, session_for
+from .rates import Rate, case_conditions, numerators, session_for
 from .states import TaskState
 
 #: What the figures read through: a session or a connection.
@@ -87,26 +87,43 @@ def dashboard_figures(source: Session | Any, campaign_id: str | None, as_of: dat
     as_of = utc(as_of)
     with session_for(source) as session:
         conditions = case_conditions(campaign_id, as_of)
-        rates = campaign_rates(session, campaign_id, as_of)
+        rates, by = _grouped_counts(session, conditions, as_of)
         total = next(iter(rates.values())).denominator
-        by = {name: _grouped(session, column, conditions) for name, column in (
-            ("colour", Instance.risk_colour), ("class", Instance.case_class), ("subject", Instance.subject),
-            ("leader", Instance.case_leader))}
-        open_cases = [*conditions, ~numerators(as_of)["closed_rate"]]
-        overdue_count, overdue = _due(session, open_cases, HumanTask.due_at < as_of, as_of, late=True)
-        near_count, near = _due(session, open_cases, and_(HumanTask.due_at >= as_of,
-                                                          HumanTask.due_at < as_of + near_due), as_of, late=False)
+        overdue_count, overdue, near_count, near = _due(session, conditions, as_of, near_due)
         return Figures(
             campaign_id=campaign_id, as_of=as_of, total=total, rates=rates,
             by_colour=by["colour"], by_class=by["class"], by_subject=by["subject"], by_leader=by["leader"],
-            by_unit=_by_unit(session, conditions), by_phase=_by_phase(session, conditions),
+            by_unit=_by_unit(session, by["handler"]), by_phase=_by_phase(session, conditions),
             overdue_count=overdue_count, near_due_count=near_count, overdue=overdue, near_due=near,
             weekly=weekly_trend(session, conditions, as_of, since or as_of - timedelta(weeks=TREND_WEEKS)))
 
 
-def _grouped(session: Reader, column: Any, conditions: list[ColumnElement[bool]]) -> list[tuple[str, int]]:
-    rows = session.execute(select(column, func.count()).where(*conditions).group_by(column)).all()
-    return _sorted(rows)
+#: The columns the counts are by, as `_grouped_counts` names them.
+#: Leader first: grouping by a column with an index of its own (colour, class) would make SQLite
+#: walk that index and read each case's row instead of the covering ix_instance_figures.
+GROUPS = {"leader": Instance.case_leader, "handler": Instance.case_handler, "subject": Instance.subject,
+          "colour": Instance.risk_colour, "class": Instance.case_class}
+
+
+def _grouped_counts(session: Reader, conditions: list[ColumnElement[bool]],
+                    as_of: datetime) -> tuple[dict[str, Rate], dict[str, list[tuple[str, int]]]]:
+    """The rates and the counts by colour, class, subject, leader and handler, from ONE grouped
+    statement over the covering index (a group per combination; summed here per column)."""
+    parts = numerators(as_of)
+    columns = list(GROUPS.values())
+    rows = session.execute(
+        select(*columns, func.count(), *[func.count(case((cond, 1))) for cond in parts.values()])
+        .where(*conditions).group_by(*columns)).all()
+    by: dict[str, dict[str, int]] = {name: {} for name in GROUPS}
+    totals = [0] * (1 + len(parts))
+    for row in rows:
+        for i, name in enumerate(GROUPS):
+            key = row[i] or ""
+            by[name][key] = by[name].get(key, 0) + int(row[len(GROUPS)])
+        for j in range(len(totals)):
+            totals[j] += int(row[len(GROUPS) + j] or 0)
+    rates = {name: Rate(totals[1 + j], totals[0]) for j, name in enumerate(parts)}
+    return rates, {name: _sorted(counts.items()) for name, counts in by.items()}
 
 
 def _sorted(rows: Any) -> list[tuple[str, int]]:
@@ -114,45 +131,69 @@ def _sorted(rows: Any) -> list[tuple[str, int]]:
     return sorted(((key or "", int(n)) for key, n in rows), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _by_unit(session: Reader, conditions: list[ColumnElement[bool]]) -> list[tuple[str, int]]:
+def _by_unit(session: Reader, by_handler: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """Cases by the unit (单位) of their handler, as the user list records it."""
-    rows = session.execute(
-        select(User.unit, func.count(Instance.id)).select_from(Instance)
-        .outerjoin(User, User.username == Instance.case_handler).where(*conditions).group_by(User.unit)).all()
-    return _sorted(rows)
+    names = [h for h, _ in by_handler if h]
+    units: dict[str, str | None] = {}
+    if names:
+        units = {name: unit for name, unit in session.execute(
+            select(User.username, User.unit).where(User.username.in_(names))).all()}
+    found: dict[str, int] = {}
+    for handler, n in by_handler:
+        unit = units.get(handler) or ""
+        found[unit] = found.get(unit, 0) + n
+    return _sorted(found.items())
 
 
 def _by_phase(session: Reader, conditions: list[ColumnElement[bool]]) -> list[tuple[str, int]]:
-    """Open cases by the step they stand at (the name of each ready task; a case at two steps
-    at once counts at both)."""
+    """Cases by the step they stand at (the name of each ready task; a case at two steps at
+    once counts at both). Each task's case is checked on ix_instance_counted_by_id."""
     name = func.coalesce(HumanTask.name, HumanTask.element_id)
     rows = session.execute(
-        select(name, func.count(func.distinct(HumanTask.instance_id))).select_from(HumanTask)
+        select(name, func.count(func.distinct(HumanTask.instance_id)))
         .join(Instance, Instance.id == HumanTask.instance_id)
         .where(HumanTask.state == TaskState.READY, *conditions).group_by(name)).all()
     return _sorted(rows)
 
 
-def _due(session: Reader, conditions: list[ColumnElement[bool]], window: ColumnElement[bool], as_of: datetime,
-         *, late: bool) -> tuple[int, list[DueCase]]:
-    """How many open cases have a ready task due in `window`, and the most urgent of them."""
+def _due(session: Reader, conditions: list[ColumnElement[bool]], as_of: datetime,
+         near_due: timedelta) -> tuple[int, list[DueCase], int, list[DueCase]]:
+    """Cases by their most urgent ready task (handling or, once closed, a follow-up visit):
+    overdue (due before `as_of`) and near due (due within `near_due`), how many of each and the
+    most urgent LIST_LIMIT of each. One statement over the ready tasks due before the horizon."""
     first_due = func.min(HumanTask.due_at).label("first_due")
-    per_case = (select(HumanTask.instance_id, first_due).join(Instance, Instance.id == HumanTask.instance_id)
-                .where(HumanTask.state == TaskState.READY, window, *conditions)
+    per_case = (select(HumanTask.instance_id, first_due)
+                .join(Instance, Instance.id == HumanTask.instance_id)
+                .where(HumanTask.state == TaskState.READY, HumanTask.due_at < as_of + near_due, *conditions)
                 .group_by(HumanTask.instance_id).subquery())
-    count = int(session.execute(select(func.count()).select_from(per_case)).scalar() or 0)
-    rows = session.execute(
+    # Counted in SQL; only the listed cases come back.
+    late_count, soon_count = session.execute(select(
+        func.count(case((per_case.c.first_due < as_of, 1))),
+        func.count(case((per_case.c.first_due >= as_of, 1))))).one()
+
+    def most_urgent(window: ColumnElement[bool]) -> list[tuple[int, datetime]]:
+        return [(ident, utc(due)) for ident, due in session.execute(
+            select(per_case.c.instance_id, per_case.c.first_due).where(window)
+            .order_by(per_case.c.first_due, per_case.c.instance_id).limit(LIST_LIMIT)).all()]
+
+    late = most_urgent(per_case.c.first_due < as_of)
+    soon = most_urgent(per_case.c.first_due >= as_of)
+    shown = late[:LIST_LIMIT] + soon[:LIST_LIMIT]
+    ids = [ident for ident, _ in shown]
+    details = {r[0]: r[1:] for r in session.execute(
         select(Instance.id, Instance.business_key, Instance.data["title"].as_string(), Instance.case_leader,
-               Instance.risk_colour, per_case.c.first_due)
-        .join(per_case, per_case.c.instance_id == Instance.id)
-        .order_by(per_case.c.first_due, Instance.id).limit(LIST_LIMIT)).all()
-    names = _task_names(session, [(r[0], r[5]) for r in rows])
-    cases = []
-    for ident, key, title, leader, colour, due in rows:
-        due = utc(due)
-        days = (as_of - due).days if late else (due - as_of).days
-        cases.append(DueCase(ident, key, title, leader, colour, names.get(ident), due, days))
-    return count, cases
+               Instance.risk_colour).where(Instance.id.in_(ids)))} if ids else {}
+    names = _task_names(session, shown)
+
+    def listed(items: list[tuple[int, datetime]], is_late: bool) -> list[DueCase]:
+        cases = []
+        for ident, due in items[:LIST_LIMIT]:
+            key, title, leader, colour = details.get(ident, (None, None, None, None))
+            days = (as_of - due).days if is_late else (due - as_of).days
+            cases.append(DueCase(ident, key, title, leader, colour, names.get(ident), due, days))
+        return cases
+
+    return int(late_count or 0), listed(late, True), int(soon_count or 0), listed(soon, False)
 
 
 def _task_names(session: Reader, firsts: list[tuple[int, datetime]]) -> dict[int, str | None]:

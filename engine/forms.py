@@ -18,7 +18,7 @@ from .errors import DataInvalid
 from .views import FormField
 
 #: The field types of docs/forms.md.
-TYPES = frozenset({"string", "long", "boolean", "date", "enum", "user", "file", "document"})
+TYPES = frozenset({"string", "long", "boolean", "date", "enum", "user", "file", "document", "campaign"})
 #: The rules (camunda:constraint names) of docs/forms.md, and whether each needs a config.
 RULES: dict[str, bool] = {"required": False, "min": True, "max": True, "minlength": True,
                           "maxlength": True, "pattern": True, "not_future": False,
@@ -32,7 +32,7 @@ class FieldProblem:
     """Why one field's value was refused: a message key and the rule's limit, if it has one.
 
     Keys: required, not_a_number, not_a_boolean, not_a_date, not_an_option, min, max,
-    minlength, maxlength, pattern, not_future, not_past, unknown_user, not_a_document.
+    minlength, maxlength, pattern, not_future, not_past, unknown_user, not_a_document, not_a_campaign.
     """
 
     code: str
@@ -58,6 +58,8 @@ class FormContext:
     holds_role: Callable[[str, str], bool]
     documents: Collection[str] = ()
     current: Mapping[str, Any] = field(default_factory=dict)
+    #: True for the id of a running campaign (a `campaign` field names one); None: not checked.
+    running_campaign: Callable[[str], bool] | None = None
 
 
 def fields_of(meta: dict[str, Any]) -> list[FormField]:
@@ -130,7 +132,7 @@ def typed_default(f: FormField) -> Any:
     """
     if f.default is None or f.default == "":
         return False if f.type == "boolean" else None
-    if f.type in ("user", "file", "document"):
+    if f.type in ("user", "file", "document", "campaign"):
         raise ValueError(f"{f.type} fields take no default")
     if f.type == "boolean" and f.default.strip().lower() not in ("true", "false"):
         raise ValueError("a boolean default is true or false")
@@ -249,6 +251,8 @@ def _check_rules(f: FormField, value: Any, ctx: FormContext) -> FieldProblem | N
             return FieldProblem("not_past")
     if f.type == "user" and not ctx.holds_role(value, f.properties.get("role", "")):
         return FieldProblem("unknown_user", f.properties.get("role"))
+    if f.type == "campaign" and ctx.running_campaign is not None and not ctx.running_campaign(value):
+        return FieldProblem("not_a_campaign")
     if f.type in ("file", "document"):
         ids = value if isinstance(value, list) else [value]
         if any(i not in ctx.documents for i in ids):

@@ -107,8 +107,8 @@ KINDS: dict[str, tuple[str, str]] = {
 
 def case_conditions(campaign_id: str | None, as_of: datetime) -> list[ColumnElement[bool]]:
     """The denominator's conditions: counted petition cases registered by `as_of`."""
-    conditions: list[ColumnElement[bool]] = [
-        Instance.process_key != CAMPAIGN_PROCESS, Instance.counted.is_(True), Instance.started_at <= as_of]
+    # `counted` is False for the campaigns' own instances too (engine/case_columns.py).
+    conditions: list[ColumnElement[bool]] = [Instance.counted.is_(True), Instance.started_at <= as_of]
     if campaign_id:
         conditions.append(Instance.campaign_id == campaign_id)
     return conditions

@@ -21,6 +21,7 @@ from .attachments import Attachments
 from .audit import Audit
 from .calendar import Calendar
 from .case_imports import CaseImports, CaseRow, ImportedCase
+from .campaigns import Campaigns
 from .clock import Clock, system_clock
 from .config import Settings
 from .database import connect, migrate
@@ -112,6 +113,8 @@ class Engine:
         self.reports = Reports(self._tx, clock, near_due=timedelta(days=settings.near_due_days))
         self._tx.on_flush(self.reports.watch)
         # The auditor's reads: a case's deadlines and a process version's heatmap.
+        # Campaigns: started with their phases and targets, joined by cases, judged by their figures.
+        self.campaigns = Campaigns(self._tx, self._instances, clock)
         self.stats = Stats(self._history, self._tasks, Heatmaps(self._tx.read_sessionmaker, clock), clock)
 
     @classmethod

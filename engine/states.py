@@ -83,6 +83,7 @@ class EventType(StrEnum):
     - INSTANCE_MIGRATED: someone moved the instance to another version; its detail says from and to.
     - CASE_IMPORTED: the case was registered from a file (a ledger import): its detail names the
       file's sha256 and the row; the task it was started past is completed right after.
+    - CAMPAIGN_JOINED: a coordinator put the case in a campaign (专项行动); its change is the campaign_id.
     """
 
     INSTANCE_STARTED = "instance_started"
@@ -114,6 +115,7 @@ class EventType(StrEnum):
     MESSAGE_CORRELATED = "message_correlated"
     INSTANCE_MIGRATED = "instance_migrated"
     CASE_IMPORTED = "case_imported"
+    CAMPAIGN_JOINED = "campaign_joined"
 
     @classmethod
     def from_stored(cls, stored: str) -> EventType | str:

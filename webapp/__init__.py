@@ -52,8 +52,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from webapp import (
         api,
         auth,
+        campaigns,
         case_audit,
         cases,
+        dashboard,
         deployments,
         designer,
         designer_api,
@@ -95,7 +97,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     auth.init_app(app)
     errors.init_app(app)
     for module in (auth, inbox, tasks, cases, case_audit, heatmap, ledger, ledger_import, deployments, designer, users,
-                   tokens, errors, i18n, operation_log, notices, reminders, reports):
+                   tokens, errors, i18n, operation_log, notices, reminders, reports, campaigns, dashboard):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

@@ -47,6 +47,12 @@ AUDIT_LOG = frozenset({"auditor", "admin"})
 EXPORT_HISTORY = READ_ALL
 #: Reads of a case's personal data by these roles are themselves written in the operation log.
 LOGGED_READERS = frozenset({"auditor"})
+#: Who reads campaigns and the dashboards (figures of a campaign or the office): the readers
+#: of every case and case leaders (judged by the same figures).
+DASHBOARD = READ_ALL | {"case_leader"}
+#: Who starts a campaign (专项行动) and puts cases in one: the office (信访办 / 综治办).
+START_CAMPAIGN = frozenset({"coordinator"})
+JOIN_CAMPAIGN = frozenset({"coordinator"})
 #: Only admins manage users.
 MANAGE_USERS = frozenset({"admin"})
 #: Who generates written notices: the roles of the tasks that send one (受理审查 and 当场答复 the

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from werkzeug.wrappers import Response
 
 from engine import MAX_PAGE, DiagramInvalid, InboxFilter, has_control_character
-from webapp import access, cases, operation_log, repeat_petitions, tasks
+from webapp import access, cases, dashboard, operation_log, repeat_petitions, tasks
 from webapp.auth import current_user
 from webapp.errors import error_response
 from webapp.inbox import COLOURS
@@ -198,6 +198,28 @@ def export_campaign_history(campaign_id: str) -> Response:
     if not ids:
         abort(404)
     return operation_log.export_response(ids, request.args.get("format", "jsonl"), "campaign-history")
+
+
+@bp.get("/figures")
+def office_figures() -> Response:
+    """The dashboard's figures of the whole office: rates, counts, overdue lists, weekly trend."""
+    if not access.has_any(current_user().groups, access.DASHBOARD):
+        abort(403)
+    return jsonify(dashboard.figures_json(engine().campaigns.figures(None)))
+
+
+@bp.get("/campaigns/<path:campaign_id>/figures")
+def campaign_figures(campaign_id: str) -> Response:
+    """The dashboard's figures of one campaign, with its targets against the actual rates (404: unknown)."""
+    if not access.has_any(current_user().groups, access.DASHBOARD):
+        abort(403)
+    campaign = engine().campaigns.get(campaign_id)
+    body = dashboard.figures_json(engine().campaigns.figures(campaign_id))
+    body["targets"] = [{"rate": c.rate, "kind": c.kind, "target": c.target, "actual": c.actual.percent,
+                        "numerator": c.actual.numerator, "denominator": c.actual.denominator, "met": c.met}
+                       for c in engine().campaigns.target_checks(campaign)]
+    body["current_phase"] = campaign.current_phase
+    return jsonify(body)
 
 
 @bp.get("/operations")

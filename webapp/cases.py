@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine import FormInvalid, InstanceStatus, InstanceView
-from webapp import access, forms, operation_log, repeat_petitions
+from webapp import access, campaigns, forms, operation_log, repeat_petitions
 from webapp.auth import current_user, require
 from webapp.i18n import DISPLAY_ZONE, format_when
 from webapp.labels import data_labels, element_names, person_label, value_names
@@ -131,6 +131,7 @@ def render_case(instance_id: int, repeat_values: dict[str, str] | None = None,
         may_retry=instance.status == InstanceStatus.ERROR and access.has_any(user.groups, access.RETRY),
         summary=shown, other_data=other, facts=top_facts(data, engine().clock()),
         repeat=repeat if step is None and repeat_petitions.may_record(repeat) else None,
+        join_campaigns=campaigns.running_campaigns() if step is None and campaigns.may_join(instance) else [],
         repeat_values=repeat_values or (forms.initial_values(repeat.form, {}) if repeat else {}),
         repeat_errors=repeat_errors or {}, widget=forms.widget)
 

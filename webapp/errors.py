@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from engine import (
     AccountError,
     AssignmentRefused,
+    CampaignNotFound,
     ConcurrentModification,
     DataInvalid,
     DraftNotFound,
@@ -126,7 +127,8 @@ def init_app(app: Flask) -> None:
     def not_authorized(exc: NotAuthorized) -> Any:
         return error_response(403, _title(403), _message(403))
 
-    for missing in (TaskNotFound, InstanceNotFound, ProcessNotFound, UserNotFound, DraftNotFound, ImportJobNotFound):
+    for missing in (TaskNotFound, InstanceNotFound, ProcessNotFound, UserNotFound, DraftNotFound, ImportJobNotFound,
+                    CampaignNotFound):
         app.register_error_handler(
             missing, lambda exc: error_response(404, _title(404), _message(404)))
 

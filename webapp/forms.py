@@ -19,7 +19,7 @@ from webapp.labels import role_label
 def widget(f: FormField) -> str:
     """Which input to draw: text, textarea, number, date, checkbox, select, user, document or file."""
     kinds = {"boolean": "checkbox", "long": "number", "date": "date", "enum": "select",
-             "user": "user", "document": "document", "file": "file"}
+             "user": "user", "document": "document", "file": "file", "campaign": "campaign"}
     if f.type in kinds:
         return kinds[f.type]
     if f.properties.get("document") == "true":  # a text field that names one of the case's documents
@@ -73,6 +73,7 @@ def message(problem: FieldProblem) -> str:
         "unknown_user": _("Choose an active %(role)s from the list; a name typed freely is not accepted.",
                           role=role_label(problem.limit or "")),
         "not_a_document": _("Choose one of the case's documents."),
+        "not_a_campaign": _("Choose one of the running campaigns."),
     }
     return messages.get(problem.code, problem.code)
 

@@ -56,6 +56,7 @@ EVENT_LABELS = {
     EventType.MESSAGE_CORRELATED: lazy_gettext("Message received"),
     EventType.INSTANCE_MIGRATED: lazy_gettext("Moved to another version"),
     EventType.CASE_IMPORTED: lazy_gettext("Registered from an imported ledger"),
+    EventType.CAMPAIGN_JOINED: lazy_gettext("Joined a campaign"),
 }
 
 

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, render_template, request
 from werkzeug.wrappers import Response
 
 from engine import InstanceStatus, LedgerFilter
-from webapp import access, ledger_files
-from webapp.auth import require
+from webapp import access, campaigns, ledger_files
+from webapp.auth import current_user, require
 from webapp.inbox import COLOURS
 from webapp.services import queries
 
@@ -46,7 +46,9 @@ def index() -> str:
     result = queries().ledger(flt, page=page, per_page=PER_PAGE)
     return render_template("ledger/index.html", result=result, flt=flt,
                            choices=queries().choices(), colours=COLOURS, classes=CLASSES,
-                           statuses=STATUSES)
+                           statuses=STATUSES,
+                           join_campaigns=campaigns.running_campaigns()
+                           if access.has_any(current_user().groups, access.JOIN_CAMPAIGN) else [])
 
 
 @bp.get("/export.<fmt>")

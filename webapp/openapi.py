@@ -379,3 +379,38 @@ PATHS.update({
         "One report as .docx (default) or .xlsx", _FILE, parameters=[REPORT_PATH, {
             "name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "xlsx"]}}])},
 })
+# The dashboard's figures (webapp/dashboard.py, engine/figures.py; the rates of engine/rates.py).
+_COUNTS = {"type": "array", "items": _obj({"key": STR, "count": INT})}
+_NUMBER = {"type": "number"}
+_DUE_CASE = _obj({"instance_id": INT, "due_at": TIME, "days": INT}, {
+    "business_key": _nullable(STR), "title": _nullable(STR), "case_leader": _nullable(STR),
+    "risk_colour": _nullable(STR), "task": _nullable(STR)})
+SCHEMAS.update({
+    "Rate": _obj({"numerator": INT, "denominator": INT}, {
+        "value": _nullable(_NUMBER), "percent": _nullable(_NUMBER)}),
+    "Figures": _obj({
+        "as_of": TIME, "total": INT,
+        "rates": {"type": "object", "description": "closed_rate (办结率), resolve_rate (化解率), "
+                  "petitioning_stopped_rate (息访率); value null when no case is counted",
+                  "additionalProperties": _ref("Rate")},
+        "by_colour": _COUNTS, "by_class": _COUNTS, "by_subject": _COUNTS, "by_unit": _COUNTS,
+        "by_leader": _COUNTS, "by_phase": _COUNTS, "overdue_count": INT, "near_due_count": INT,
+        "overdue": {"type": "array", "items": _DUE_CASE}, "near_due": {"type": "array", "items": _DUE_CASE},
+        "weekly": {"type": "array", "items": _obj({"week": STR, "starts": {"type": "string", "format": "date"},
+                                                   "registered": INT, "closed": INT, "resolved": INT})},
+    }, {"campaign_id": _nullable(STR)}),
+    "CampaignFigures": {"allOf": [_ref("Figures"), _obj({
+        "current_phase": _nullable(STR),
+        "targets": {"type": "array", "items": _obj({
+            "rate": STR, "target": _NUMBER, "numerator": INT, "denominator": INT}, {
+            "kind": _nullable(STR), "actual": _nullable(_NUMBER), "met": _nullable({"type": "boolean"})})},
+    })]},
+})
+PATHS.update({
+    "/figures": {"get": _op("The dashboard's figures of the whole office (readers of every case, case leaders)",
+                            _ok("the figures", _ref("Figures")))},
+    "/campaigns/{campaign_id}/figures": {"get": _op(
+        "The dashboard's figures of one campaign, with its targets against the actual rates",
+        _ok("the figures", _ref("CampaignFigures")),
+        parameters=[{"name": "campaign_id", "in": "path", "required": True, "schema": TEXT}])},
+})

@@ -111,14 +111,16 @@ def render_page(task: TaskView, instance: InstanceView, values: dict[str, str],
 
 def choices(task: TaskView, instance: InstanceView) -> dict[str, list[tuple[str, ...]]]:
     """What user pickers offer (the active holders of the field's role: user name, name and
-    unit as people read them, the words a search matches) and what document fields offer (the
-    case's attachments: id, file name)."""
+    unit as people read them, the words a search matches), what document fields offer (the
+    case's attachments: id, file name) and what campaign fields offer (running campaigns: id, name)."""
     found: dict[str, list[tuple[str, ...]]] = {}
     for f in task.form:
         if f.type == "user":
             found[f.id] = [person(u) for u in accounts().holders(f.properties.get("role", ""))]
         elif forms.widget(f) == "document":
             found[f.id] = [(a.id, a.filename) for a in engine().attachments.list(instance.id)]
+        elif f.type == "campaign":
+            found[f.id] = [(c.campaign_id, c.name) for c in engine().campaigns.find()]
     return found
 
 

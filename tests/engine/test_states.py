@@ -21,7 +21,8 @@ def test_every_member_is_documented_in_one_sentence_of_its_docstring() -> None:
 
 
 def test_event_names_follow_one_scheme() -> None:
-    nouns = {"instance", "incident", "task", "timer", "element", "event", "attachment", "external_task", "message"}
+    nouns = {"instance", "incident", "task", "timer", "element", "event", "attachment", "external_task", "message",
+             "campaign"}
     for member in EventType:
         assert any(member.value.startswith(f"{noun}_") and member.value[len(noun) + 1:] for noun in nouns), member.value
     assert EventType.from_stored("no_such_type") == "no_such_type"

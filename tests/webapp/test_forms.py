@@ -79,6 +79,6 @@ def test_each_problem_has_a_message(problem: FieldProblem, text: str) -> None:
 
 def test_every_problem_code_the_engine_names_has_a_message() -> None:
     codes = [line.strip().rstrip(".") for line in (FieldProblem.__doc__ or "").split("Keys:")[1].split(",")]
-    assert len(codes) == 14
+    assert len(codes) == 15
     for code in codes:
         assert message(FieldProblem(code, "1")) != code, code
