@@ -200,7 +200,7 @@ def _draw_stage(sp: etree._Element, plane: etree._Element) -> None:
         hb = boxes[h]
         i = per_host.get(h, 0)
         per_host[h] = i + 1
-        boxes[nid] = [hb[0] + 4 + i * 52, hb[1] + hb[3] - 18, 36, 36]
+        boxes[nid] = [hb[0] + 4 + i * 64, hb[1] + hb[3] - 18, 36, 36]
     right = max(b[0] + b[2] for b in boxes.values()) + 60
     for lane in lanes:
         t, h = band[lane.get("id")]

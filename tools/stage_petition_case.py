@@ -290,6 +290,8 @@ def restructure(tree: etree._ElementTree) -> None:
             del node.attrib["default"]
     for merge in ("inquiry_merge", "plan_merge"):
         proc.remove(nodes[merge])
+    # 回访 is now its own stage and 复查复核 another: what runs after closing inside 回访 says so.
+    nodes["after_closing"].set("name", "回访与重复信访")
     computed = proc.find("bpmn:extensionElements/camunda:properties/camunda:property[@name='computed']",
                          {**NS, "camunda": "http://camunda.org/schema/1.0/bpmn"})
     computed.set("value", computed.get("value") + ",register_outcome,closing_outcome,follow_up_outcome")
