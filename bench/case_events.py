@@ -18,8 +18,9 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine import Engine, FakeClock  # noqa: E402
 from petition_walk import WALK_CLOCK, WALK_PATH, prepare, provide_documents  # noqa: E402
+
+from engine import Engine, FakeClock  # noqa: E402
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 

@@ -133,7 +133,8 @@ def _boxes(plane: etree._Element, skip: set[str]) -> list[tuple[str, list[float]
         ident = shape.get("bpmnElement")
         if ident in skip:
             continue
-        for bounds, name in ((shape.find(f"{dc}Bounds"), ident), (shape.find(f"{di}BPMNLabel/{dc}Bounds"), f"{ident}#label")):
+        label = shape.find(f"{di}BPMNLabel/{dc}Bounds")
+        for bounds, name in ((shape.find(f"{dc}Bounds"), ident), (label, f"{ident}#label")):
             if bounds is not None:
                 found.append((name, [float(bounds.get(k)) for k in ("x", "y", "width", "height")]))
     return found
