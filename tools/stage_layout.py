@@ -9,7 +9,6 @@ angles; a flow that goes back (a loop) runs below its lane's rows.
 from __future__ import annotations
 
 from lxml import etree
-
 from stage_petition_case import NS, STAGES, el, q, sub
 
 TASK = (100, 80)
@@ -39,7 +38,7 @@ def set_bounds(node: etree._Element, x: float, y: float, w: float, h: float) -> 
     b = node.find("dc:Bounds", NS)
     if b is None:
         b = sub(node, "dc:Bounds")
-    for key, value in zip(("x", "y", "width", "height"), (x, y, w, h)):
+    for key, value in zip(("x", "y", "width", "height"), (x, y, w, h), strict=False):
         b.set(key, _num(value))
 
 
@@ -97,7 +96,8 @@ def route(a: list[float], b: list[float], via_y: float | None = None) -> list[tu
         mid = max(mid, ax + 10)
         return [(ax, ay), (mid, ay), (mid, by), (bx, by)]
     low = max(a[1] + a[3], b[1] + b[3]) + 25
-    return [(a[0] + a[2] / 2, a[1] + a[3]), (a[0] + a[2] / 2, low), (b[0] + b[2] / 2, low), (b[0] + b[2] / 2, b[1] + b[3])]
+    ax, bx = a[0] + a[2] / 2, b[0] + b[2] / 2
+    return [(ax, a[1] + a[3]), (ax, low), (bx, low), (bx, b[1] + b[3])]
 
 
 def layout(tree: etree._ElementTree) -> None:
@@ -200,7 +200,7 @@ def _draw_stage(sp: etree._Element, plane: etree._Element) -> None:
         hb = boxes[h]
         i = per_host.get(h, 0)
         per_host[h] = i + 1
-        boxes[nid] = [hb[0] + 4 + i * 52, hb[1] + hb[3] - 18, 36, 36]
+        boxes[nid] = [hb[0] + 4 + i * 64, hb[1] + hb[3] - 18, 36, 36]
     right = max(b[0] + b[2] for b in boxes.values()) + 60
     for lane in lanes:
         t, h = band[lane.get("id")]

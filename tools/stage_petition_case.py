@@ -8,7 +8,6 @@ becomes a stage outcome (`<stage>_outcome`) that a top-level gateway routes on.
 
 from __future__ import annotations
 
-import copy
 import sys
 from pathlib import Path
 
@@ -128,7 +127,8 @@ def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
 
 def flow(container: etree._Element, source: str, target: str, name: str | None = None,
          condition: str | None = None, ident: str | None = None) -> etree._Element:
-    f = sub(container, "bpmn:sequenceFlow", id=ident or f"flow_{source}_to_{target}", sourceRef=source, targetRef=target)
+    f = sub(container, "bpmn:sequenceFlow", id=ident or f"flow_{source}_to_{target}",
+            sourceRef=source, targetRef=target)
     if name:
         f.set("name", name)
     if condition:
@@ -178,7 +178,6 @@ def restructure(tree: etree._ElementTree) -> None:
             sp.append(nodes[m])
             member[m] = ident
         stage_el[ident] = sp
-    short = {s: s.removeprefix("stage_") for s in stage_el}
     # Flows inside one stage move with it; flows that crossed become outcomes.
     for fid, f in flows.items():
         src, tgt = f.get("sourceRef"), f.get("targetRef")
@@ -229,7 +228,7 @@ def restructure(tree: etree._ElementTree) -> None:
             old = [f for f in flows.values() if f.get("sourceRef") == last and member.get(f.get("targetRef")) != ident]
             for f in old:
                 cond = f.find("bpmn:conditionExpression", NS)
-                g = flow(stage_el[ident], last, end.get("id"), f.get("name"),
+                flow(stage_el[ident], last, end.get("id"), f.get("name"),
                          cond.text if cond is not None else None, ident=f.get("id"))
     # Gateways' default flows that were removed or moved keep their ids: check each default exists.
     # The top level: the nine stages in order, the clock beside them, routing on outcomes.
@@ -290,6 +289,8 @@ def restructure(tree: etree._ElementTree) -> None:
             del node.attrib["default"]
     for merge in ("inquiry_merge", "plan_merge"):
         proc.remove(nodes[merge])
+    # 回访 is now its own stage and 复查复核 another: what runs after closing inside 回访 says so.
+    nodes["after_closing"].set("name", "回访与重复信访")
     computed = proc.find("bpmn:extensionElements/camunda:properties/camunda:property[@name='computed']",
                          {**NS, "camunda": "http://camunda.org/schema/1.0/bpmn"})
     computed.set("value", computed.get("value") + ",register_outcome,closing_outcome,follow_up_outcome")
@@ -311,8 +312,9 @@ def rebuild_links(root: etree._Element) -> None:
                 # incoming/outgoing come after documentation and extensionElements
                 pos = 0
                 for i, child in enumerate(n):
-                    if isinstance(child.tag, str) and child.tag in (
-                            q("bpmn:documentation"), q("bpmn:extensionElements"), q("bpmn:incoming"), q("bpmn:outgoing")):
+                    before = (q("bpmn:documentation"), q("bpmn:extensionElements"), q("bpmn:incoming"),
+                              q("bpmn:outgoing"))
+                    if isinstance(child.tag, str) and child.tag in before:
                         pos = i + 1
                 n.insert(pos, link)
         # a subProcess's own sequence flows go after its nodes: keep them last

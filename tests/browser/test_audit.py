@@ -118,6 +118,9 @@ def test_the_heatmap_draws_cases_and_times_on_the_diagram(browser: Any, demo: tu
         register = next(h for h in heat.elements if h.element_id == "register_petition")
         assert badges["register_petition"].startswith(f"{register.instances} 件")
         assert len(badges) > 5 and page.locator("#diagram .djs-element[class*=anjie-heat-]").count() > 5
+        # The top level shows the stages; a step inside one is marked in the stage's own picture.
+        assert "anjie-heat-" in page.get_attribute("#diagram .djs-element[data-element-id=stage_register]", "class")
+        page.click('.djs-overlays[data-container-id="stage_register"] .bjs-drilldown')
         level = page.get_attribute("#diagram .djs-element[data-element-id=register_petition]", "class")
         assert "anjie-heat-" in level
         assert page.locator("table.heatmap-elements tbody tr").count() == len(heat.elements)

@@ -11,6 +11,15 @@ from engine import Engine
 from tests.browser.test_shipped_demo import _login, demo  # noqa: F401 - the demo fixture
 from webapp.demo import DemoResult
 
+STAGES = ["stage_register", "stage_triage", "stage_field_work", "stage_inquiry", "stage_resolve", "stage_reply",
+          "stage_closing", "stage_follow_up", "stage_review"]
+IN_VIEW = """(ids) => {
+  const box = document.getElementById('diagram').getBoundingClientRect();
+  return ids.filter(id => {
+    const r = document.querySelector('.djs-element[data-element-id="' + id + '"]').getBoundingClientRect();
+    return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+  });
+}"""
 MARKED = """(id) => {
   const el = document.querySelector('.djs-element[data-element-id="' + id + '"]');
   return el ? el.getAttribute('class') : null;
@@ -36,6 +45,10 @@ def test_case_page_shows_the_active_stage_and_drills_into_it(browser: Any,
         for done in ("stage_register", "stage_triage"):
             assert "anjie-done" in (page.evaluate(MARKED, done) or ""), done
         assert "anjie-active" not in (page.evaluate(MARKED, "stage_reply") or "")
+        # All nine are in view at once, at a zoom where their names can be read.
+        assert page.evaluate(IN_VIEW, STAGES) == STAGES
+        assert page.evaluate("() => document.querySelector('#diagram .djs-element[data-element-id=stage_field_work]')"
+                             ".getBoundingClientRect().width") >= 60
         assert page.locator('.djs-element[data-element-id="site_visit"]').count() == 0  # not drawn up here
         assert page.locator(".djs-element[data-element-id=stage_field_work] text").text_content() == "一看二听三问"
         # Drilled in: the stage's own picture, with the active task marked.

@@ -16,7 +16,9 @@ from tests.processes.conftest import SHIPPED
 GROUPS = "() => [...document.querySelectorAll('.bio-properties-panel-group-header-title')].map(e => e.textContent)"
 LABELS = "() => [...document.querySelectorAll('.bio-properties-panel-entry label, " \
          ".bio-properties-panel-list-entry-header')].map(e => e.textContent.trim())"
-SELECT = "(id) => { const m = window.anjieModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }"
+# Selects an element where it is drawn: a step inside a stage is selected in the stage's picture.
+SELECT = ("(id) => { const m = window.anjieModeler, c = m.get('canvas'), el = m.get('elementRegistry').get(id);"
+          " c.setRootElement(c.findRoot(el)); m.get('selection').select(el); }")
 # What each lint rule is for, in a process without lanes: a person's task with no owner and no
 # name, a forking gateway with no default flow, a timer with no expression and one cycling with
 # no interval (the last three unconnected).
@@ -85,7 +87,7 @@ def test_the_panel_edits_what_the_product_runs_on(browser: Any, live_server: str
         assert any(x.startswith("约束") for x in labels) and any(x.startswith("属性") for x in labels), labels
         assert {"配置", "之前", "之后"} <= labels, "the panel speaks Chinese"
         # The lane a task sits in is the role it is offered to: its name is edited in the panel.
-        page.evaluate(SELECT, "lane_coordinator")
+        page.evaluate(SELECT, "stage_register_lane_coordinator")
         assert "常规" in page.evaluate(GROUPS)
         assert "名称" in page.evaluate(LABELS)
         page.evaluate(SELECT, "accept_reminder_timer")
@@ -101,6 +103,7 @@ def test_the_panel_edits_what_the_product_runs_on(browser: Any, live_server: str
         page.evaluate("""() => {
           const m = window.anjieModeler, shape = m.get('elementFactory').createShape({type: 'bpmn:ServiceTask'});
           const pool = m.get('elementRegistry').get('petition_case_participant');
+          m.get('canvas').setRootElement(m.get('canvas').findRoot(pool));
           m.get('modeling').createShape(shape, {x: 300, y: 3300}, pool);
           m.get('selection').select(shape);
         }""")

@@ -23,13 +23,14 @@ from tests.processes.test_petition_case import (
     to_handling,
 )
 
-# Draws a user task beside draft_reply in its lane, not yet connected, and selects it.
+# Drills into 答复 and draws a user task beside draft_reply in its lane, not yet connected, and selects it.
 DRAW_TASK = """() => {
   const m = window.anjieModeler, registry = m.get('elementRegistry');
+  const stage = registry.get('stage_reply_plane');
+  m.get('canvas').setRootElement(stage);
   const near = registry.get('draft_reply');
   const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask'});
-  m.get('modeling').createShape(shape, {x: near.x + near.width / 2, y: near.y + near.height + 70},
-                                registry.get('petition_case_participant'));
+  m.get('modeling').createShape(shape, {x: near.x + near.width / 2, y: near.y + near.height + 70}, stage);
   m.get('modeling').updateProperties(shape, {id: 'check_reply', name: '核查答复'});
   m.get('selection').select(shape);
 }"""
@@ -143,6 +144,7 @@ def test_designer_changes_the_shipped_petition_case(browser: Any, live_server: s
         page.wait_for_selector("#designer[data-state=ready]")
         page.evaluate("""() => {
           const m = window.anjieModeler, el = m.get('elementRegistry').get('check_reply');
+          m.get('canvas').setRootElement(m.get('elementRegistry').get('stage_reply_plane'));
           m.get('modeling').updateProperties(el, {'camunda:dueDate': 'reply_deadline +'});
         }""")
         page.click("#designer-check")

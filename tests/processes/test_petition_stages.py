@@ -123,3 +123,37 @@ def test_an_extension_granted_while_a_stage_runs_survives_that_stages_end(driver
     assert {k: d.data()[k] for k in ("extended_deadline", "risk_colour")} == {
         k: extended[k] for k in ("extended_deadline", "risk_colour")}
     assert d.data()["closing_outcome"] == "closed" and _stages(d)[0] >= {"stage_follow_up"}
+
+
+def _boxes(plane: etree._Element, skip: set[str]) -> list[tuple[str, list[float]]]:
+    di = "{http://www.omg.org/spec/BPMN/20100524/DI}"
+    dc = "{http://www.omg.org/spec/DD/20100524/DC}"
+    found = []
+    for shape in plane.iter(f"{di}BPMNShape"):
+        ident = shape.get("bpmnElement")
+        if ident in skip:
+            continue
+        label = shape.find(f"{di}BPMNLabel/{dc}Bounds")
+        for bounds, name in ((shape.find(f"{dc}Bounds"), ident), (label, f"{ident}#label")):
+            if bounds is not None:
+                found.append((name, [float(bounds.get(k)) for k in ("x", "y", "width", "height")]))
+    return found
+
+
+def test_the_top_level_and_each_stage_are_drawn_without_overlaps() -> None:
+    tree = _diagram()
+    attached = {b.get("id"): b.get("attachedToRef") for b in tree.iter(f"{{{BPMN}}}boundaryEvent")}
+    pools = {e.get("id") for e in tree.iter(f"{{{BPMN}}}lane", f"{{{BPMN}}}participant")}
+    for plane in tree.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNPlane"):
+        if plane.get("bpmnElement") not in {*STAGES, "petition_case_collaboration"}:
+            continue
+        boxes = _boxes(plane, pools)
+        overlaps = []
+        for i, (a, ab) in enumerate(boxes):
+            for b, bb in boxes[i + 1:]:
+                a_el, b_el = a.split("#")[0], b.split("#")[0]
+                if a_el == b_el or attached.get(a_el) == b_el or attached.get(b_el) == a_el:
+                    continue  # a shape and its own label, a boundary event on its task
+                if ab[0] < bb[0] + bb[2] and bb[0] < ab[0] + ab[2] and ab[1] < bb[1] + bb[3] and bb[1] < ab[1] + ab[3]:
+                    overlaps.append((a, b))
+        assert overlaps == [], plane.get("bpmnElement")

@@ -4,6 +4,16 @@
 (function () {
   "use strict";
 
+  // When none of `ids` is drawn in the picture shown, show the picture (plane) of the first one:
+  // a step inside a stage is drawn in the stage's plane, not at the top level.
+  function showPlaneOf(canvas, registry, ids) {
+    if (!canvas.findRoot) { return; }
+    var found = ids.map(function (id) { return registry.get(id); }).filter(Boolean);
+    var root = canvas.getRootElement();
+    if (!found.length || found.some(function (el) { return canvas.findRoot(el) === root; })) { return; }
+    canvas.setRootElement(canvas.findRoot(found[0]));
+  }
+
   function postJSON(url, csrf, body) {
     return fetch(url, {
       method: "POST", credentials: "same-origin",
@@ -54,6 +64,7 @@
           marked.push(p.element_id);
         }
       });
+      if (viewer && marked.length) { showPlaneOf(viewer.get("canvas"), viewer.get("elementRegistry"), marked); }
     };
     var xml = function () { return editor.saveXML({ format: true }).then(function (r) { return r.xml; }); };
 
@@ -149,6 +160,8 @@
         [["added", "anjie-added"], ["changed", "anjie-changed"]].forEach(function (pair) {
           (diff[pair[0]] || []).forEach(function (e) { if (registry.get(e.element_id)) { c.addMarker(e.element_id, pair[1]); } });
         });
+        // A change inside a stage (a collapsed sub-process) is shown in the stage's own picture.
+        showPlaneOf(c, registry, [].concat(diff.added || [], diff.changed || []).map(function (e) { return e.element_id; }));
         c.zoom("fit-viewport");
         diffBox.setAttribute("data-state", "rendered");
       });

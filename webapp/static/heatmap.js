@@ -21,7 +21,9 @@
       badge.textContent = h.instances + " " + box.getAttribute("data-label-cases") +
         (h.level ? " · " + box.getAttribute("data-label-median") + " " + h.median : "");
       overlays.add(id, { position: { bottom: 2, left: 0 }, html: badge });
-      if (!slowest || (h.level || 0) > (heat[slowest.id].level || 0)) { slowest = el; }
+      // The focus is on the picture shown first: a stage of the top level, not a step inside one.
+      var shown = !canvas.findRoot || canvas.findRoot(el) === canvas.getRootElement();
+      if (shown && (!slowest || (h.level || 0) > (heat[slowest.id].level || 0))) { slowest = el; }
     });
     window.anjieDiagram.readable(canvas, slowest);
   });
