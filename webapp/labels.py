@@ -176,6 +176,23 @@ COMPUTED_LABELS = {
     "reopened_count": lazy_gettext("Times reopened"),
     "reply_deadline": lazy_gettext("Reply deadline"),
     "review_request_deadline": lazy_gettext("Review request deadline"),
+    # The stages' outcomes, on which the petition path's top level routes the case on.
+    "register_outcome": lazy_gettext("Outcome of registration and acceptance"),
+    "closing_outcome": lazy_gettext("Outcome of closing and acceptance"),
+    "follow_up_outcome": lazy_gettext("Outcome of follow-up"),
+}
+#: What the stage outcomes' stored values mean to people.
+COMPUTED_VALUES = {
+    "register_outcome": {"accepted": lazy_gettext("Accepted"), "not_accepted": lazy_gettext("Not accepted"),
+                         "final_matter": lazy_gettext("Final matter, not accepted again"),
+                         "settled_on_the_spot": lazy_gettext("Settled on the spot")},
+    "closing_outcome": {"closed": lazy_gettext("Closed"), "return_to_inquiry": lazy_gettext("Back to the inquiry"),
+                        "return_to_resolve": lazy_gettext("Back to handling"),
+                        "return_to_reply": lazy_gettext("Back to the reply"),
+                        "rehandle": lazy_gettext("Revoked: handled again")},
+    "follow_up_outcome": {"done": lazy_gettext("Follow-up finished"),
+                          "reopen": lazy_gettext("Reopened as a backlog case"),
+                          "rehandle": lazy_gettext("Revoked: handled again")},
 }
 
 
@@ -240,7 +257,8 @@ def person_fields(xml: bytes) -> frozenset[str]:
 def value_names(xml: bytes) -> dict[str, dict[str, str]]:
     """Field id → {stored value → what people read}: option names (来访, not `visit`), and for
     fields that hold a user name, the person's name."""
-    names = dict(option_names(xml))
+    names = {key: {v: str(text) for v, text in values.items()} for key, values in COMPUTED_VALUES.items()}
+    names.update(option_names(xml))
     people = people_names()
     for key in person_fields(xml):
         names[key] = {**people, **names.get(key, {})}
