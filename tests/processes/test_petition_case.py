@@ -19,7 +19,7 @@ REGISTER: dict[str, Any] = dict(
     received_at="2026-03-02", petition_source="visit", petitioner_names="张某", petitioner_count=1,
     demand="养殖场补偿", subject="land_acquisition", backlog_case=True, three_cross=False,
     three_separation=False, collective_petition=False, escalated_petition=False,
-    extreme_statement=False, repeat_count=2, campaign_id="c-2026",
+    extreme_statement=False, repeat_count=2,
 )
 LEADER = dict(case_leader="wang", case_handler="li", working_team="专班", resolution_plan="方案",
               stability_measures="稳控")
