@@ -151,19 +151,27 @@ class CaseImports:
                 data = self._accepted(elements, task_id, fields, case.data, ctx)
                 if isinstance(data, DataInvalid):
                     raise data
-                started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key,
-                                                 record=False)
-                inst, workflow, writer, first = started.instance, started.workflow, started.writer, started.unrecorded
-                ready = [t for t in all_tasks(workflow) if element_id(t) == task_id and t.state == SpiffState.READY]
-                if first is None or first.incident is not None or len(ready) != 1:
-                    raise ImportRefused(process_key, task_id, "a new case does not wait at this task "
-                                        f"({len(ready)} ready)")
-                writer.append(EventType.CASE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
-                              detail={**origin, "row": case.row})
-                # The start and the registration are written down once, as one operation.
-                inst.data = dict(first.data)
-                run = self.instances.run(s, inst, workflow)
-                self.instances.record(s, inst, run, merged(first, run.complete(ready[0], data)), writer, actor)
+                # A case is one operation: its row, events, tasks and timers go to the database
+                # in one flush after the instance's own insert (no autoflush half-way), and its
+                # events are sealed with the data and open tasks that flush leaves.
+                with s.no_autoflush:
+                    started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key,
+                                                     record=False, key_checked=True)
+                    inst, workflow, writer = started.instance, started.workflow, started.writer
+                    first = started.unrecorded
+                    ready = [t for t in all_tasks(workflow)
+                             if element_id(t) == task_id and t.state == SpiffState.READY]
+                    if first is None or first.incident is not None or len(ready) != 1:
+                        raise ImportRefused(process_key, task_id, "a new case does not wait at this task "
+                                            f"({len(ready)} ready)")
+                    writer.append(EventType.CASE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
+                                  detail={**origin, "row": case.row})
+                    # The start and the registration are written down once, as one operation;
+                    # a new case has no task rows yet (`ready={}`: nothing to read back).
+                    inst.data = dict(first.data)
+                    run = self.instances.run(s, inst, workflow)
+                    self.instances.record(s, inst, run, merged(first, run.complete(ready[0], data)), writer, actor,
+                                          ready={})
                 writer.close()
                 taken[case.business_key] = inst.id
                 results.append(ImportedCase(case.business_key, case.row, inst.id, True))
