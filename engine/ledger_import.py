@@ -144,7 +144,8 @@ class ImportReport:
         return {"sha256": self.sha256, "file_name": self.file_name, "total": self.total,
                 "imported": len(self.imported), "first_case": min(self.imported, default=None),
                 "skipped": len(self.skipped), "bad_rows": len({p.row for p in self.problems if p.blocking}),
-                "blocked": self.blocked, "seconds": round(self.seconds, 2)}
+                "blocked": self.blocked, "seconds": round(self.seconds, 2),
+                "not_imported": [p.column for p in self.problems if p.code == "not_imported"]}
 
 
 def describe_import_problem(problem: ImportProblem, say: Callable[[str], str] = str) -> str:
@@ -302,7 +303,7 @@ def _read_csv(content: bytes, check: ImportCheck) -> tuple[list[Any], list[tuple
         check.problems.append(ImportProblem(1, "", "not_a_workbook"))
         return None
     rows = csv.reader(io.StringIO(text, newline=""))
-    header: list[Any] = list(next(rows, None) or [])
+    header: list[Any] = list(next(rows, []))
     body: list[tuple[int, list[Any]]] = []
     for number, cells in enumerate(rows, start=2):
         if any(c.strip() for c in cells):

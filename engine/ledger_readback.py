@@ -72,7 +72,7 @@ FLAG_NAMES: dict[str, tuple[str, ...]] = {
     "final_petitions": ("终结后信访", "Petitioned after finality"),
 }
 #: What separates the flags in one cell (the export writes 、).
-_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+_SEPARATORS = re.compile(r"[、,，;；/]")
 
 
 def export_column(name: str) -> str | None:
@@ -88,6 +88,7 @@ def flag_fields(cell: Any, form_fields: set[str]) -> dict[str, bool] | str:
     settable = [f for f in FLAG_FIELDS if f in form_fields]
     found = {f: False for f in settable}
     for part in _SEPARATORS.split(str(cell or "").strip()):
+        part = part.strip()
         if not part:
             continue
         key = _BY_FLAG.get(part.lower())

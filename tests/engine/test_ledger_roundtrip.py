@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 
 from engine import Engine, import_cases, write_csv, write_xlsx
+from engine.database import scratch_database
 from engine.ledger_export import COLUMNS
 from engine.ledger_readback import EXPORT_HEADERS
-from engine.database import scratch_database
 from engine.ledger_readback import FLAG_NAMES as KNOWN_FLAGS
 from tests.conftest import POSTGRES_URL, PROCESSES, EngineWith
 
