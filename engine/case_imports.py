@@ -151,9 +151,8 @@ class CaseImports:
                 data = self._accepted(elements, task_id, fields, case.data, ctx)
                 if isinstance(data, DataInvalid):
                     raise data
-                # A case is one operation: its row, events, tasks and timers go to the database
-                # in one flush after the instance's own insert (no autoflush half-way), and its
-                # events are sealed with the data and open tasks that flush leaves.
+                # No autoflush half-way: the case goes to the database in the flushes below,
+                # and no query reads back what this transaction has just written.
                 with s.no_autoflush:
                     started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key,
                                                      record=False, key_checked=True)
@@ -166,9 +165,15 @@ class CaseImports:
                                             f"({len(ready)} ready)")
                     writer.append(EventType.CASE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
                                   detail={**origin, "row": case.row})
-                    # The start and the registration are written down once, as one operation;
-                    # a new case has no task rows yet (`ready={}`: nothing to read back).
+                    # The start's events are a batch of their own, as a person's start and
+                    # registration are two: sealed with no open task (a new case has no task
+                    # rows before its registration is recorded), so the table is not read.
                     inst.data = dict(first.data)
+                    writer.open_tasks = list
+                    s.flush()
+                    writer.open_tasks = None
+                    # The start and the registration are then written down once; a new case
+                    # has no task rows to read back (`ready={}`).
                     run = self.instances.run(s, inst, workflow)
                     self.instances.record(s, inst, run, merged(first, run.complete(ready[0], data)), writer, actor,
                                           ready={})
