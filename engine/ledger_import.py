@@ -205,6 +205,8 @@ def check_cases(engine: Engine, source: Path | str | bytes, *, file_name: str | 
                 value = column.value(cells[at])
                 if value is not None:
                     data[column.field.id] = value
+        if campaign_id:
+            data["campaign_id"] = campaign_id  # the campaign chosen for the import, not the file's
         key = cells[key_at] if key_at is not None and key_at < len(cells) else None
         key_text = str(int(key) if isinstance(key, float) and key.is_integer() else key).strip() if key is not None \
             else ""

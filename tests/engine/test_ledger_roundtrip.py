@@ -19,8 +19,9 @@ from engine.ledger_export import COLUMNS
 from engine.ledger_readback import EXPORT_HEADERS
 from engine.ledger_readback import FLAG_NAMES as KNOWN_FLAGS
 from tests.conftest import POSTGRES_URL, PROCESSES, EngineWith
+from tests.processes.test_backlog_campaign import START
 
-SHIPPED = (PROCESSES / "risk_colour.dmn", PROCESSES / "petition_case.bpmn")
+SHIPPED = (PROCESSES / "risk_colour.dmn", PROCESSES / "petition_case.bpmn", PROCESSES / "backlog_campaign.bpmn")
 #: The export's header row in Chinese, as the web app writes it (its catalogue; a web test
 #: checks these names against it).
 HEADERS = [EXPORT_HEADERS[c][0] for c in COLUMNS]
@@ -98,13 +99,15 @@ def fresh_db(db_url: str) -> Iterator[str]:
 def test_export_then_import_into_a_fresh_campaign_gives_the_same_ledger(
         engine_with: EngineWith, fresh_db: str, fmt: str) -> None:
     first = engine_with(*SHIPPED)
-    register_by_hand(first, "2026年积案化解")
+    first.start("backlog_campaign", {**START, "campaign_id": "c-2026"}, actor="coordinator")
+    register_by_hand(first, "c-2026")
     body = exported(first, fmt)
     before = registration_rows(body, fmt)
     assert len(before) == 3 and before["XF-2026-002"]["flags"] == "三跨、集体访、过激言行"
 
     fresh = engine_with(*SHIPPED, db=fresh_db)
-    report = import_cases(fresh, body, campaign_id="2027年积案化解", actor="clerk", file_name=f"ledger.{fmt}")
+    fresh.start("backlog_campaign", {**START, "campaign_id": "c-2027"}, actor="coordinator")
+    report = import_cases(fresh, body, campaign_id="c-2027", actor="clerk", file_name=f"ledger.{fmt}")
     assert not report.blocked and len(report.imported) == 3, report.problems
     assert all(p.code == "not_imported" for p in report.problems)
     assert sorted(p.column for p in report.problems) == \
@@ -113,7 +116,7 @@ def test_export_then_import_into_a_fresh_campaign_gives_the_same_ledger(
     after = registration_rows(exported(fresh, fmt), fmt)
     assert sorted(after) == sorted(before)
     for key, row in before.items():
-        assert after[key] == {**row, "campaign_id": "2027年积案化解"}, key
+        assert after[key] == {**row, "campaign_id": "c-2027"}, key
     # the imported cases went on through the process as the clerk's registrations did
     deadlines = {first.instance(r.instance_id).business_key: first.instance(r.instance_id).data["accept_deadline"]
                  for r in first.ledger_export.rows()}
