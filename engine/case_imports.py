@@ -151,19 +151,32 @@ class CaseImports:
                 data = self._accepted(elements, task_id, fields, case.data, ctx)
                 if isinstance(data, DataInvalid):
                     raise data
-                started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key,
-                                                 record=False)
-                inst, workflow, writer, first = started.instance, started.workflow, started.writer, started.unrecorded
-                ready = [t for t in all_tasks(workflow) if element_id(t) == task_id and t.state == SpiffState.READY]
-                if first is None or first.incident is not None or len(ready) != 1:
-                    raise ImportRefused(process_key, task_id, "a new case does not wait at this task "
-                                        f"({len(ready)} ready)")
-                writer.append(EventType.CASE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
-                              detail={**origin, "row": case.row})
-                # The start and the registration are written down once, as one operation.
-                inst.data = dict(first.data)
-                run = self.instances.run(s, inst, workflow)
-                self.instances.record(s, inst, run, merged(first, run.complete(ready[0], data)), writer, actor)
+                # No autoflush half-way: the case goes to the database in the flushes below,
+                # and no query reads back what this transaction has just written.
+                with s.no_autoflush:
+                    started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key,
+                                                     record=False, key_checked=True)
+                    inst, workflow, writer = started.instance, started.workflow, started.writer
+                    first = started.unrecorded
+                    ready = [t for t in all_tasks(workflow)
+                             if element_id(t) == task_id and t.state == SpiffState.READY]
+                    if first is None or first.incident is not None or len(ready) != 1:
+                        raise ImportRefused(process_key, task_id, "a new case does not wait at this task "
+                                            f"({len(ready)} ready)")
+                    writer.append(EventType.CASE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
+                                  detail={**origin, "row": case.row})
+                    # The start's events are a batch of their own, as a person's start and
+                    # registration are two: sealed with no open task (a new case has no task
+                    # rows before its registration is recorded), so the table is not read.
+                    inst.data = dict(first.data)
+                    writer.open_tasks = list
+                    s.flush()
+                    writer.open_tasks = None
+                    # The start and the registration are then written down once; a new case
+                    # has no task rows to read back (`ready={}`).
+                    run = self.instances.run(s, inst, workflow)
+                    self.instances.record(s, inst, run, merged(first, run.complete(ready[0], data)), writer, actor,
+                                          ready={})
                 writer.close()
                 taken[case.business_key] = inst.id
                 results.append(ImportedCase(case.business_key, case.row, inst.id, True))

@@ -156,13 +156,16 @@ class Instances:
         return instance_view(s, inst, ready)
 
     def started(self, s: Session, dep: Deployment, data: dict[str, Any] | None, *, actor: str,
-                business_key: str | None, detail: dict[str, Any] | None = None, record: bool = True) -> Started:
+                business_key: str | None, detail: dict[str, Any] | None = None, record: bool = True,
+                key_checked: bool = False) -> Started:
         """A new instance of a deployment, run to its first wait and recorded in the caller's
         transaction; BusinessKeyTaken if the process has a case with this business key. With
         `record=False` the first run's outcome is handed back for the caller to record with its
-        own next step (`merged`), so the instance is written once."""
+        own next step (`merged`), so the instance is written once. `key_checked`: the caller has
+        read the process's business keys in this transaction already (an import batch reads them
+        once for the batch; the unique index still stands behind both)."""
         data = dict(validate_data(data, self.settings.max_data_bytes))
-        if business_key is not None:
+        if business_key is not None and not key_checked:
             taken = s.scalar(select(Instance.id).where(Instance.process_key == dep.process_key,
                                                        Instance.business_key == business_key))
             if taken is not None:

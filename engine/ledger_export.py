@@ -41,7 +41,8 @@ FLAG_FIELDS: tuple[str, ...] = ("backlog_case", "three_cross", "three_separation
 LITIGATION = "litigation"
 #: Every column of the export, in order; the caller gives each a label.
 COLUMNS: tuple[str, ...] = (
-    "business_key", "petitioner_names", "petitioner_count", "subject", "flags", "risk_colour",
+    "business_key", "petitioner_names", "petitioner_count", "subject", "flags", "petition_source", "demand",
+    "risk_colour",
     "case_class", "case_leader", "case_handler", "campaign_id", "campaign_phase", "phases",
     "received_at", "accept_deadline", "handling_deadline", "reply_deadline", "next_due_at",
     "days_overdue", "status", "resolved", "petitioning_stopped",
@@ -211,6 +212,8 @@ def _row(inst: Any, ready: list[tuple[str, datetime | None]], phases: dict[str, 
         "petitioner_count": data.get("petitioner_count"),
         "subject": data.get("subject"),
         "flags": flags_of(data, inst.final_petitions or 0),
+        "petition_source": data.get("petition_source"),
+        "demand": data.get("demand"),
         "risk_colour": inst.risk_colour,
         "case_class": inst.case_class,
         "case_leader": data.get(LEADER_FIELD),

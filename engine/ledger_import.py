@@ -7,13 +7,19 @@ in the file. Rows whose case number a case of the process holds already are not 
 are skipped, so a file imported twice registers each case once. `import_cases` imports nothing
 while any row is bad unless asked to import only the good rows.
 
+The ledger export (.xlsx, or its UTF-8 CSV) is a ledger file too: its registration columns are
+read back (`ledger_readback.py`), the columns later steps decide are listed once as not imported,
+and a column the file lacks takes the form's default, as the form shows it to a person.
+
 Problems are codes with a limit, not sentences; `describe_import_problem` gives the English text
 that the web app and the CLI translate (Chinese first).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import time
 import zipfile
@@ -30,11 +36,14 @@ from .data import has_control_character
 from .errors import ImportRefused
 from .forms import FormInvalid
 from .ledger_columns import CASES_SHEET, KEY_ALIASES, KEY_HEADER, Column, columns_of, normal_header, template
+from .ledger_readback import READ_BACK, export_column, flag_fields
 
 if TYPE_CHECKING:
     from .service import Engine
 
 PROCESS = "petition_case"
+#: The column of the ledger export that lists a case's flags (ledger_readback.flag_fields).
+FLAGS = "flags"
 REGISTRATION = "register_petition"
 #: More rows than this are refused whole: split the file.
 MAX_ROWS = 50_000
@@ -43,6 +52,8 @@ KEY_LIMIT = 200
 #: code -> English text; %(limit)s is the problem's limit (an option list, a row, a number).
 TEXTS: dict[str, str] = {
     "not_a_workbook": "The file is not an Excel workbook (.xlsx).",
+    "not_imported": "Not imported: later steps of the case decide it.",
+    "unknown_flag": "Unknown flag: %(limit)s.",
     "no_rows": "The file has no rows of cases under its header row.",
     "too_many_rows": "The file has more than %(limit)s rows; split it into smaller files.",
     "missing_column": "The required column is missing.",
@@ -69,7 +80,7 @@ TEXTS: dict[str, str] = {
     "invalid": "Refused: %(limit)s",
 }
 #: Codes that do not stop an import (the column is ignored).
-NOTICES = frozenset({"unknown_column"})
+NOTICES = frozenset({"unknown_column", "not_imported"})
 
 
 @dataclass(frozen=True)
@@ -133,7 +144,8 @@ class ImportReport:
         return {"sha256": self.sha256, "file_name": self.file_name, "total": self.total,
                 "imported": len(self.imported), "first_case": min(self.imported, default=None),
                 "skipped": len(self.skipped), "bad_rows": len({p.row for p in self.problems if p.blocking}),
-                "blocked": self.blocked, "seconds": round(self.seconds, 2)}
+                "blocked": self.blocked, "seconds": round(self.seconds, 2),
+                "not_imported": [p.column for p in self.problems if p.code == "not_imported"]}
 
 
 def describe_import_problem(problem: ImportProblem, say: Callable[[str], str] = str) -> str:
@@ -158,11 +170,17 @@ def check_cases(engine: Engine, source: Path | str | bytes, *, file_name: str | 
     columns = columns_of(engine.case_imports.form(process_key, task_id))
     if campaign_id and not any(c.field.id == "campaign_id" for c in columns):
         raise ImportRefused(process_key, task_id, "its form has no campaign_id field to join a campaign by")
-    table = _read(content, check)
+    is_csv = name.lower().endswith(".csv") or content.startswith(b"\xef\xbb\xbf")
+    table = _read_csv(content, check) if is_csv else _read(content, check)
     if table is None:
         return check
     header, body = table
     by_column = _match_header(header, columns, check)
+    form_ids = {c.field.id for c in columns}
+    flags_at = by_column.get(FLAGS)
+    # A column the file lacks takes the form's default, as the form shows it to a person.
+    defaults = {c.field.id: c.field.default for c in columns
+                if c.field.id not in by_column and c.field.default not in (None, "")}
     check.total = len(body)
     if not body:
         check.problems.append(ImportProblem(1, "", "no_rows"))
@@ -172,14 +190,23 @@ def check_cases(engine: Engine, source: Path | str | bytes, *, file_name: str | 
         return check
     key_at = by_column.get(KEY_HEADER)
     rows: list[tuple[int, str | None, dict[str, Any]]] = []
+    flag_problems: dict[int, ImportProblem] = {}
     for number, cells in body:
-        data = {}
+        data: dict[str, Any] = dict(defaults)
+        if flags_at is not None and flags_at < len(cells):
+            flags = flag_fields(cells[flags_at], form_ids)
+            if isinstance(flags, str):
+                flag_problems[number] = ImportProblem(number, str(header[flags_at]), "unknown_flag", flags)
+            else:
+                data.update(flags)  # a field's own column, read next, comes first
         for column in columns:
             at = by_column.get(column.field.id)
             if at is not None and at < len(cells):
                 value = column.value(cells[at])
                 if value is not None:
                     data[column.field.id] = value
+        if campaign_id:
+            data["campaign_id"] = campaign_id  # the campaign chosen for the import, not the file's
         key = cells[key_at] if key_at is not None and key_at < len(cells) else None
         key_text = str(int(key) if isinstance(key, float) and key.is_integer() else key).strip() if key is not None \
             else ""
@@ -190,6 +217,8 @@ def check_cases(engine: Engine, source: Path | str | bytes, *, file_name: str | 
     candidates: list[CaseRow] = []
     for (number, key, data), accepted in zip(rows, typed, strict=True):
         problems = _row_problems(number, accepted, headers, columns)
+        if number in flag_problems:
+            problems.append(flag_problems[number])
         if isinstance(accepted, dict):
             content_key = _derived_key(accepted)
             key = key or content_key
@@ -266,16 +295,45 @@ def _read(content: bytes, check: ImportCheck) -> tuple[list[Any], list[tuple[int
         book.close()
 
 
+def _read_csv(content: bytes, check: ImportCheck) -> tuple[list[Any], list[tuple[int, list[Any]]]] | None:
+    """The same from a CSV file, UTF-8 (with or without the BOM the ledger export writes)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = ""
+    if not text.strip() or "\x00" in text:
+        check.problems.append(ImportProblem(1, "", "not_a_workbook"))
+        return None
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header: list[Any] = list(next(rows, []))
+    body: list[tuple[int, list[Any]]] = []
+    for number, cells in enumerate(rows, start=2):
+        if any(c.strip() for c in cells):
+            body.append((number, list(cells)))
+            if len(body) > MAX_ROWS:
+                break
+    return header, body
+
+
 def _match_header(header: list[Any], columns: list[Column], check: ImportCheck) -> dict[str, int]:
     """field id (KEY_HEADER for the case number) -> cell index; header problems noted."""
     at: dict[str, int] = {}
     known = {name: c.field.id for c in columns for name in c.headers}
+    fields = {c.field.id for c in columns}
     known.update({normal_header(k): KEY_HEADER for k in KEY_ALIASES})
     for index, text in enumerate(header):
         name = normal_header(text)
         if not name:
             continue
         target = known.get(name)
+        if target is None:
+            exported = export_column(name)
+            read_as = READ_BACK.get(exported or "")
+            if read_as is not None and (read_as == FLAGS or read_as in fields):
+                target = read_as
+            elif exported is not None:
+                check.problems.append(ImportProblem(1, str(text), "not_imported"))
+                continue
         if target is None:
             check.problems.append(ImportProblem(1, str(text), "unknown_column"))
         elif target in at:

@@ -24,6 +24,8 @@ HEADERS: dict[str, Any] = {
     "petitioner_count": lazy_gettext("Number of petitioners"),
     "subject": lazy_gettext("Subject of the matter"),
     "flags": lazy_gettext("Flags"),
+    "petition_source": lazy_gettext("Source of the petition"),
+    "demand": lazy_gettext("Demand"),
     "risk_colour": lazy_gettext("Risk colour"),
     "case_class": lazy_gettext("Class"),
     "case_leader": lazy_gettext("Case leader"),
@@ -67,9 +69,12 @@ def headers() -> list[str]:
 def renderer() -> Any:
     """`render(column, value)`: a raw export value as the cell shows it (labels, names, 是/否)."""
     subjects: dict[str, str] = {}
+    sources: dict[str, str] = {}
     for key in sorted({k for k, _v in engine().process_names()}):
         try:
-            subjects.update(option_names(engine().diagram_xml(key)).get("subject", {}))
+            names = option_names(engine().diagram_xml(key))
+            subjects.update(names.get("subject", {}))
+            sources.update(names.get("petition_source", {}))
         except Exception:  # noqa: BLE001 - a decision table or unreadable diagram names no subjects
             continue
     yes, no = _("Yes"), _("No")
@@ -80,6 +85,8 @@ def renderer() -> Any:
             return None
         if column == "subject":
             return subjects.get(value, value)
+        if column == "petition_source":
+            return sources.get(value, value)
         if column == "flags":
             return "、".join(str(FLAG_LABELS.get(f, f)) for f in value)
         if column == "risk_colour":

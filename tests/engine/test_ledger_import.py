@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from engine import BusinessKeyTaken, EventType, check_cases, describe_import_problem, import_cases
+from engine import BusinessKeyTaken, CaseRow, EventType, check_cases, describe_import_problem, import_cases
 from engine import case_template as template_of
 from tests.conftest import DIAGRAMS, PROCESSES, EngineWith
 
@@ -215,3 +215,25 @@ def test_an_import_job_keeps_its_progress_and_one_gone_silent_reads_as_interrupt
     assert jobs.job(job.id).status == "interrupted" and jobs.jobs()[0].status == "interrupted"
     done = jobs.finish_job(job.id, {"imported": 300})
     assert (done.status, done.done, jobs.job(job.id).report) == ("done", 300, {"imported": 300})
+
+
+def test_a_case_number_taken_in_the_same_or_an_earlier_batch_is_skipped_not_registered_twice(
+        engine_with: EngineWith) -> None:
+    """The batch reads the taken case numbers once (no query per case): a number given twice in
+    one batch, or registered by another writer between batches, is still registered once."""
+    engine = engine_with(*SHIPPED)
+    other = engine_with()  # another process on the same database
+    data = {"received_at": "2026-02-20", "petition_source": "visit", "petitioner_names": "张某", "petitioner_count": 1,
+            "demand": "补偿", "subject": "land_acquisition", "repeat_count": 0}
+    rows = [CaseRow("K-1", data, 2), CaseRow("K-1", data, 3), CaseRow("K-2", data, 4)]
+    meanwhile: list[int] = []
+
+    def progress(done: int) -> None:
+        if done == 2 and not meanwhile:
+            meanwhile.append(other.start("petition_case", {}, actor="clerk", business_key="K-2").id)
+
+    done = engine.import_cases("petition_case", rows, task_id="register_petition", actor="clerk",
+                               origin={"sha256": "x"}, batch_size=2, progress=progress)
+    assert [(r.business_key, r.imported) for r in done] == [("K-1", True), ("K-1", False), ("K-2", False)]
+    assert done[1].instance_id == done[0].instance_id and done[2].instance_id == meanwhile[0]
+    assert engine.verify_history(done[0].instance_id).ok
