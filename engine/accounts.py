@@ -28,7 +28,7 @@ TOKEN_USE_EVERY = timedelta(minutes=1)
 # each, user and groups in one round trip (a row per group), so no statement is built, no ORM
 # object loaded and no second query sent for the groups.
 _USER_COLUMNS = (User.id, User.username, User.display_name, User.is_active, User.locked_until,
-                 User.created_at, User.session_generation, User.unit, UserGroup.group_name)
+                 User.created_at, User.session_generation, User.unit, User.email, UserGroup.group_name)
 _USER_BY_NAME = (select(*_USER_COLUMNS).outerjoin(UserGroup, UserGroup.user_id == User.id)
                  .where(User.username == bindparam("username")))
 _ALL_USERS = (select(*_USER_COLUMNS).outerjoin(UserGroup, UserGroup.user_id == User.id)
@@ -494,11 +494,11 @@ def _aware(value: datetime | None, now: datetime) -> datetime | None:
 def _row_view(rows: Sequence[Any], start: int) -> UserView:
     """The user of `_USER_COLUMNS` rows (one per group; groups NULL for a user without any),
     the user's columns beginning at `start`."""
-    uid, username, display_name, is_active, locked_until, created_at, generation, unit, _ = rows[0][start:]
+    uid, username, display_name, is_active, locked_until, created_at, generation, unit, email, _ = rows[0][start:]
     return UserView(id=uid, username=username, display_name=display_name,
                     groups=tuple(sorted(r[-1] for r in rows if r[-1] is not None)),
                     is_active=bool(is_active), locked_until=locked_until, created_at=created_at,
-                    session_generation=generation or 0, unit=unit)
+                    session_generation=generation or 0, unit=unit, email=email)
 
 
 def _view(user: User) -> UserView:

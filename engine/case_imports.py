@@ -3,7 +3,7 @@
 An imported case is started like any other and its registration task is completed through the
 same checks a person's completion takes (who may write which field, then the form's types and
 rules in `forms.accept`), so a ledger row can put nothing into a case that the form would refuse.
-Its history says where it came from: a `case_imported` event with the file's sha256 and row,
+Its history says where it came from: a `instance_imported` event with the file's sha256 and row,
 between `instance_started` and the task's completion.
 
 Cases are written a batch per transaction (a file of 10,000 rows is not 10,000 commits). A
@@ -119,7 +119,7 @@ class CaseImports:
                      origin: dict[str, Any], batch_size: int = 100,
                      progress: Callable[[int], None] | None = None) -> list[ImportedCase]:
         """Start each case past `task_id` with its row's data; `origin` (the file's sha256, its
-        name) goes into each `case_imported` event with the row number. A batch that meets a
+        name) goes into each `instance_imported` event with the row number. A batch that meets a
         business key taken meanwhile by another writer is done again one case at a time."""
         results: list[ImportedCase] = []
         for start in range(0, len(cases), batch_size):
@@ -163,7 +163,7 @@ class CaseImports:
                     if first is None or first.incident is not None or len(ready) != 1:
                         raise ImportRefused(process_key, task_id, "a new case does not wait at this task "
                                             f"({len(ready)} ready)")
-                    writer.append(EventType.CASE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
+                    writer.append(EventType.INSTANCE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
                                   detail={**origin, "row": case.row})
                     # The start's events are a batch of their own, as a person's start and
                     # registration are two: sealed with no open task (a new case has no task

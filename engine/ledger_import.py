@@ -251,7 +251,7 @@ def import_cases(engine: Engine, source: Path | str | bytes, *, campaign_id: str
                  actor: str = "import", file_name: str | None = None, process_key: str = PROCESS,
                  task_id: str = REGISTRATION, batch_size: int = 100) -> ImportReport:
     """Check the file, then register its good rows past the registration task (each with a
-    `case_imported` event naming the file's sha256 and its row). Nothing is imported while a
+    `instance_imported` event naming the file's sha256 and its row). Nothing is imported while a
     row is bad, unless `only_good_rows`; nothing ever when the file itself is wrong. Rows whose
     case number exists are skipped. `progress(done, total)` follows the import."""
     began = time.perf_counter()

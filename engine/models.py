@@ -92,8 +92,6 @@ class Instance(Base):
     """One running (or finished) process instance and its persisted workflow state."""
 
     __tablename__ = "instance"
-    # A business key (case number) names one case of its process; cases without one are many.
-    __table_args__ = (Index("uq_instance_process_business_key", "process_key", "business_key", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"), index=True)
@@ -140,6 +138,8 @@ class Instance(Base):
 
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
+        # A business key (case number) names one case of its process; cases without one are many.
+        Index("uq_instance_process_business_key", "process_key", "business_key", unique=True),
         # The dashboard reads every counted case of a campaign (or the office) from this index
         # alone: the columns added after `state` sit behind its overflow pages in SQLite, so a
         # read of the table itself would walk each case's saved workflow.

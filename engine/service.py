@@ -182,7 +182,7 @@ class Engine:
                      origin: dict[str, Any], batch_size: int = 100,
                      progress: Callable[[int], None] | None = None) -> list[ImportedCase]:
         """Start each case past its first task `task_id`, completed with the row's data through the
-        form's checks; a `case_imported` event carries `origin` and the row. A case whose business
+        form's checks; a `instance_imported` event carries `origin` and the row. A case whose business
         key the process holds already is skipped. One transaction per batch."""
         return self.case_imports.import_cases(process_key, cases, task_id=task_id, actor=actor, origin=origin,
                                               batch_size=batch_size, progress=progress)

@@ -81,7 +81,7 @@ class EventType(StrEnum):
     - EXTERNAL_TASK_FAILED: the worker holding a service task reported a failure and the retries left.
     - MESSAGE_CORRELATED: a message from outside was delivered to the element waiting for it, with its data.
     - INSTANCE_MIGRATED: someone moved the instance to another version; its detail says from and to.
-    - CASE_IMPORTED: the case was registered from a file (a ledger import): its detail names the
+    - INSTANCE_IMPORTED: the case was registered from a file (a ledger import): its detail names the
       file's sha256 and the row; the task it was started past is completed right after.
     - CAMPAIGN_JOINED: a coordinator put the case in a campaign (专项行动); its change is the campaign_id.
     """
@@ -114,7 +114,7 @@ class EventType(StrEnum):
     EXTERNAL_TASK_FAILED = "external_task_failed"
     MESSAGE_CORRELATED = "message_correlated"
     INSTANCE_MIGRATED = "instance_migrated"
-    CASE_IMPORTED = "case_imported"
+    INSTANCE_IMPORTED = "instance_imported"
     CAMPAIGN_JOINED = "campaign_joined"
 
     @classmethod

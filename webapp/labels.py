@@ -55,7 +55,7 @@ EVENT_LABELS = {
     EventType.EXTERNAL_TASK_FAILED: lazy_gettext("Service task failed"),
     EventType.MESSAGE_CORRELATED: lazy_gettext("Message received"),
     EventType.INSTANCE_MIGRATED: lazy_gettext("Moved to another version"),
-    EventType.CASE_IMPORTED: lazy_gettext("Registered from an imported ledger"),
+    EventType.INSTANCE_IMPORTED: lazy_gettext("Registered from an imported ledger"),
     EventType.CAMPAIGN_JOINED: lazy_gettext("Joined a campaign"),
 }
 

@@ -21,6 +21,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 #: Who reads every report of every campaign (the readers of every case).
 READ_REPORTS = access.READ_ALL
+#: Who publishes: the bulletin's supervisor, the monthly report's coordinator (and only whoever may
+#: work the report's task); auditors and admins read reports but never publish one.
+PUBLISH_REPORTS = frozenset({"supervisor", "coordinator"})
 #: The document field of each report task that the published .docx fills.
 DOCUMENT_FIELDS = {"weekly_bulletin": "bulletin_ref", "monthly_report": "monthly_report_ref"}
 MAX_REMARKS = 4000
@@ -84,7 +87,7 @@ def for_task_page(task_id: str, element_id: str) -> dict[str, Any] | None:
 
 
 @bp.post("/<int:report_id>/publish")
-@require(READ_REPORTS)
+@require(PUBLISH_REPORTS)
 def publish(report_id: int) -> Response:
     """Keep the reviewer's remarks and publish: the .docx becomes the task's document, the
     figures fill its form, and the task completes (only whoever may work the task)."""

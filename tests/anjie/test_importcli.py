@@ -34,5 +34,5 @@ def test_import_cases_checks_imports_with_a_progress_bar_and_skips_what_it_has(
     assert main(["import", "cases", str(good), "--database-url", url]) == 0
     assert "已导入 1 件；跳过（台账中已有）1 件。" in capsys.readouterr().out
     assert main(["history", "2", "--database-url", url]) == 0
-    assert "case_imported" in capsys.readouterr().out
+    assert "instance_imported" in capsys.readouterr().out
     assert main(["import", "cases", str(tmp_path / "none.xlsx"), "--database-url", url]) == 2

@@ -69,7 +69,7 @@ def test_a_case_joins_a_running_campaign_and_is_counted(engine_with: EngineWith,
 
 
 def test_a_campaign_field_takes_only_a_running_campaign(engine_with: EngineWith, clock: FakeClock) -> None:
-    engine = engine_with(PROCESSES / "backlog_campaign.bpmn", DIAGRAMS / "campaign_field.bpmn")
+    engine = engine_with(PROCESSES / "backlog_campaign.bpmn", DIAGRAMS / "forms" / "campaign_field.bpmn")
     campaign = engine.campaigns.start(three_phases(), actor="coordinator")
     (task,) = engine.start("campaign_field", {}, actor="clerk").tasks
     for wrong in ("不存在的行动", "2026年信访积案化解专项"):

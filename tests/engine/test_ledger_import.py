@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,9 +15,18 @@ from openpyxl import Workbook, load_workbook
 
 from engine import BusinessKeyTaken, CaseRow, EventType, check_cases, describe_import_problem, import_cases
 from engine import case_template as template_of
+from engine.campaigns import NewCampaign
 from tests.conftest import DIAGRAMS, PROCESSES, EngineWith
 
 SHIPPED = (PROCESSES / "risk_colour.dmn", PROCESSES / "petition_case.bpmn")
+
+
+def running_campaign(engine: Any, name: str) -> None:
+    """Start the campaign cases are imported into: the registration picks only a running one."""
+    engine.deploy(PROCESSES / "backlog_campaign.bpmn", actor="designer")
+    engine.campaigns.start(NewCampaign(
+        name=name, unit="城关镇", phase_names=["排查摸底", "集中化解", "巩固提升"],
+        phase_last_days=[date(2026, 3, 31), date(2026, 6, 30), date(2026, 7, 31)]), actor="coordinator")
 HEADERS = ["案件编号", "收到日期", "来源", "信访人", "信访人数", "诉求", "事项类别", "集体访", "重复信访次数"]
 
 
@@ -60,7 +70,7 @@ def test_the_template_has_the_forms_columns_drop_downs_and_an_explanation_sheet(
 
 
 def test_the_template_follows_the_diagram_not_a_list_of_its_own(engine_with: EngineWith) -> None:
-    engine = engine_with(DIAGRAMS / "ledger_intake.bpmn")
+    engine = engine_with(DIAGRAMS / "forms" / "ledger_intake.bpmn")
     book = load_workbook(io.BytesIO(template_of(engine, process_key="ledger_intake", task_id="register_matter")))
     assert [c.value for c in book["台账"][1]] == ["案件编号", "收到日期 *", "信访人 *", "信访人数", "渠道 *", "集体访",
                                                  "所属专项行动"]
@@ -71,6 +81,7 @@ def test_a_good_file_registers_each_case_past_registration_with_its_data(engine_
     engine = engine_with(*SHIPPED)
     body = workbook([good_row(1), good_row(2, collective="是", count=6, subject="拆迁")])
     seen: list[tuple[int, int]] = []
+    running_campaign(engine, "2026年积案化解")
     report = import_cases(engine, body, campaign_id="2026年积案化解", actor="clerk",
                           progress=lambda done, total: seen.append((done, total)))
     assert not report.blocked and report.problems == [] and len(report.imported) == 2
@@ -84,7 +95,7 @@ def test_a_good_file_registers_each_case_past_registration_with_its_data(engine_
     assert "register_petition" not in {t.element_id for t in second.tasks}
     assert second.data["accept_deadline"]  # the path went on from registration as after a person's completion
     events = engine.history(second.id)
-    imported = next(e for e in events if e.type == EventType.CASE_IMPORTED)
+    imported = next(e for e in events if e.type == EventType.INSTANCE_IMPORTED)
     assert imported.detail == {"sha256": hashlib.sha256(body).hexdigest(), "file_name": "upload.xlsx", "row": 3}
     completed = next(e for e in events if e.type == EventType.TASK_COMPLETED)
     assert completed.element_id == "register_petition" and completed.actor == "clerk"
@@ -156,7 +167,7 @@ def test_reuploading_the_same_file_creates_no_duplicates(engine_with: EngineWith
 
 
 def test_a_case_inside_a_stage_sub_process_is_imported_past_its_nested_task(engine_with: EngineWith) -> None:
-    engine = engine_with(DIAGRAMS / "ledger_intake.bpmn")
+    engine = engine_with(DIAGRAMS / "forms" / "ledger_intake.bpmn")
     body = workbook([["A-1", "2026-02-20", "王某", 2, "12345热线", "是"]],
                     ["案件编号", "收到日期", "信访人", "信访人数", "渠道", "集体访"])
     report = import_cases(engine, body, process_key="ledger_intake", task_id="register_matter")
@@ -198,7 +209,7 @@ def test_an_imported_case_stands_where_the_same_registration_by_a_person_leaves_
     registration = engine.tasks(instance_id=imported_id, state="completed")
     assert [(t.element_id, t.completed_by) for t in registration] == [("register_petition", "clerk")]
     kinds = [e.type for e in engine.history(imported_id)]
-    assert [k for k in kinds if k != EventType.CASE_IMPORTED] == [e.type for e in engine.history(by_hand.id)]
+    assert [k for k in kinds if k != EventType.INSTANCE_IMPORTED] == [e.type for e in engine.history(by_hand.id)]
     last = engine.history(imported_id)[-1].seq
     assert engine.replay(imported_id, last).data == imported.data
 

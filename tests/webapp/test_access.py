@@ -43,7 +43,7 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("GET", "/reports/", {}, READ_ALL),
         ("GET", "/reports/999", {}, READ_ALL),
         ("GET", "/reports/999.docx", {}, READ_ALL),
-        ("POST", "/reports/999/publish", {}, READ_ALL),
+        ("POST", "/reports/999/publish", {}, {"supervisor", "coordinator"}),
         ("GET", "/my-cases", {}, ALL),
         ("GET", "/deployments/", {}, {"designer", "auditor", "coordinator", "admin"}),
         ("POST", "/deployments/", {}, {"designer"}),
@@ -116,6 +116,15 @@ def routes(case: Any, task_id: str, other_task: str, other_case: int) -> list[Ro
         ("GET", "/notices/templates/accept_notice", {}, {"admin"}),
         ("POST", "/notices/templates/accept_notice", {"title": "受理告知书", "body": "{{demand}}"}, {"admin"}),
         ("GET", "/notices/templates/accept_notice/1.docx", {}, {"admin"}),
+        # campaigns and dashboards: read by the readers of every case and case leaders; started and
+        # joined by the coordinator
+        ("GET", "/campaigns/", {}, READ_ALL | {"leader"}),
+        ("GET", "/campaigns/new", {}, {"coordinator"}),
+        ("POST", "/campaigns/new", {}, {"coordinator"}),
+        ("GET", "/campaigns/no-such-campaign", {}, READ_ALL | {"leader"}),
+        ("POST", "/campaigns/join", {"instance_id": str(cid), "campaign_id": "none"}, {"coordinator"}),
+        ("GET", "/dashboard/", {}, READ_ALL | {"leader"}),
+        ("GET", "/dashboard/no-such-campaign", {}, READ_ALL | {"leader"}),
     ]
 
 
@@ -176,6 +185,8 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "reminders.index", "notices.generate", "notices.templates", "notices.edit", "notices.template_docx",
         "heatmap.diagram", "ledger.export", "reports.index", "reports.show", "reports.download",
         "reports.publish",
+        "campaigns.index", "campaigns.new", "campaigns.show", "campaigns.join", "dashboard.office",
+        "dashboard.campaign",
     }
     # The JSON APIs have their own tests (test_api.py, test_external_api.py, test_messages_api.py,
     # test_designer_api.py, test_report_api.py).

@@ -129,7 +129,7 @@ def test_a_campaign_field_is_a_select_of_running_campaigns(client: FlaskClient, 
                                                            campaign_engine: Engine) -> None:
     from tests.conftest import DIAGRAMS
 
-    campaign_engine.deploy(DIAGRAMS / "campaign_field.bpmn", actor="designer")
+    campaign_engine.deploy(DIAGRAMS / "forms" / "campaign_field.bpmn", actor="designer")
     campaign_engine.campaigns.start(_new(), actor="coordinator")
     (task,) = campaign_engine.start("campaign_field", {}, actor="clerk").tasks
     auth.login("coordinator")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import io
 import re
 import time
@@ -11,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from engine.campaigns import NewCampaign
 from engine import Engine, EventType
 from tests.conftest import PROCESSES
 from tests.engine.test_ledger_import import good_row, workbook
@@ -70,7 +73,11 @@ def test_an_upload_without_the_forms_csrf_token_is_refused(client: FlaskClient, 
 
 def test_problems_are_listed_and_only_the_good_rows_imported_on_request(client: FlaskClient, auth: Auth,
                                                                         ledger_engine: Engine) -> None:
-    start_case(ledger_engine)  # the ledger knows campaign 2025年积案化解
+    start_case(ledger_engine)
+    ledger_engine.deploy(PROCESSES / "backlog_campaign.bpmn", actor="designer")
+    ledger_engine.campaigns.start(NewCampaign(
+        name="2025年积案化解", unit="城关镇", phase_names=["排查摸底", "集中化解", "巩固提升"],
+        phase_last_days=[date(2026, 3, 31), date(2026, 6, 30), date(2026, 7, 31)]), actor="coordinator")
     auth.login("clerk")
     body = workbook([good_row(1), good_row(2, received="2026-02-30"), good_row(3)])
     page = upload(client, body, campaign="2025年积案化解")
@@ -92,7 +99,7 @@ def test_problems_are_listed_and_only_the_good_rows_imported_on_request(client: 
     for case_id in new:
         case = ledger_engine.instance(case_id)
         assert case.data["campaign_id"] == "2025年积案化解"
-        imported = [e for e in ledger_engine.history(case_id) if e.type == EventType.CASE_IMPORTED]
+        imported = [e for e in ledger_engine.history(case_id) if e.type == EventType.INSTANCE_IMPORTED]
         assert imported[0].actor == "clerk" and imported[0].detail["row"] in (2, 4)
 
 

@@ -143,7 +143,8 @@ def _url(rule: Any, values: dict[str, Any]) -> str:
 def test_every_mutating_route_and_api_call_refuses_the_auditor(app: Flask, web_engine: Engine) -> None:
     case = start_case(web_engine)
     values = {"task_id": case.tasks[0].id, "instance_id": case.id, "username": "handler", "token_id": 1,
-              "draft_id": 1, "key": "web_petition", "code": "en", "kind": "accept_notice", "version": 1}
+              "draft_id": 1, "key": "web_petition", "code": "en", "kind": "accept_notice", "version": 1,
+              "report_id": 1, "campaign_id": "none", "job_id": 1, "fmt": "xlsx"}
     before_history = len(web_engine.history(case.id))
     before_ops = web_engine.audit.operations(OperationFilter(limit=1000))
     client = app.test_client()
