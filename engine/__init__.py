@@ -6,8 +6,8 @@ Everything `webapp/` and `anjie/` use is exported here; they import nothing else
 from .accounts import ROLES, Accounts, TokenView, UserView
 from .audit import Audit, AuditError, AuditReport
 from .calendar import CalendarDay, CalendarYear
-from .case_imports import CaseRow, ImportedCase, ImportJobView
 from .campaigns import CampaignView, NewCampaign, PhaseWindow, TargetCheck
+from .case_imports import CaseRow, ImportedCase, ImportJobView
 from .checkpoints import CheckpointKeyError, keygen
 from .clock import Clock, FakeClock, system_clock
 from .config import Settings
@@ -55,6 +55,8 @@ from .figures import DueCase, Figures, WeekFigures, dashboard_figures
 from .forms import FieldProblem, FormInvalid, initial_value, typed_default
 from .heatmap import ElementHeat, HeatmapFilter, HeatmapView, TaskOverdue
 from .history import replay_events
+from .ledger_export import COLUMNS as EXPORT_COLUMNS
+from .ledger_export import ExportRow, LedgerExport, csv_chunks, write_csv, write_xlsx
 from .ledger_import import (
     ImportCheck,
     ImportProblem,
@@ -69,13 +71,8 @@ from .notices import NoticeKind, NoticeTemplateInvalid, NoticeTemplates, Templat
 from .operations import Action, OperationFilter, OperationView, acting_as
 from .problem_texts import describe as describe_problem
 from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
-from .reminders import ReminderCounts, Reminders, ReminderView
-from .ledger_export import COLUMNS as EXPORT_COLUMNS
-from .ledger_export import ExportRow, LedgerExport, csv_chunks, write_csv, write_xlsx
-from .operations import Action, OperationFilter, OperationView, acting_as
-from .problem_texts import describe as describe_problem
-from .queries import MAX_PAGE, InboxFilter, LedgerFilter, Queries
 from .rates import KINDS, RATES, Rate, RateDefinition, campaign_rates
+from .reminders import ReminderCounts, Reminders, ReminderView
 from .report_figures import CATEGORIES as REPORT_CATEGORIES
 from .report_figures import STATISTICS_COLUMNS
 from .reports import MONTHLY, PUBLISHED, REPORT_TASKS, WEEKLY, Reports, ReportView, task_values

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from engine import operations
+from engine.clock import aware
 from engine.errors import AccountError, AccountLocked, LoginFailed, UserExists, UserNotFound, WeakPassword
 from engine.models import ApiToken, LoginThrottle, User, UserGroup
 from engine.operations import Action
@@ -93,7 +94,7 @@ class TokenView:
 
     def is_live(self, now: datetime) -> bool:
         """True while the token is neither revoked nor expired."""
-        expires = _aware(self.expires_at, now)
+        expires = aware(self.expires_at, now)
         return not self.revoked and expires is not None and expires > now
 
 
@@ -319,7 +320,7 @@ class Accounts:
         now = self._clock()
         with self._sessions.begin() as session:
             throttle = self._throttle(session, client[:100], name[:200])
-            wait_until = _aware(throttle.next_attempt_at, now)
+            wait_until = aware(throttle.next_attempt_at, now)
             if wait_until is not None and wait_until > now:
                 raise AccountLocked(name, wait_until)
             user = session.scalar(select(User).where(User.username == name))
@@ -389,11 +390,11 @@ class Accounts:
             return None
         token_id, revoked, created_at, expires_at, last_used = rows[0][:5]
         now = self._clock()
-        expires = _aware(expires_at or created_at + self.token_lifetime, now)
+        expires = aware(expires_at or created_at + self.token_lifetime, now)
         view = _row_view(rows, 5)
         if revoked or expires is None or expires <= now or not view.is_active:
             return None
-        used = _aware(last_used, now)
+        used = aware(last_used, now)
         if used is None or now - used >= TOKEN_USE_EVERY:
             with self._sessions.begin() as session:
                 session.execute(_TOKEN_USED, {"token_id": token_id, "now": now})
@@ -482,13 +483,6 @@ def _unique(groups: Iterable[str]) -> list[str]:
         if g and g not in seen:
             seen.append(g)
     return seen
-
-
-def _aware(value: datetime | None, now: datetime) -> datetime | None:
-    # SQLite hands back naive datetimes; they were stored in the clock's zone.
-    if value is not None and value.tzinfo is None and now.tzinfo is not None:
-        return value.replace(tzinfo=now.tzinfo)
-    return value
 
 
 def _row_view(rows: Sequence[Any], start: int) -> UserView:

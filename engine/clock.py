@@ -68,3 +68,10 @@ class FakeClock:
 
     def set(self, value: datetime) -> None:
         self.value = value
+
+
+def aware(value: datetime | None, now: datetime) -> datetime | None:
+    """A stored time in the clock's zone: SQLite hands back naive datetimes, stored in that zone."""
+    if value is not None and value.tzinfo is None and now.tzinfo is not None:
+        return value.replace(tzinfo=now.tzinfo)
+    return value

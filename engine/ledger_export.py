@@ -18,16 +18,16 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .campaign_phases import current_phase
+from .clock import aware
 from .models import HumanTask, Instance
 from .queries import (
     ACCEPT_FIELD,
-    CAMPAIGN_PROCESS,
     LEADER_FIELD,
     NOT_ACCEPTED,
     SIGN_OFF_FIELD,
     SIGNED_OFF,
     LedgerFilter,
+    campaign_phases,
     ledger_conditions,
 )
 from .rates import numerators
@@ -77,7 +77,7 @@ class LedgerExport:
         held = numerators(now)  # 化解 and 息访 exactly as engine/rates.py counts them
         last: int | None = None
         with self._sessions() as session:
-            phases = _campaign_phases(session, now)
+            phases = campaign_phases(session, None, now)
             while True:
                 # Columns, not ORM objects: 100,000 rows are read once and thrown away.
                 q = (select(*_COLUMNS, held["resolve_rate"].label("resolved"),
@@ -157,23 +157,6 @@ def _ready_tasks(session: Session, ids: list[int]) -> dict[int, list[tuple[str, 
     return found
 
 
-def _campaign_phases(session: Session, now: datetime) -> dict[str, str]:
-    phases: dict[str, str] = {}
-    for campaign_id, data in session.execute(
-            select(Instance.campaign_id, Instance.data).where(Instance.process_key == CAMPAIGN_PROCESS)
-            .order_by(Instance.id)):
-        phase = current_phase(data or {}, now)
-        if campaign_id and phase:
-            phases[campaign_id] = phase
-    return phases
-
-
-def _aware(value: datetime | None, now: datetime) -> datetime | None:
-    if value is not None and value.tzinfo is None and now.tzinfo is not None:
-        return value.replace(tzinfo=now.tzinfo)
-    return value
-
-
 def _day(value: Any) -> str | None:
     """A stored date or timestamp as its ISO day (2026-05-01); None for nothing."""
     if not value:
@@ -203,7 +186,7 @@ def flags_of(data: dict[str, Any], final_petitions: int) -> list[str]:
 def _row(inst: Any, ready: list[tuple[str, datetime | None]], phases: dict[str, str],
          now: datetime) -> ExportRow:
     data = inst.data or {}
-    dues = [d for d in (_aware(due, now) for _, due in ready) if d is not None]
+    dues = [d for d in (aware(due, now) for _, due in ready) if d is not None]
     next_due = min(dues, default=None)
     overdue_days = (now - next_due).days if next_due is not None and next_due < now else 0
     values = {

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from engine.campaign_phases import current_phase
+from engine.clock import aware
 from engine.models import HumanTask, Instance, TaskGroup
 from engine.states import TaskState
 
@@ -216,7 +217,7 @@ class Queries:
                 task_id=t.id, instance_id=t.instance_id, process_key=t.process_key,
                 element_id=t.element_id, name=t.name, assignee=t.assignee,
                 candidate_groups=list(t.candidate_groups or []),
-                due_at=_aware(t.due_at, now), created_at=_aware(t.created_at, now) or t.created_at,
+                due_at=aware(t.due_at, now), created_at=aware(t.created_at, now) or t.created_at,
                 business_key=bk, campaign_id=camp, risk_colour=colour, case_class=cls,
                 title=title,
                 overdue=_is_overdue(t.due_at, now),
@@ -284,19 +285,19 @@ class Queries:
                         HumanTask.instance_id.in_(ids), HumanTask.state == READY)
                         .order_by(HumanTask.due_at)):
                     tasks.setdefault(t.instance_id, []).append(t)
-            phases = _campaign_phases(session, {r[0].campaign_id for r in rows if r[0].campaign_id}, now)
+            phases = campaign_phases(session, {r[0].campaign_id for r in rows if r[0].campaign_id}, now)
             result = []
             for inst, lead, ttl, sign_off, decision, final_count in rows:
                 ready = tasks.get(inst.id, [])
-                dues = [_aware(t.due_at, now) for t in ready if t.due_at is not None]
+                dues = [aware(t.due_at, now) for t in ready if t.due_at is not None]
                 next_due = min((d for d in dues if d is not None), default=None)
                 result.append(LedgerRow(
                     instance_id=inst.id, process_key=inst.process_key,
                     business_key=inst.business_key, campaign_id=inst.campaign_id,
                     risk_colour=inst.risk_colour, case_class=inst.case_class, status=inst.status,
                     title=ttl, leader=lead,
-                    started_at=_aware(inst.started_at, now) or inst.started_at,
-                    ended_at=_aware(inst.ended_at, now),
+                    started_at=aware(inst.started_at, now) or inst.started_at,
+                    ended_at=aware(inst.ended_at, now),
                     phases=[t.name or t.element_id for t in ready], next_due_at=next_due,
                     overdue=next_due is not None and next_due < now,
                     stage="closed" if sign_off == SIGNED_OFF else "not_accepted" if decision == NOT_ACCEPTED else "",
@@ -485,33 +486,27 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _campaign_phases(session: Session, campaign_ids: set[str], now: datetime) -> dict[str, str]:
-    """The current phase of each of these campaigns (by campaign id), from the campaign's own data."""
-    if not campaign_ids:
+def campaign_phases(session: Session, campaign_ids: set[str] | None, now: datetime) -> dict[str, str]:
+    """The current phase of each of these campaigns (every campaign when None), by campaign id,
+    from the campaign's own data."""
+    if campaign_ids is not None and not campaign_ids:
         return {}
+    query = select(Instance.campaign_id, Instance.data).where(Instance.process_key == CAMPAIGN_PROCESS)
+    if campaign_ids is not None:
+        query = query.where(Instance.campaign_id.in_(campaign_ids))
     found: dict[str, str] = {}
-    for campaign_id, data in session.execute(
-            select(Instance.campaign_id, Instance.data)
-            .where(Instance.process_key == CAMPAIGN_PROCESS, Instance.campaign_id.in_(campaign_ids))
-            .order_by(Instance.id)).all():
+    for campaign_id, data in session.execute(query.order_by(Instance.id)).all():
         phase = current_phase(data or {}, now)
         if campaign_id and phase:
             found[campaign_id] = phase
     return found
 
 
-def _aware(value: datetime | None, now: datetime) -> datetime | None:
-    # SQLite hands back naive datetimes; they were stored in the clock's zone.
-    if value is not None and value.tzinfo is None and now.tzinfo is not None:
-        return value.replace(tzinfo=now.tzinfo)
-    return value
-
-
 def _is_overdue(due: datetime | None, now: datetime) -> bool:
-    aware = _aware(due, now)
-    return aware is not None and aware < now
+    at = aware(due, now)
+    return at is not None and at < now
 
 
 def _is_near_due(due: datetime | None, now: datetime, window: timedelta) -> bool:
-    aware = _aware(due, now)
-    return aware is not None and now <= aware < now + window
+    at = aware(due, now)
+    return at is not None and now <= at < now + window

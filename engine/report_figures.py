@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
+from .clock import aware
 from .ledger_export import flags_of, status_of
 from .models import HumanTask, Instance
 from .queries import CAMPAIGN_PROCESS, LEADER_FIELD
@@ -76,7 +77,7 @@ def report_content(session: Session, campaign_id: str | None, now: datetime, *, 
                 select(HumanTask.instance_id, HumanTask.name, HumanTask.element_id, HumanTask.due_at)
                 .where(HumanTask.instance_id.in_(ids), HumanTask.state == TaskState.READY)
                 .order_by(HumanTask.due_at)):
-            ready.setdefault(instance_id, []).append((name or element, _aware(due, now)))
+            ready.setdefault(instance_id, []).append((name or element, aware(due, now)))
     facts = [_facts(c, ready.get(c.id, []), now, near_due, (bool(closed), bool(resolved), bool(stopped)))
              for c, closed, resolved, stopped in found]
     totals = {
@@ -185,12 +186,6 @@ def _statistics(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         counts["resolve_rate"] = round(100 * counts["resolved"] / counts["cases"], 1) if group else None
         rows.append(counts)
     return rows
-
-
-def _aware(value: datetime | None, now: datetime) -> datetime | None:
-    if value is not None and value.tzinfo is None and now.tzinfo is not None:
-        return value.replace(tzinfo=now.tzinfo)
-    return value
 
 
 def _day(value: Any) -> str | None:

@@ -20,8 +20,8 @@ from .accounts import Accounts
 from .attachments import Attachments
 from .audit import Audit
 from .calendar import Calendar
-from .case_imports import CaseImports, CaseRow, ImportedCase
 from .campaigns import Campaigns
+from .case_imports import CaseImports, CaseRow, ImportedCase
 from .clock import Clock, system_clock
 from .config import Settings
 from .database import connect, migrate

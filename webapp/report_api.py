@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request, send_file
+from flask import Blueprint, abort, jsonify, request
 from werkzeug.wrappers import Response
 
 from engine import ReportView
@@ -72,13 +71,7 @@ def report(report_id: int) -> Response:
 @bp.get("/reports/<int:report_id>/download")
 def download(report_id: int) -> Response:
     """The report as .docx (format=docx, the default) or .xlsx."""
-    found = _report(report_id)
-    fmt = request.args.get("format", "docx")
-    if fmt == "docx":
-        body, mimetype = report_files.to_docx(found), report_files.DOCX
-    elif fmt == "xlsx":
-        body, mimetype = report_files.to_xlsx(found), report_files.XLSX
-    else:
+    response = report_files.download(_report(report_id), request.args.get("format", "docx"))
+    if response is None:
         abort(400)
-    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
-                     download_name=f"{found.kind}-{found.id}.{fmt}")
+    return response

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from flask import send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from werkzeug.wrappers import Response
 
 from engine import MONTHLY, STATISTICS_COLUMNS, ReportView
 from webapp.i18n import format_when
@@ -134,3 +136,15 @@ def to_docx(report: ReportView) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def download(report: ReportView, fmt: str) -> Response | None:
+    """The report as a file to download (.xlsx or .docx); None for any other format."""
+    if fmt == "xlsx":
+        body, mimetype = to_xlsx(report), XLSX
+    elif fmt == "docx":
+        body, mimetype = to_docx(report), DOCX
+    else:
+        return None
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
+                     download_name=f"{report.kind}-{report.id}.{fmt}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -66,15 +66,10 @@ def context(report: ReportView) -> dict[str, Any]:
 @require(READ_REPORTS)
 def download(report_id: int, fmt: str) -> Response:
     """The report as .xlsx or .docx."""
-    report = load(report_id)
-    if fmt == "xlsx":
-        body, mimetype = report_files.to_xlsx(report), report_files.XLSX
-    elif fmt == "docx":
-        body, mimetype = report_files.to_docx(report), report_files.DOCX
-    else:
+    response = report_files.download(load(report_id), fmt)
+    if response is None:
         abort(404)
-    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
-                     download_name=f"{report.kind}-{report.id}.{fmt}")
+    return response
 
 
 def for_task_page(task_id: str, element_id: str) -> dict[str, Any] | None:

@@ -183,7 +183,7 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
         "ledger_import.index", "ledger_import.template", "ledger_import.upload", "ledger_import.run",
         "ledger_import.job", "ledger_import.job_status",
         "reminders.index", "notices.generate", "notices.templates", "notices.edit", "notices.template_docx",
-        "heatmap.diagram", "ledger.export", "reports.index", "reports.show", "reports.download",
+        "ledger.export", "reports.index", "reports.show", "reports.download",
         "reports.publish",
         "campaigns.index", "campaigns.new", "campaigns.show", "campaigns.join", "dashboard.office",
         "dashboard.campaign",

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import io
 import re
 import time
+from datetime import date
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from engine.campaigns import NewCampaign
 from engine import Engine, EventType
+from engine.campaigns import NewCampaign
 from tests.conftest import PROCESSES
 from tests.engine.test_ledger_import import good_row, workbook
 from tests.webapp.conftest import Auth, start_case
