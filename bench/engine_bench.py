@@ -176,8 +176,10 @@ def _raw_specs(process_id: str, *files: Path) -> tuple[Any, Any, PythonScriptEng
 
 
 def _ready(wf: BpmnWorkflow, element: str) -> Any:
-    # Not wf.get_tasks: its iterator stops at depth 1,000.
-    return next(t for t in wf.tasks.values()
+    # Not wf.get_tasks: its iterator stops at depth 1,000. The petition case's tasks sit inside its
+    # stages, each a sub-workflow of its own.
+    workflows = [wf, *wf.subprocesses.values()]
+    return next(t for w in workflows for t in w.tasks.values()
                 if t.state == TaskState.READY and getattr(t.task_spec, "bpmn_id", None) == element)
 
 
