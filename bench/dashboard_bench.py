@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from bench.inbox_bench import timed  # noqa: E402
 from engine import Engine, FakeClock, dashboard_figures  # noqa: E402
 from engine.database import scratch_database  # noqa: E402
 from engine.models import Deployment, HumanTask, Instance  # noqa: E402
@@ -72,16 +71,6 @@ def fill(engine: Engine, n: int) -> None:
                 s.execute(insert(HumanTask), tasks)
     with engine.sessionmaker.begin() as s:
         s.execute(text("ANALYZE"))
-
-
-def timed(fn: Callable[[], Any], runs: int = 5) -> tuple[float, float]:
-    fn()  # warm the caches once
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1000, max(samples) * 1000
 
 
 def run(backend: str, url: str, n: int) -> None:

@@ -4,10 +4,8 @@ Fills a scratch database with N petition cases in bulk (instance rows with reali
 and the rate columns, one ready task each; no workflow runs), then
 - exports the whole ledger to .xlsx (openpyxl write-only) in a fresh child process, so its peak
   RSS is the export's alone (target < 30 s, < 500 MB);
-- times the dashboard figures of one campaign and of the office (engine/figures.py, issue 16b;
-  target < 1 s);
-- imports 10,000 rows with issue 16a's `bench/ledger_import.py: bench_import` when that file is
-  there (target < 60 s); otherwise says it is not wired yet.
+- times the dashboard figures of one campaign and of the office (engine/figures.py; target < 1 s);
+- imports 10,000 rows with `bench/ledger_import.py: bench_import` (target < 60 s).
 
 Usage: python bench/ledger_bench.py [--cases 100000] [--postgres-url URL] [--skip-postgres] [--skip-sqlite]
 """
@@ -31,7 +29,9 @@ from sqlalchemy import insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import Engine, FakeClock, LedgerFilter, write_xlsx  # noqa: E402
+from bench.inbox_bench import timed  # noqa: E402
+from bench.ledger_import import bench_import  # noqa: E402
+from engine import Engine, FakeClock, LedgerFilter, dashboard_figures, write_xlsx  # noqa: E402
 from engine.database import scratch_database  # noqa: E402
 from engine.models import Deployment, HumanTask, Instance, TaskGroup  # noqa: E402
 
@@ -129,16 +129,6 @@ def plain_cell(_column: str, value: Any) -> Any:
     return value
 
 
-def timed(fn: Any, runs: int = 5) -> float:
-    fn()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return sorted(samples)[len(samples) // 2]
-
-
 def run(backend: str, url: str, n: int) -> None:
     engine = Engine.open(url, clock=FakeClock(NOW))
     t0 = time.perf_counter()
@@ -159,26 +149,17 @@ def run(backend: str, url: str, n: int) -> None:
 
 
 def dashboard(engine: Engine) -> None:
-    """Issue 16b's dashboard figures, when merged (engine/figures.py)."""
-    try:
-        from engine.figures import dashboard_figures
-    except ImportError:
-        print("  dashboard: engine/figures.py (issue 16b) not merged: HOOK for the lead")
-        return
+    """The dashboard's figures (engine/figures.py), for one campaign and for the office."""
     for label, campaign in (("one campaign", "c-1"), ("the office", None)):
-        seconds = timed(lambda c=campaign: dashboard_figures(engine, c, NOW))
-        print(f"  dashboard figures, {label}: median {seconds * 1000:.0f} ms [target < 1 s]")
+        median, _worst = timed(lambda c=campaign: dashboard_figures(engine, c, NOW))
+        print(f"  dashboard figures, {label}: median {median:.0f} ms [target < 1 s]")
 
 
 def import_rows(engine: Engine) -> None:
-    """Issue 16a's import of 10,000 rows, when its bench/ledger_import.py is there."""
-    try:
-        from bench.ledger_import import bench_import  # type: ignore[import-not-found]
-    except ImportError:
-        print("  import of 10,000 rows: bench/ledger_import.py (issue 16a) not merged: HOOK for the lead")
-        return
-    figures = bench_import(engine, 10_000, start=10_000_000)
-    print(f"  import of 10,000 rows: {figures} [target < 60 s]")
+    """The import of 10,000 rows (bench/ledger_import.py)."""
+    print("  import of 10,000 rows [target < 60 s]:")
+    for line in bench_import(engine, 10_000, start=10_000_000).lines():
+        print(f"    {line}")
 
 
 def main() -> None:
