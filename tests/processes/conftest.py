@@ -167,3 +167,10 @@ def driver(request: pytest.FixtureRequest, engine_with: EngineWith, clock: FakeC
     d = Driver(engine_with, clock, request.param)
     yield d
     d.check_history()  # every scenario also checks what history recorded
+
+
+def live_driver(engine_with: EngineWith, clock: FakeClock) -> Iterator[Driver]:
+    """A live driver (no save-and-reload: a web app takes over its engine), its history checked after."""
+    d = Driver(engine_with, clock, save_restore=False)
+    yield d
+    d.check_history()

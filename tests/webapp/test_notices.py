@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from engine import Engine, FakeClock, docx_text
 from tests.conftest import EngineWith
-from tests.processes.conftest import Driver
+from tests.processes.conftest import Driver, live_driver
 from tests.processes.test_petition_case import (
     LEADER,
     REGISTER,
@@ -31,9 +31,7 @@ from tests.webapp.conftest import PASSWORD, ROLE_USERS, Auth
 @pytest.fixture
 def driver(engine_with: EngineWith, clock: FakeClock) -> Iterator[Driver]:
     """The shipped diagrams on the test database, driven by element id up to where the web takes over."""
-    d = Driver(engine_with, clock, save_restore=False)
-    yield d
-    d.check_history()
+    yield from live_driver(engine_with, clock)
 
 
 @pytest.fixture
