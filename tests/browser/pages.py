@@ -8,15 +8,16 @@ from tests.webapp.conftest import PASSWORD
 
 
 def signed_in(browser: Any, live_server: str, username: str, *, width: int = 1600,
-              height: int = 1000) -> tuple[Any, Any, list[str]]:
-    """A new zh-CN context and page signed in as `username`, and the list its script errors go to."""
+              height: int = 1000, password: str = PASSWORD) -> tuple[Any, Any, list[str]]:
+    """A new zh-CN context and page signed in as `username` (the tests' password unless given, e.g.
+    the one the demo printed), and the list its script errors go to."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(live_server + "/login")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.click("button.primary")
     page.wait_for_selector("header nav")
     return context, page, errors

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from engine import Engine
-from tests.browser.test_shipped_demo import _login, demo  # noqa: F401 - the demo fixture
+from tests.browser.pages import signed_in
+from tests.browser.test_shipped_demo import demo  # noqa: F401 - the demo fixture
 from webapp.demo import DemoResult
 
 STAGES = ["stage_register", "stage_triage", "stage_field_work", "stage_inquiry", "stage_resolve", "stage_reply",
@@ -32,12 +33,9 @@ def test_case_page_shows_the_active_stage_and_drills_into_it(browser: Any,
     base, engine, result = demo
     in_field_work = sorted({t.instance_id for t in engine.tasks() if t.element_id == "site_visit"})
     assert in_field_work, "the demo has a case in 一看二听三问"
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, errors = signed_in(browser, base, "handler", width=1280, height=860,
+                                      password=result.passwords["handler"])
     try:
-        _login(page, base, "handler", result.passwords["handler"])
         page.goto(f"{base}/cases/{in_field_work[0]}")
         page.wait_for_selector("#diagram[data-state=rendered]", timeout=15_000)
         # At the top level: the stages a clerk knows, 一看二听三问 active, the earlier ones done.
