@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,10 +28,10 @@ from .clock import Clock
 from .errors import DataInvalid, ImportJobNotFound, ImportRefused
 from .forms import FormContext, accept, fields_of
 from .instances import Instances, merged
-from .models import ImportJob, Instance
+from .models import Event, ImportJob, Instance
 from .ownership import check_owned
 from .runtime import all_tasks, element_id
-from .states import EventType
+from .states import EventType, TaskState
 from .transactions import Transactions
 from .views import FormField
 
@@ -143,44 +143,56 @@ class CaseImports:
             taken = dict(s.execute(select(Instance.business_key, Instance.id).where(
                 Instance.process_key == process_key,
                 Instance.business_key.in_([c.business_key for c in cases]))).tuples().all())
+            ids = iter(_take_ids(s, len({c.business_key for c in cases} - taken.keys())))
             ctx = form_context(s, 0, {}, self.clock())
-            for case in cases:
-                if case.business_key in taken:
-                    results.append(ImportedCase(case.business_key, case.row, taken[case.business_key], False))
-                    continue
-                data = self._accepted(elements, task_id, fields, case.data, ctx)
-                if isinstance(data, DataInvalid):
-                    raise data
-                # No autoflush half-way: the case goes to the database in the flushes below,
-                # and no query reads back what this transaction has just written.
-                with s.no_autoflush:
-                    started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key,
-                                                     record=False, key_checked=True)
-                    inst, workflow, writer = started.instance, started.workflow, started.writer
-                    first = started.unrecorded
-                    ready = [t for t in all_tasks(workflow)
-                             if element_id(t) == task_id and t.state == SpiffState.READY]
-                    if first is None or first.incident is not None or len(ready) != 1:
-                        raise ImportRefused(process_key, task_id, "a new case does not wait at this task "
-                                            f"({len(ready)} ready)")
-                    writer.append(EventType.INSTANCE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
-                                  detail={**origin, "row": case.row})
-                    # The start's events are a batch of their own, as a person's start and
-                    # registration are two: sealed with no open task (a new case has no task
-                    # rows before its registration is recorded), so the table is not read.
-                    inst.data = dict(first.data)
-                    writer.open_tasks = list
-                    s.flush()
-                    writer.open_tasks = None
-                    # The start and the registration are then written down once; a new case
-                    # has no task rows to read back (`ready={}`).
-                    run = self.instances.run(s, inst, workflow)
-                    self.instances.record(s, inst, run, merged(first, run.complete(ready[0], data)), writer, actor,
-                                          ready={})
-                writer.close()
-                taken[case.business_key] = inst.id
-                results.append(ImportedCase(case.business_key, case.row, inst.id, True))
+            events: list[dict[str, Any]] = []
+            # The batch's rows go to the database together after the loop: the instances, their
+            # task, offer and timer rows in one flush, then every event in one insert.
+            with s.no_autoflush:
+                for case in cases:
+                    if case.business_key in taken:
+                        results.append(ImportedCase(case.business_key, case.row, taken[case.business_key], False))
+                        continue
+                    data = self._accepted(elements, task_id, fields, case.data, ctx)
+                    if isinstance(data, DataInvalid):
+                        raise data
+                    inst_id = self._case(s, dep, case, data, task_id, actor, origin, next(ids), events)
+                    taken[case.business_key] = inst_id
+                    results.append(ImportedCase(case.business_key, case.row, inst_id, True))
+            # Instances first: the unit of work orders rows by relationships, and these have none.
+            s.flush([row for row in s.new if isinstance(row, Instance)])
+            s.flush()
+            if events:
+                s.connection().execute(insert(Event.__table__), events)
         return results
+
+    def _case(self, s: Session, dep: Any, case: CaseRow, data: dict[str, Any], task_id: str, actor: str,
+              origin: dict[str, Any], instance_id: int, events: list[dict[str, Any]]) -> int:
+        """Start one case under `instance_id` and complete its task with `data`; its events are
+        sealed into `events` (the rows are written with the batch's)."""
+        started = self.instances.started(s, dep, {}, actor=actor, business_key=case.business_key,
+                                         record=False, key_checked=True, instance_id=instance_id)
+        inst, workflow, writer = started.instance, started.workflow, started.writer
+        first = started.unrecorded
+        ready = [t for t in all_tasks(workflow) if element_id(t) == task_id and t.state == SpiffState.READY]
+        if first is None or first.incident is not None or len(ready) != 1:
+            raise ImportRefused(dep.process_key, task_id, f"a new case does not wait at this task ({len(ready)} ready)")
+        writer.append(EventType.INSTANCE_IMPORTED, actor, element_id=task_id, task_id=str(ready[0].id),
+                      detail={**origin, "row": case.row})
+        # The start's events are a batch of their own, as a person's start and registration
+        # are two: sealed with the start's data and no open task (a new case has no task rows
+        # before its registration is recorded).
+        inst.data = dict(first.data)
+        writer.open_tasks = list
+        events.extend(writer.seal())
+        # The start and the registration are then written down once.
+        run = self.instances.run(s, inst, workflow)
+        open_rows = self.instances.record(s, inst, run, merged(first, run.complete(ready[0], data)), writer, actor,
+                                          ready={}, new=True)
+        writer.open_tasks = lambda: [row for row in open_rows if row.state == TaskState.READY]
+        events.extend(writer.seal())
+        writer.open_tasks = None
+        return inst.id
 
     @staticmethod
     def _accepted(elements: dict[str, Any], task_id: str, fields: list[FormField], data: dict[str, Any],
@@ -252,6 +264,19 @@ class CaseImports:
         if job is None:
             raise ImportJobNotFound(job_id)
         return job
+
+
+def _take_ids(s: Session, n: int) -> list[int]:
+    """`n` ids for new instance rows, taken inside the write transaction. PostgreSQL hands them
+    out from the column's sequence; on SQLite the transaction holds the database's write lock
+    (BEGIN IMMEDIATE), so the ids after the largest one are free until it commits."""
+    if n == 0:
+        return []
+    if s.get_bind().dialect.name == "postgresql":
+        return list(s.scalars(text("SELECT nextval(pg_get_serial_sequence('instance', 'id')) "
+                                   "FROM generate_series(1, :n)"), {"n": n}))
+    top = s.scalar(select(func.max(Instance.id))) or 0
+    return list(range(top + 1, top + 1 + n))
 
 
 def _aware(at: datetime) -> datetime:

@@ -90,7 +90,7 @@ class EventWriter:
     on every event, format 3 on the batch's last one, the others hashing them as null).
     """
 
-    def __init__(self, session: Session, instance: Instance, at: datetime) -> None:
+    def __init__(self, session: Session, instance: Instance, at: datetime, *, listen: bool = True) -> None:
         self.session = session
         self.instance = instance
         self.at = utc(at)
@@ -99,12 +99,25 @@ class EventWriter:
         #: Set by a caller that holds the instance's open task rows as the next flush leaves
         #: them (the recorder): the batch is sealed with those, the task table is not read.
         self.open_tasks: Callable[[], Iterable[Any]] | None = None
-        sa_event.listen(session, "before_flush", self._insert_pending)
-        sa_event.listen(session, "before_commit", self._insert_pending)
+        #: Without listening, the caller seals each batch (`seal`) and inserts the rows itself,
+        #: after its instance row is written (an import writes a hundred cases in one flush).
+        self.listening = listen
+        if listen:
+            sa_event.listen(session, "before_flush", self._insert_pending)
+            sa_event.listen(session, "before_commit", self._insert_pending)
 
     def _insert_pending(self, session: Session, *_flush: Any) -> None:
+        rows = self.seal()
+        if rows:
+            # Core, on the flush's connection: no autoflush from inside the flush.
+            session.connection().execute(insert(_EVENTS), rows)
+
+    def seal(self) -> list[dict[str, Any]]:
+        """Hash the queued batch with the instance's data and open tasks as they stand now, and
+        hand back its rows for the event table (the instance row's `last_hash` moves on)."""
         if not self._pending:
-            return
+            return []
+        session = self.session
         rows, self._pending = self._pending, []
         inst = self.instance
         data = data_digest(inst.data)
@@ -124,8 +137,7 @@ class EventWriter:
             for key in _SEALING:
                 setattr(written, key, values[key])
         inst.last_hash = prev
-        # Core, on the flush's connection: no autoflush from inside the flush.
-        session.connection().execute(insert(_EVENTS), rows)
+        return rows
 
     def append(self, type_: EventType, actor: str, *, element_id: str | None = None,
                task_id: str | None = None, detail: dict[str, Any] | None = None,
@@ -148,9 +160,14 @@ class EventWriter:
     def close(self) -> None:
         """Write what is queued now and stop listening to the session: an operation that writes
         many instances in one transaction (an import batch) closes each case's writer when done."""
+        if not self.listening:
+            if self._pending:
+                raise RuntimeError("a writer that does not listen is sealed by its caller (seal)")
+            return
         self._insert_pending(self.session)
         sa_event.remove(self.session, "before_flush", self._insert_pending)
         sa_event.remove(self.session, "before_commit", self._insert_pending)
+        self.listening = False
 
 
     def fold(self, element_id: str) -> bool:

@@ -97,17 +97,19 @@ class Instances:
                    form_defaults=self.deployments.form_defaults(s, inst.deployment_id))
 
     def record(self, s: Session, inst: Instance, run: Run, outcome: Outcome, writer: hist.EventWriter,
-               actor: str, ready: dict[str, HumanTask] | None = None) -> list[HumanTask]:
+               actor: str, ready: dict[str, HumanTask] | None = None, *, new: bool = False) -> list[HumanTask]:
         """Write down what a run did, in the caller's transaction; after the commit the
         workflow is cached under the state just written. Returns the ready task rows.
 
         `ready`: the instance's ready task rows, when the caller read them in this transaction
-        before the run (they are then not read again)."""
+        before the run (they are then not read again). `new`: the instance row is not written
+        yet (`started` with an `instance_id`): it has no task or timer rows to read, nothing is
+        flushed, and the caller seals the writer's events and writes them after its flush."""
         elements = self.deployments.elements(s, inst.deployment_id)
-        ready_after = record(s, inst, run.workflow, outcome, writer, actor, elements, ready)
+        ready_after = record(s, inst, run.workflow, outcome, writer, actor, elements, ready, new=new)
         sync_external_tasks(s, inst, run.workflow, elements, writer.at)
         if not InstanceStatus(inst.status).is_ended:
-            # `record` flushed: this is the revision the state just written is stored at.
+            # `record` flushed (or the row goes in at revision 1): the state's revision.
             instance_id, revision, workflow = inst.id, inst.revision, run.workflow
             self.tx.after_commit(s, lambda: self.cache.put(instance_id, revision, workflow))
         return ready_after
@@ -157,13 +159,15 @@ class Instances:
 
     def started(self, s: Session, dep: Deployment, data: dict[str, Any] | None, *, actor: str,
                 business_key: str | None, detail: dict[str, Any] | None = None, record: bool = True,
-                key_checked: bool = False) -> Started:
+                key_checked: bool = False, instance_id: int | None = None) -> Started:
         """A new instance of a deployment, run to its first wait and recorded in the caller's
         transaction; BusinessKeyTaken if the process has a case with this business key. With
         `record=False` the first run's outcome is handed back for the caller to record with its
         own next step (`merged`), so the instance is written once. `key_checked`: the caller has
         read the process's business keys in this transaction already (an import batch reads them
-        once for the batch; the unique index still stands behind both)."""
+        once for the batch; the unique index still stands behind both). `instance_id`: an id the
+        caller took for the new row (`database.take_ids`); the row is then not flushed here and
+        its events wait for the caller to seal them (`record(new=True)`, an import batch)."""
         data = dict(validate_data(data, self.settings.max_data_bytes))
         if business_key is not None and not key_checked:
             taken = s.scalar(select(Instance.id).where(Instance.process_key == dep.process_key,
@@ -181,8 +185,11 @@ class Instances:
             started_at=now, started_by=actor, updated_at=now, last_seq=0, last_hash="",
         )
         s.add(inst)
-        s.flush()
-        writer = hist.EventWriter(s, inst, now)
+        if instance_id is None:
+            s.flush()
+        else:
+            inst.id, inst.revision = instance_id, 1
+        writer = hist.EventWriter(s, inst, now, listen=instance_id is None)
         inst.data = dict(data)
         writer.append(
             EventType.INSTANCE_STARTED, actor,

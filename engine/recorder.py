@@ -69,18 +69,23 @@ def sync_offers(session: Session, _context: Any, _instances: Any) -> None:
 
 def record(
     s: Session, inst: Instance, workflow: BpmnWorkflow, outcome: Outcome, writer: hist.EventWriter, actor: str,
-    elements: dict[str, Any], ready: dict[str, HumanTask] | None = None,
+    elements: dict[str, Any], ready: dict[str, HumanTask] | None = None, *, new: bool = False,
 ) -> list[HumanTask]:
     """Write down an outcome: events, task rows, timer rows, instance status, data and state.
 
     `ready` is the instance's ready task rows when the caller already read them in this
     transaction (a completion does, to find its task); otherwise they are read here.
     Returns the instance's ready task rows afterwards (oldest first), for the returned view.
+    `new`: the instance row is not written yet, so it has no task or timer rows; nothing is
+    flushed here (the caller writes the rows of many new instances in one flush).
     """
     now = writer.at
     # Read the indexes before anything changes, so no autoflush writes the instance twice.
-    existing = dict(ready) if ready is not None else {t.id: t for t in s.scalars(_READY_OF, {"iid": inst.id})}
-    timer_rows = {t.id: t for t in s.scalars(_TIMERS_OF, {"iid": inst.id})}
+    if new:
+        existing, timer_rows = dict(ready or {}), {}
+    else:
+        existing = dict(ready) if ready is not None else {t.id: t for t in s.scalars(_READY_OF, {"iid": inst.id})}
+        timer_rows = {t.id: t for t in s.scalars(_TIMERS_OF, {"iid": inst.id})}
     for change in outcome.changes:
         _record_change(s, inst, change, elements.get(change.element_id, {}), existing, writer, actor, now)
     for name in outcome.unhandled:
@@ -109,6 +114,8 @@ def record(
         inst.status = InstanceStatus.RUNNING if existing else InstanceStatus.WAITING
         inst.incident_element = inst.incident_message = None
     _store(inst, workflow, outcome.data, now)
+    if new:
+        return sorted(existing.values(), key=lambda row: hist.utc(row.created_at))
     # The open tasks this flush leaves are the rows in hand: the events are sealed with them
     # without reading the task table again (history.EventWriter.open_tasks).
     writer.open_tasks = lambda: [row for row in existing.values() if row.state == TaskState.READY]

@@ -248,3 +248,22 @@ def test_a_case_number_taken_in_the_same_or_an_earlier_batch_is_skipped_not_regi
     assert [(r.business_key, r.imported) for r in done] == [("K-1", True), ("K-1", False), ("K-2", False)]
     assert done[1].instance_id == done[0].instance_id and done[2].instance_id == meanwhile[0]
     assert engine.verify_history(done[0].instance_id).ok
+
+
+def test_cases_imported_in_one_batch_go_on_like_any_case_and_later_cases_get_new_ids(
+        engine_with: EngineWith) -> None:
+    """A batch writes its cases together (the ids taken first, one flush, one insert of events):
+    each case's next task completes, from this process's cache and from another process, its
+    history verifies, and a case started afterwards gets an id of its own."""
+    engine = engine_with(*SHIPPED)
+    other = engine_with()
+    ids = import_cases(engine, workbook([good_row(n) for n in range(1, 6)]), actor="clerk").imported
+    assert len(set(ids)) == 5
+    for n, case_id in enumerate(ids):
+        [task] = engine.instance(case_id).tasks
+        assert task.element_id == "check_acceptance"
+        (engine if n % 2 else other).complete(task.id, {"accept_decision": "accepted"}, actor="clerk")
+        assert engine.verify_history(case_id).ok and other.verify_history(case_id).ok
+        assert engine.instance(case_id).tasks[0].element_id != "check_acceptance"
+    later = engine.start("petition_case", {}, actor="clerk", business_key="XF-later")
+    assert later.id not in ids and later.id > max(ids)
