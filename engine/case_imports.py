@@ -163,7 +163,7 @@ class CaseImports:
             s.flush([row for row in s.new if isinstance(row, Instance)])
             s.flush()
             if events:
-                s.connection().execute(insert(Event.__table__), events)
+                s.connection().execute(insert(Event), events)
         return results
 
     def _case(self, s: Session, dep: Any, case: CaseRow, data: dict[str, Any], task_id: str, actor: str,
