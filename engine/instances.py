@@ -166,7 +166,7 @@ class Instances:
         own next step (`merged`), so the instance is written once. `key_checked`: the caller has
         read the process's business keys in this transaction already (an import batch reads them
         once for the batch; the unique index still stands behind both). `instance_id`: an id the
-        caller took for the new row (`database.take_ids`); the row is then not flushed here and
+        caller took for the new row (`case_imports._take_ids`); the row is then not flushed here and
         its events wait for the caller to seal them (`record(new=True)`, an import batch)."""
         data = dict(validate_data(data, self.settings.max_data_bytes))
         if business_key is not None and not key_checked:
